@@ -1,0 +1,55 @@
+/** `vigil <command> [options]` — dispatches to one module per command under bin/commands/. */
+import type { Command } from './command.ts';
+import { UsageError, parseCommandArgs } from './command.ts';
+
+const loaders: Record<string, () => Promise<{ command: Command }>> = {
+  stack: () => import('./commands/stack.ts'),
+  produce: () => import('./commands/produce.ts'),
+  pipeline: () => import('./commands/pipeline.ts'),
+  api: () => import('./commands/api.ts'),
+  gateway: () => import('./commands/gateway.ts'),
+};
+
+async function loadAll(): Promise<Command[]> {
+  return Promise.all(Object.values(loaders).map(async (load) => (await load()).command));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    const commands = await loadAll();
+    const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
+    process.stdout.write(`usage: vigil <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'vigil <command> --help' for a command's options.\n`);
+    return name ? 0 : 1;
+  }
+  const load = loaders[name];
+  if (!load) {
+    process.stderr.write(`vigil: unknown command '${name}' — run 'vigil --help' for the list\n`);
+    return 2;
+  }
+  const { command } = await load();
+  try {
+    const { values, positionals } = parseCommandArgs(command, rest);
+    if (values.help) {
+      process.stdout.write(`${command.usage}\n`);
+      return 0;
+    }
+    return (await command.run(values, positionals)) ?? 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`vigil ${name}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`vigil: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,220 @@
+/**
+ * The one typed, validated configuration object. Read once per process.
+ *
+ * Sources, later ones win: built-in defaults < JSON config file (VIGIL_CONFIG or --config)
+ * < VIGIL_* environment variables. Invalid values fail fast with the offending path and
+ * what to do about it, never a half-configured process.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { z } from 'zod';
+import { VigilError } from './errors.ts';
+
+const apiKey = z.object({
+  key: z.string().min(16, 'API keys must be at least 16 characters'),
+  roles: z.array(z.enum(['read', 'operate', 'ingest'])).min(1),
+  name: z.string().default('key'),
+});
+
+export const configSchema = z
+  .object({
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    kafka: z
+      .object({
+        brokers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'broker must be host:port')).min(1).default(['127.0.0.1:19092']),
+        clientId: z.string().min(1).default('vigil'),
+        /** Prefix for every topic name: lets tests and parallel environments share one broker. */
+        topicPrefix: z.string().regex(/^[A-Za-z0-9._-]*$/).default('vigil.'),
+        partitions: z.number().int().min(1).max(1000).default(12),
+        replicationFactor: z.number().int().min(1).max(10).default(1),
+        groupId: z.string().min(1).default('vigil-pipeline'),
+      })
+      .prefault({}),
+    clickhouse: z
+      .object({
+        url: z.string().url().default('http://127.0.0.1:18123'),
+        database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'database must be an identifier').default('vigil'),
+        username: z.string().default('default'),
+        password: z.string().default(''),
+        /** The API reads through a user whose profile is readonly=1 at the server. */
+        readerUsername: z.string().default('vigil_reader'),
+        readerPassword: z.string().default('vigil_reader'),
+      })
+      .prefault({}),
+    pipeline: z
+      .object({
+        windowSize: z.number().int().min(10).max(100_000).default(1000),
+        windowMs: z.number().int().min(1000).default(3_600_000),
+        workerThreads: z.number().int().min(1).max(64).default(Math.max(1, os.availableParallelism() - 1)),
+        liveThrottleMs: z.number().int().min(0).default(1000),
+        noDataMs: z.number().int().min(1000).default(300_000),
+        maxBytesPerPartition: z.number().int().min(1024).default(1_048_576),
+        maxTagCount: z.number().int().min(0).default(32),
+        maxTagBytes: z.number().int().min(16).default(2048),
+        maxFutureSkewMs: z.number().int().min(0).default(86_400_000),
+      })
+      .prefault({}),
+    api: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        bodyLimit: z.number().int().min(1024).default(1_048_576),
+        rateLimitPerMinute: z.number().int().min(1).default(6000),
+        /** No keys configured = auth disabled (local demo); production configs list keys with roles. */
+        apiKeys: z.array(apiKey).default([]),
+        commandWaitMs: z.number().int().min(0).default(5000),
+      })
+      .prefault({}),
+    gateway: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8090),
+        /** No tokens configured = open (local demo). */
+        tokens: z.array(z.string().min(16)).default([]),
+        maxBackpressureBytes: z.number().int().min(1024).default(1_048_576),
+        replayBufferSize: z.number().int().min(0).default(10_000),
+        idleTimeoutSec: z.number().int().min(8).default(120),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type VigilConfig = z.infer<typeof configSchema>;
+
+/** Env var → config path. Numbers and lists are parsed; everything else is a string. */
+const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list' | 'json' }> = {
+  VIGIL_LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
+  VIGIL_KAFKA_BROKERS: { path: ['kafka', 'brokers'], kind: 'list' },
+  VIGIL_KAFKA_CLIENT_ID: { path: ['kafka', 'clientId'], kind: 'string' },
+  VIGIL_TOPIC_PREFIX: { path: ['kafka', 'topicPrefix'], kind: 'string' },
+  VIGIL_KAFKA_PARTITIONS: { path: ['kafka', 'partitions'], kind: 'number' },
+  VIGIL_KAFKA_GROUP_ID: { path: ['kafka', 'groupId'], kind: 'string' },
+  VIGIL_CLICKHOUSE_URL: { path: ['clickhouse', 'url'], kind: 'string' },
+  VIGIL_CLICKHOUSE_DATABASE: { path: ['clickhouse', 'database'], kind: 'string' },
+  VIGIL_CLICKHOUSE_USER: { path: ['clickhouse', 'username'], kind: 'string' },
+  VIGIL_CLICKHOUSE_PASSWORD: { path: ['clickhouse', 'password'], kind: 'string' },
+  VIGIL_WINDOW_SIZE: { path: ['pipeline', 'windowSize'], kind: 'number' },
+  VIGIL_WINDOW_MS: { path: ['pipeline', 'windowMs'], kind: 'number' },
+  VIGIL_WORKER_THREADS: { path: ['pipeline', 'workerThreads'], kind: 'number' },
+  VIGIL_NO_DATA_MS: { path: ['pipeline', 'noDataMs'], kind: 'number' },
+  VIGIL_API_HOST: { path: ['api', 'host'], kind: 'string' },
+  VIGIL_API_PORT: { path: ['api', 'port'], kind: 'number' },
+  VIGIL_API_KEYS: { path: ['api', 'apiKeys'], kind: 'json' },
+  VIGIL_GATEWAY_HOST: { path: ['gateway', 'host'], kind: 'string' },
+  VIGIL_GATEWAY_PORT: { path: ['gateway', 'port'], kind: 'number' },
+  VIGIL_GATEWAY_TOKENS: { path: ['gateway', 'tokens'], kind: 'list' },
+};
+
+export const configEnvVars = Object.keys(envMap);
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+}
+
+function parseEnvValue(name: string, raw: string, kind: string): unknown {
+  switch (kind) {
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n)) {
+        throw new VigilError(`${name}=${JSON.stringify(raw)} is not a number`, { action: `set ${name} to a number or unset it` });
+      }
+      return n;
+    }
+    case 'list':
+      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'json':
+      try {
+        return JSON.parse(raw);
+      } catch (cause) {
+        throw new VigilError(`${name} is not valid JSON`, { cause, action: `set ${name} to a JSON value` });
+      }
+    default:
+      return raw;
+  }
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  file?: string;
+  overrides?: Record<string, unknown>;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new VigilError(`cannot read config file ${file}`, { cause, action: 'check the path in VIGIL_CONFIG / --config' });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new VigilError(`config file ${file} is not valid JSON`, { cause, action: 'fix the JSON syntax' });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new VigilError(`config file ${file} must hold a JSON object`, { action: 'wrap the settings in { ... }' });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(extra)) {
+    const prev = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+        ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** Build a validated config. Pure given its inputs; `getConfig()` caches the process-wide one. */
+export function loadConfig(options: LoadConfigOptions = {}): VigilConfig {
+  const env = options.env ?? process.env;
+  let raw: Record<string, unknown> = {};
+  const file = options.file ?? env.VIGIL_CONFIG;
+  if (file) raw = readConfigFile(file);
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(envMap)) {
+    const value = env[name];
+    if (value !== undefined) setPath(fromEnv, spec.path, parseEnvValue(name, value, spec.kind));
+  }
+  raw = deepMerge(deepMerge(raw, fromEnv), options.overrides ?? {});
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new VigilError(`invalid configuration: ${problems}`, {
+      action: 'fix the config file or VIGIL_* variables (see README "Configuration")',
+    });
+  }
+  return result.data;
+}
+
+let cached: VigilConfig | undefined;
+export function getConfig(): VigilConfig {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** Topic names derived from the prefix, so every component agrees on them. */
+export function topicNames(config: Pick<VigilConfig, 'kafka'>) {
+  const p = config.kafka.topicPrefix;
+  return {
+    metrics: `${p}metrics`,
+    dlq: `${p}metrics.dlq`,
+    anomalies: `${p}anomalies`,
+    alerts: `${p}alerts`,
+    live: `${p}live`,
+    commands: `${p}commands`,
+    config: `${p}config`,
+    commandResults: `${p}commands.results`,
+  } as const;
+}
+export type TopicNames = ReturnType<typeof topicNames>;
