@@ -1,0 +1,625 @@
+/**
+ * The local stack: one Apache Kafka (KRaft, broker+controller) and one ClickHouse 18.16, both
+ * on loopback, both run from this checkout's files with state under .stack/ (git-ignored).
+ *
+ *   node --import tsx deploy/stack.ts up | down | status [--json]
+ *
+ * `up` is idempotent: a service whose pid file names a live process of ours is left alone.
+ * A port held by a Vigil stack of ANOTHER checkout (same scripts, other folder) is reused, never
+ * stopped; a port held by anything else is an error naming the holder.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync, copyFileSync, statSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, topicNames, type VigilConfig } from '../core/config.ts';
+import { VigilError } from '../core/errors.ts';
+import { createLogger, type Logger } from '../core/logger.ts';
+import { createKafka } from '../pipeline/kafka/client.ts';
+import { ensureTopics } from '../pipeline/kafka/topics.ts';
+import { migrate } from '../pipeline/storage/migrate.ts';
+
+export const repoRoot = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+export const stackDir = path.join(repoRoot, '.stack');
+
+/** Fixed local ports (see README "Stack commands and ports"). */
+export const stackPorts = {
+  kafka: 19092,
+  kafkaController: 19093,
+  clickhouseHttp: 18123,
+  clickhouseNative: 19000,
+} as const;
+export const localBrokers = [`127.0.0.1:${stackPorts.kafka}`];
+export const localClickHouseUrl = `http://127.0.0.1:${stackPorts.clickhouseHttp}`;
+
+type ServiceName = 'kafka' | 'clickhouse';
+
+interface ServiceDef {
+  name: ServiceName;
+  label: string;
+  ports: { port: number; role: string }[];
+  dir: string;
+  pidFile: string;
+  stdoutFile: string;
+  logHint: string;
+  /** Substring of /proc/<pid>/cmdline that only our instance has (its absolute config path). */
+  ownMarker: string;
+  /** Matches the cmdline of a Vigil stack started from any checkout. */
+  anyVigilMarker: RegExp;
+  startTimeoutMs: number;
+  prepare(): void;
+  command(): { cmd: string; args: string[] };
+  probe(): Promise<string | null>; // null = not healthy
+}
+
+// ------------------------------------------------------------------------------------------
+// processes and ports (Linux /proc: no lsof/ss needed)
+
+function cmdlineOf(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return null;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    // A zombie still has /proc/<pid>; its state letter is Z.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+function readPid(file: string): number | null {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The pid in the service's pid file, if that process is alive and really our instance. */
+function ownPid(def: ServiceDef): number | null {
+  const pid = readPid(def.pidFile);
+  if (pid === null) return null;
+  const cmd = cmdlineOf(pid);
+  if (cmd && isAlive(pid) && cmd.includes(def.ownMarker)) return pid;
+  return null;
+}
+
+function listeningInodes(port: number): Set<string> {
+  const inodes = new Set<string>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10 || cols[3] !== '0A') continue; // 0A = LISTEN
+      const localPort = parseInt(cols[1].split(':').pop() ?? '', 16);
+      if (localPort === port) inodes.add(cols[9]);
+    }
+  }
+  return inodes;
+}
+
+export interface PortHolder {
+  pid: number | null;
+  cmdline: string | null;
+}
+
+/** Who listens on `port` (pid may be null when the process is not visible to us). */
+export function portHolder(port: number): PortHolder | null {
+  const inodes = listeningInodes(port);
+  if (inodes.size === 0) return null;
+  const wanted = new Set([...inodes].map((i) => `socket:[${i}]`));
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${entry}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (wanted.has(readlinkSync(`/proc/${entry}/fd/${fd}`))) return { pid: Number(entry), cmdline: cmdlineOf(Number(entry)) };
+      } catch {
+        // fd closed while we looked
+      }
+    }
+  }
+  return { pid: null, cmdline: null };
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+function describeHolder(port: number, holder: PortHolder | null): string {
+  if (!holder || holder.pid === null) return `port ${port} is in use (holder not visible)`;
+  const cmd = (holder.cmdline ?? '?').slice(0, 200);
+  return `port ${port} is held by pid ${holder.pid}: ${cmd}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// the two services
+
+const silent = createLogger('silent');
+
+function which(bin: string, extra: string[] = []): string | null {
+  const dirs = [...(process.env.PATH ?? '').split(':'), ...extra].filter(Boolean);
+  for (const dir of dirs) {
+    const candidate = path.join(dir, bin);
+    try {
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+function kafkaDef(): ServiceDef {
+  const dir = path.join(stackDir, 'kafka');
+  const dataDir = path.join(dir, 'data');
+  const propsFile = path.join(dir, 'server.properties');
+  const libDir = path.join(repoRoot, 'deploy', 'kafka', 'lib');
+  const javaBin = () => (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : (which('java') ?? 'java'));
+  const log4j = path.join(repoRoot, 'deploy', 'kafka', 'log4j2.xml');
+  const jvmCommon = [`-Dkafka.logs.dir=${dir}`, `-Dlog4j2.configurationFile=${log4j}`, '-Djava.awt.headless=true', '-cp', `${libDir}/*`];
+  return {
+    name: 'kafka',
+    label: 'Kafka',
+    ports: [
+      { port: stackPorts.kafka, role: 'Kafka broker' },
+      { port: stackPorts.kafkaController, role: 'Kafka KRaft controller' },
+    ],
+    dir,
+    pidFile: path.join(stackDir, 'kafka.pid'),
+    stdoutFile: path.join(dir, 'stdout.log'),
+    logHint: path.join(dir, 'server.log'),
+    ownMarker: propsFile,
+    anyVigilMarker: /kafka\.Kafka \S*\/\.stack\/kafka\/server\.properties/,
+    startTimeoutMs: 90_000,
+    prepare() {
+      if (!existsSync(path.join(libDir, '.pom.sha256'))) {
+        throw new VigilError(`Kafka jars are missing in ${libDir}`, { action: 'run bash deploy/install-deps.sh' });
+      }
+      mkdirSync(dataDir, { recursive: true });
+      const template = readFileSync(path.join(repoRoot, 'deploy', 'kafka', 'server.properties'), 'utf8');
+      writeFileSync(propsFile, template.replaceAll('@DATA_DIR@', dataDir));
+      if (!existsSync(path.join(dataDir, 'meta.properties'))) {
+        // A KRaft log dir is formatted once with a cluster id (16 random bytes, base64url).
+        const clusterId = randomBytes(16).toString('base64url');
+        const res = spawnSync(javaBin(), [...jvmCommon, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], {
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+        if (res.status !== 0) {
+          throw new VigilError(`formatting Kafka storage in ${dataDir} failed: ${(res.stderr || res.stdout || String(res.error)).slice(-2000)}`, {
+            action: 'check that Java 17+ is installed (java -version) and the jars in deploy/kafka/lib',
+          });
+        }
+      }
+    },
+    command() {
+      return {
+        cmd: javaBin(),
+        args: [
+          '-Xms256m',
+          '-Xmx768m',
+          '-XX:+UseG1GC',
+          '-XX:MaxGCPauseMillis=20',
+          '-XX:+ExitOnOutOfMemoryError',
+          ...jvmCommon,
+          'kafka.Kafka',
+          propsFile,
+        ],
+      };
+    },
+    async probe() {
+      const admin = createKafka({ kafka: { ...loadConfig({ env: {} }).kafka, brokers: localBrokers, clientId: 'vigil-stack-probe' } }, silent, {
+        retries: 0,
+        connectionTimeoutMs: 1000,
+      }).admin();
+      try {
+        await admin.connect();
+        const cluster = await admin.describeCluster();
+        return cluster.brokers.map((b) => `${b.host}:${b.port}`).join(',');
+      } catch {
+        return null;
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
+    },
+  };
+}
+
+function clickhouseDef(): ServiceDef {
+  const dir = path.join(stackDir, 'clickhouse');
+  const configFile = path.join(dir, 'config.xml');
+  return {
+    name: 'clickhouse',
+    label: 'ClickHouse',
+    ports: [
+      { port: stackPorts.clickhouseHttp, role: 'ClickHouse HTTP' },
+      { port: stackPorts.clickhouseNative, role: 'ClickHouse native' },
+    ],
+    dir,
+    pidFile: path.join(stackDir, 'clickhouse.pid'),
+    stdoutFile: path.join(dir, 'stdout.log'),
+    logHint: path.join(dir, 'log', 'clickhouse-server.err.log'),
+    ownMarker: `--config-file=${configFile}`,
+    anyVigilMarker: /clickhouse\S* .*--config-file=\S*\/\.stack\/clickhouse\/config\.xml/,
+    startTimeoutMs: 60_000,
+    prepare() {
+      for (const sub of ['data', 'tmp', 'log', 'user_files', 'format_schemas']) mkdirSync(path.join(dir, sub), { recursive: true });
+      const template = readFileSync(path.join(repoRoot, 'deploy', 'clickhouse', 'config.xml'), 'utf8');
+      writeFileSync(configFile, template.replaceAll('@STACK_DIR@', dir));
+      // users.xml is found relative to config.xml.
+      copyFileSync(path.join(repoRoot, 'deploy', 'clickhouse', 'users.xml'), path.join(dir, 'users.xml'));
+    },
+    command() {
+      const bin = which('clickhouse-server', ['/usr/sbin', '/usr/bin']);
+      if (bin) return { cmd: bin, args: [`--config-file=${configFile}`] };
+      const multi = which('clickhouse', ['/usr/bin']);
+      if (multi) return { cmd: multi, args: ['server', `--config-file=${configFile}`] };
+      throw new VigilError('clickhouse-server is not installed', { action: 'run bash deploy/install-deps.sh' });
+    },
+    async probe() {
+      try {
+        const res = await fetch(`${localClickHouseUrl}/?query=${encodeURIComponent('SELECT 1')}`, { signal: AbortSignal.timeout(2000) });
+        const body = await res.text();
+        return res.ok && body.trim() === '1' ? localClickHouseUrl : null;
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+const services = (): ServiceDef[] => [kafkaDef(), clickhouseDef()];
+
+// ------------------------------------------------------------------------------------------
+// status
+
+export interface ServiceStatus {
+  running: boolean;
+  healthy: boolean;
+  pid: number | null;
+  /** Running from another checkout's .stack (reused, never stopped by this one). */
+  external: boolean;
+  /** Broker list (Kafka) or HTTP URL (ClickHouse) when healthy. */
+  endpoint: string | null;
+}
+
+export interface StackStatus {
+  kafka: { running: boolean; healthy: boolean; pid: number | null; external: boolean; brokers: string[] };
+  clickhouse: { running: boolean; healthy: boolean; pid: number | null; external: boolean; url: string | null };
+}
+
+/** A running instance: ours (pid file) or another checkout's Vigil stack on our ports. */
+function findInstance(def: ServiceDef): { pid: number; external: boolean } | null {
+  const own = ownPid(def);
+  if (own !== null) return { pid: own, external: false };
+  const holder = portHolder(def.ports[0].port);
+  if (holder?.pid && holder.cmdline && def.anyVigilMarker.test(holder.cmdline)) return { pid: holder.pid, external: true };
+  return null;
+}
+
+async function serviceStatus(def: ServiceDef): Promise<ServiceStatus> {
+  const instance = findInstance(def);
+  const endpoint = instance ? await def.probe() : null;
+  return { running: instance !== null, healthy: endpoint !== null, pid: instance?.pid ?? null, external: instance?.external ?? false, endpoint };
+}
+
+export async function stackStatus(): Promise<StackStatus> {
+  const [kafka, clickhouse] = await Promise.all(services().map(serviceStatus));
+  return {
+    kafka: { running: kafka.running, healthy: kafka.healthy, pid: kafka.pid, external: kafka.external, brokers: kafka.endpoint ? kafka.endpoint.split(',') : [] },
+    clickhouse: { running: clickhouse.running, healthy: clickhouse.healthy, pid: clickhouse.pid, external: clickhouse.external, url: clickhouse.endpoint },
+  };
+}
+
+// ------------------------------------------------------------------------------------------
+// up
+
+/** Serialises concurrent `up`/`down` from this checkout (two test runs starting at once). */
+async function withLock<T>(fn: () => Promise<T>): Promise<T> {
+  mkdirSync(stackDir, { recursive: true });
+  const lockFile = path.join(stackDir, 'stack.lock');
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      const fd = openSync(lockFile, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = readPid(lockFile);
+      if (holder === null || !isAlive(holder)) {
+        rmSync(lockFile, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new VigilError(`another stack command (pid ${holder}) holds ${lockFile}`, { action: 'wait for it or remove the lock file if that process is gone' });
+      }
+      await sleep(250);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lockFile, { force: true });
+  }
+}
+
+async function waitHealthy(def: ServiceDef, pid: number, exited: () => number | null): Promise<string> {
+  const deadline = Date.now() + def.startTimeoutMs;
+  for (;;) {
+    const endpoint = await def.probe();
+    if (endpoint) return endpoint;
+    const code = exited();
+    if (code !== null || !isAlive(pid)) {
+      throw new VigilError(`${def.label} exited during start-up (code ${code ?? '?'}); last log lines:\n${tail(def.stdoutFile)}\n${tail(def.logHint)}`, {
+        action: `read ${def.logHint}`,
+      });
+    }
+    if (Date.now() > deadline) {
+      throw new VigilError(`${def.label} (pid ${pid}) not healthy after ${def.startTimeoutMs / 1000}s; last log lines:\n${tail(def.logHint)}`, {
+        action: `read ${def.logHint}, then 'npm run stack:down' and retry`,
+      });
+    }
+    await sleep(500);
+  }
+}
+
+async function startService(def: ServiceDef, logger: Logger): Promise<{ pid: number; external: boolean; started: boolean; endpoint: string }> {
+  const found = findInstance(def);
+  if (found) {
+    const endpoint = await waitHealthy(def, found.pid, () => null);
+    if (found.external) logger.info({ service: def.name, pid: found.pid }, 'reusing the Vigil stack of another checkout');
+    return { ...found, started: false, endpoint };
+  }
+  rmSync(def.pidFile, { force: true }); // stale: its process is gone or is not ours
+  for (const { port, role } of def.ports) {
+    if (!(await canBind(port))) {
+      throw new VigilError(`cannot start ${def.label}: ${describeHolder(port, portHolder(port))} (needed for ${role})`, {
+        action: `stop that process or free port ${port}`,
+      });
+    }
+  }
+  def.prepare();
+  const { cmd, args } = def.command();
+  mkdirSync(def.dir, { recursive: true });
+  const out = openSync(def.stdoutFile, 'a');
+  const child = spawn(cmd, args, { cwd: def.dir, detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
+  let exitCode: number | null = null;
+  child.on('exit', (code, signal) => {
+    exitCode = code ?? (signal ? 128 : -1);
+  });
+  child.on('error', (err) => {
+    exitCode = -1;
+    logger.error({ err, service: def.name }, 'spawn failed');
+  });
+  const pid = child.pid;
+  if (!pid) throw new VigilError(`could not spawn ${cmd}`, { action: 'run bash deploy/install-deps.sh' });
+  writeFileSync(def.pidFile, String(pid));
+  logger.info({ service: def.name, pid }, 'started');
+  try {
+    const endpoint = await waitHealthy(def, pid, () => exitCode);
+    child.unref();
+    return { pid, external: false, started: true, endpoint };
+  } catch (err) {
+    await stopPid(pid, 10_000);
+    rmSync(def.pidFile, { force: true });
+    throw err;
+  }
+}
+
+export interface StackUpResult {
+  status: StackStatus;
+  started: ServiceName[];
+  topics: string[];
+  migrations: { applied: number[]; alreadyApplied: number[] };
+  config: VigilConfig;
+}
+
+/** The config `up` creates topics and runs migrations with: VIGIL_* settings, local endpoints. */
+export function stackConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
+  const base = loadConfig({ env });
+  return { ...base, kafka: { ...base.kafka, brokers: localBrokers }, clickhouse: { ...base.clickhouse, url: localClickHouseUrl } };
+}
+
+function runInstallDeps(logger: Logger): void {
+  if (process.env.VIGIL_DEPS_CHECKED === '1') return;
+  const res = spawnSync('bash', [path.join(repoRoot, 'deploy', 'install-deps.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (res.status !== 0) throw new VigilError('deploy/install-deps.sh failed', { action: 'read its output above' });
+  logger.debug('dependencies checked');
+}
+
+export async function stackUp(options: { logger?: Logger; installDeps?: boolean } = {}): Promise<StackUpResult> {
+  const logger = options.logger ?? createLogger('warn', { component: 'stack' });
+  if (options.installDeps !== false) runInstallDeps(logger);
+  return withLock(async () => {
+    const started: ServiceName[] = [];
+    // ClickHouse first: it is up in a second while the JVM warms.
+    for (const def of [clickhouseDef(), kafkaDef()]) {
+      const r = await startService(def, logger);
+      if (r.started) started.push(def.name);
+    }
+    const config = stackConfig();
+    const topics = Object.values(await ensureTopics(config, logger));
+    const m = await migrate(config, { logger });
+    return {
+      status: await stackStatus(),
+      started,
+      topics,
+      migrations: { applied: m.applied.map((x) => x.version), alreadyApplied: m.alreadyApplied },
+      config,
+    };
+  });
+}
+
+// ------------------------------------------------------------------------------------------
+// down
+
+async function stopPid(pid: number, graceMs: number): Promise<'stopped' | 'killed' | 'gone'> {
+  if (!isAlive(pid)) return 'gone';
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig); // its process group: we started it detached as a group leader
+    } catch {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return 'stopped';
+    await sleep(200);
+  }
+  signal('SIGKILL');
+  for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
+  return 'killed';
+}
+
+export interface StackDownResult {
+  stopped: { service: ServiceName; pid: number; how: string }[];
+  /** Running from another checkout: left alone. */
+  leftExternal: { service: ServiceName; pid: number }[];
+}
+
+export async function stackDown(options: { logger?: Logger } = {}): Promise<StackDownResult> {
+  const logger = options.logger ?? createLogger('warn', { component: 'stack' });
+  return withLock(async () => {
+    const result: StackDownResult = { stopped: [], leftExternal: [] };
+    // Kafka first so its controlled shutdown is not racing anything else for the CPU.
+    for (const def of [kafkaDef(), clickhouseDef()]) {
+      const pid = ownPid(def);
+      if (pid !== null) {
+        const how = await stopPid(pid, def.name === 'kafka' ? 30_000 : 15_000);
+        logger.info({ service: def.name, pid, how }, 'stopped');
+        result.stopped.push({ service: def.name, pid, how });
+      } else {
+        const other = findInstance(def);
+        if (other?.external) result.leftExternal.push({ service: def.name, pid: other.pid });
+      }
+      rmSync(def.pidFile, { force: true });
+    }
+    return result;
+  });
+}
+
+// ------------------------------------------------------------------------------------------
+// CLI (shared by deploy/stack.sh and `vigil stack`)
+
+function formatStatus(s: StackStatus): string {
+  const line = (label: string, x: { running: boolean; healthy: boolean; pid: number | null; external: boolean }, where: string) => {
+    const state = !x.running ? 'stopped' : x.healthy ? 'healthy' : 'running, NOT healthy';
+    const owner = x.external ? ' (another checkout)' : '';
+    return `${label.padEnd(11)} ${state.padEnd(20)} ${x.pid ? `pid ${x.pid}${owner}` : ''}${where ? `  ${where}` : ''}`;
+  };
+  return [line('Kafka', s.kafka, s.kafka.brokers.join(',')), line('ClickHouse', s.clickhouse, s.clickhouse.url ?? '')].join('\n');
+}
+
+function formatUp(r: StackUpResult): string {
+  const c = r.config;
+  return [
+    formatStatus(r.status),
+    '',
+    `Kafka       bootstrap ${localBrokers.join(',')} (KRaft controller 127.0.0.1:${stackPorts.kafkaController}); log ${path.relative(process.cwd(), path.join(stackDir, 'kafka', 'server.log'))}`,
+    `ClickHouse  HTTP ${localClickHouseUrl}, native 127.0.0.1:${stackPorts.clickhouseNative}; users: ${c.clickhouse.username} (read/write), ${c.clickhouse.readerUsername} (read-only)`,
+    `Topics      ${r.topics.join(', ')} (${c.kafka.partitions} partitions for keyed topics)`,
+    `Database    ${c.clickhouse.database} (migrations applied now: ${r.migrations.applied.join(', ') || 'none'}; before: ${r.migrations.alreadyApplied.join(', ') || 'none'})`,
+    `Started     ${r.started.join(', ') || 'nothing (already running)'}`,
+    '',
+    `export VIGIL_KAFKA_BROKERS=${localBrokers.join(',')} VIGIL_CLICKHOUSE_URL=${localClickHouseUrl} VIGIL_TOPIC_PREFIX=${c.kafka.topicPrefix} VIGIL_CLICKHOUSE_DATABASE=${c.clickhouse.database}`,
+  ].join('\n');
+}
+
+export const stackUsage = `usage: vigil stack <up|down|status> [--json]
+
+  up       start Kafka (127.0.0.1:${stackPorts.kafka}) and ClickHouse (HTTP 127.0.0.1:${stackPorts.clickhouseHttp}) if not
+           running, wait until healthy, create topics, run migrations, print settings
+  down     stop both (SIGTERM, then SIGKILL after a grace period)
+  status   show whether each is running and healthy; exit code 0 only when both are healthy
+  --json   machine-readable output`;
+
+/** Runs one stack command; returns the process exit code. */
+export async function runStackCommand(action: string | undefined, json: boolean): Promise<number> {
+  const logger = createLogger(process.env.VIGIL_LOG_LEVEL ?? 'warn', { component: 'stack' });
+  const print = (value: unknown, text: string) => process.stdout.write(`${json ? JSON.stringify(value, null, 2) : text}\n`);
+  try {
+    switch (action) {
+      case 'up': {
+        const r = await stackUp({ logger });
+        print({ ...r.status, started: r.started, topics: r.topics, migrations: r.migrations }, formatUp(r));
+        return 0;
+      }
+      case 'down': {
+        const r = await stackDown({ logger });
+        const text = [
+          ...r.stopped.map((s) => `stopped ${s.service} (pid ${s.pid}${s.how === 'killed' ? ', needed SIGKILL' : ''})`),
+          ...r.leftExternal.map((s) => `left ${s.service} (pid ${s.pid}) running: it belongs to another checkout`),
+        ];
+        print(r, text.join('\n') || 'nothing was running');
+        return 0;
+      }
+      case 'status': {
+        const s = await stackStatus();
+        print(s, formatStatus(s));
+        return s.kafka.healthy && s.clickhouse.healthy ? 0 : 3;
+      }
+      default:
+        process.stderr.write(`${stackUsage}\n`);
+        return 2;
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (json) process.stdout.write(`${JSON.stringify({ error: message })}\n`);
+    process.stderr.write(`vigil stack ${action}: ${message}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const action = args.find((a) => !a.startsWith('-'));
+  runStackCommand(action, json).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * Every Vigil topic, its partition count and configs, and an idempotent `ensureTopics`.
+ *
+ * Topics keyed by series id (metrics, its DLQ, anomalies, alerts, live) and `commands` get
+ * config.kafka.partitions partitions: `commands` MUST match `metrics` (co-partitioned) so a
+ * command for a series reaches the pipeline instance that owns that series' partition.
+ */
+import type { Admin, ITopicConfig } from 'kafkajs';
+import { topicNames, type TopicNames, type VigilConfig } from '../../core/config.ts';
+import { VigilError } from '../../core/errors.ts';
+import { createLogger, type Logger } from '../../core/logger.ts';
+import { createKafka } from './client.ts';
+
+export { topicNames, type TopicNames };
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  configs: Record<string, string>;
+  /** Partition count must equal the metrics topic's (key → partition must agree). */
+  coPartitioned: boolean;
+}
+
+const HOUR_MS = 3_600_000;
+
+export function topicSpecs(config: Pick<VigilConfig, 'kafka'>): TopicSpec[] {
+  const names = topicNames(config);
+  const n = config.kafka.partitions;
+  const spec = (name: string, partitions: number, configs: Record<string, string> = {}, coPartitioned = false): TopicSpec => ({
+    name,
+    partitions,
+    configs,
+    coPartitioned,
+  });
+  return [
+    spec(names.metrics, n, { 'retention.ms': String(24 * HOUR_MS) }, true),
+    spec(names.dlq, n, { 'retention.ms': String(7 * 24 * HOUR_MS) }),
+    spec(names.anomalies, n),
+    spec(names.alerts, n),
+    // Live events are only interesting for a moment; the gateway's replay buffer covers resumes.
+    spec(names.live, n, { 'retention.ms': String(HOUR_MS) }),
+    spec(names.commands, n, {}, true),
+    spec(names.commandResults, n, { 'retention.ms': String(HOUR_MS) }),
+    // Rules and SLA definitions: latest value per key, read whole at start-up.
+    spec(names.config, 1, { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(HOUR_MS) }),
+  ];
+}
+
+type LoggerOrOptions = Logger | { logger?: Logger };
+function resolveLogger(config: Pick<VigilConfig, 'logLevel'>, arg?: LoggerOrOptions): Logger {
+  if (arg && typeof (arg as Logger).info === 'function') return arg as Logger;
+  return (arg as { logger?: Logger } | undefined)?.logger ?? createLogger(config.logLevel, { component: 'topics' });
+}
+
+async function withAdmin<T>(config: Pick<VigilConfig, 'kafka' | 'logLevel'>, logger: Logger, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = createKafka(config, logger, { clientId: `${config.kafka.clientId}-admin` }).admin();
+  try {
+    await admin.connect();
+  } catch (cause) {
+    throw new VigilError(`cannot connect to Kafka at ${config.kafka.brokers.join(',')}`, {
+      cause,
+      action: "start the local stack with 'npm run stack:up' or fix VIGIL_KAFKA_BROKERS",
+    });
+  }
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function isAlreadyExists(err: unknown): boolean {
+  const e = err as { type?: string; errors?: unknown[]; error?: unknown } | undefined;
+  if (e?.type === 'TOPIC_ALREADY_EXISTS') return true;
+  // createTopics wraps per-topic errors in a KafkaJSAggregateError.
+  return Array.isArray(e?.errors) && e.errors.length > 0 && e.errors.every((x) => (x as { type?: string }).type === 'TOPIC_ALREADY_EXISTS');
+}
+
+/**
+ * Creates any missing Vigil topic (safe to race with another process doing the same) and checks
+ * that the existing ones have the partition counts the pipeline relies on. Returns the names.
+ */
+export async function ensureTopics(config: Pick<VigilConfig, 'kafka' | 'logLevel'>, loggerOrOptions?: LoggerOrOptions): Promise<TopicNames> {
+  const logger = resolveLogger(config, loggerOrOptions);
+  const specs = topicSpecs(config);
+  await withAdmin(config, logger, async (admin) => {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.name));
+    if (missing.length > 0) {
+      const topics: ITopicConfig[] = missing.map((s) => ({
+        topic: s.name,
+        numPartitions: s.partitions,
+        replicationFactor: config.kafka.replicationFactor,
+        configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+      }));
+      try {
+        await admin.createTopics({ topics, waitForLeaders: true, timeout: 30_000 });
+      } catch (err) {
+        if (!isAlreadyExists(err)) {
+          throw new VigilError(`cannot create Kafka topics ${missing.map((s) => s.name).join(', ')}`, {
+            cause: err,
+            action: 'check the broker log (.stack/kafka/server.log) and that replicationFactor <= number of brokers',
+          });
+        }
+      }
+      logger.info({ topics: missing.map((s) => s.name) }, 'created Kafka topics');
+    }
+    const metadata = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
+    const counts = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
+    for (const s of specs.filter((x) => x.coPartitioned)) {
+      const actual = counts.get(s.name);
+      if (actual !== s.partitions) {
+        throw new VigilError(`topic ${s.name} has ${actual} partitions but kafka.partitions is ${s.partitions}`, {
+          action: `the co-partitioned topics (metrics, commands) must both have kafka.partitions partitions: set VIGIL_KAFKA_PARTITIONS=${actual} or recreate the topics`,
+        });
+      }
+    }
+  });
+  return topicNames(config);
+}
+
+/** Deletes every topic whose name starts with `prefix` (tests clean up their own prefix). */
+export async function deleteTopicsWithPrefix(
+  config: Pick<VigilConfig, 'kafka' | 'logLevel'>,
+  prefix: string,
+  loggerOrOptions?: LoggerOrOptions,
+): Promise<string[]> {
+  if (prefix.length < 3) throw new VigilError(`refusing to delete topics with the short prefix ${JSON.stringify(prefix)}`);
+  const logger = resolveLogger(config, loggerOrOptions);
+  return withAdmin(config, logger, async (admin) => {
+    const doomed = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (doomed.length > 0) await admin.deleteTopics({ topics: doomed, timeout: 30_000 });
+    return doomed;
+  });
+}
