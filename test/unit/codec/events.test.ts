@@ -1,0 +1,201 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import avro from 'avsc';
+import { createEventCodec, decodeEvent, encodeEvent, type EventKind } from '../../../pipeline/codec/events.ts';
+import { frameConfluent, frameSingleObject, readFrame } from '../../../pipeline/codec/framing.ts';
+import { AvroRecordReader } from '../../../pipeline/codec/reader.ts';
+import {
+  committedSchemaDefinitions,
+  createSchemaRegistry,
+  getSchemaRegistry,
+  SCHEMA_TABLE,
+  type SchemaDefinition,
+} from '../../../schemas/avro/registry.ts';
+import type { AlertEvent, CommandResult, MetricPoint } from '../../../schemas/records.ts';
+
+const vectors = JSON.parse(readFileSync(new URL('../../fixtures/avro/vectors.json', import.meta.url), 'utf8')) as {
+  singleObject: Array<{ name: string; schemaFile: string; record: Record<string, unknown>; bodyHex: string; singleObjectHex: string }>;
+};
+const KIND_BY_FILE: Record<string, EventKind> = {
+  'metric-point.v1.avsc': 'metric',
+  'alert-event.v1.avsc': 'alert',
+  'command-result.v1.avsc': 'commandResult',
+  'live-snapshot.v1.avsc': 'live',
+};
+
+const evolution = (file: string) => JSON.parse(readFileSync(new URL(`../../fixtures/avro/evolution/${file}`, import.meta.url), 'utf8'));
+
+const alert: AlertEvent = {
+  eventId: 'e1', alertId: 'a1', fingerprint: 'api|cpu_usage|r1', source: 'api', metric: 'cpu_usage', ruleId: 'r1',
+  kind: 'threshold', severity: 'high', status: 'firing', version: 1, timestamp: 1_700_000_000_000, openedAt: 1_700_000_000_000,
+  value: 97.5, threshold: 90, message: 'cpu high', actor: 'pipeline', reason: 'threshold crossed',
+};
+
+describe('single-object encoding vs Python avro', () => {
+  it.each(vectors.singleObject.map((v) => [v.name, v] as const))('%s: same bytes both ways', (_name, v) => {
+    const kind = KIND_BY_FILE[v.schemaFile];
+    const expected = Buffer.from(v.singleObjectHex, 'hex');
+    expect(encodeEvent(kind, v.record as never).toString('hex')).toBe(v.singleObjectHex);
+    const decoded = decodeEvent(expected);
+    expect(decoded.kind).toBe(kind);
+    expect({ ...decoded.record }).toEqual(v.record);
+  });
+});
+
+describe('Confluent framing', () => {
+  it('decodes a record framed with our static id and rejects unknown ids', () => {
+    const registry = getSchemaRegistry();
+    const entry = registry.latest('io.vigil.AlertEvent');
+    expect(entry.id).toBe(SCHEMA_TABLE.find((r) => r.file === 'alert-event.v1.avsc')!.id);
+    const framed = frameConfluent(entry.id, entry.type.toBuffer(alert));
+    expect(framed.subarray(0, 5).toString('hex')).toBe(`00${entry.id.toString(16).padStart(8, '0')}`);
+    expect(decodeEvent(framed)).toEqual({ kind: 'alert', record: { ...alert } });
+    const unknown = frameConfluent(9999, entry.type.toBuffer(alert));
+    expect(() => decodeEvent(unknown)).toThrow(/no schema with Confluent id 9999/);
+  });
+});
+
+describe('encodeEvent validation', () => {
+  it('rejects records that do not fit the schema, naming the field', () => {
+    expect(() => encodeEvent('alert', { ...alert, version: 'one' } as never)).toThrow(/version: "one" does not fit/);
+    expect(() => encodeEvent('alert', { ...alert, timestamp: undefined } as never)).toThrow(/timestamp/);
+  });
+  it('rejects values outside the enumerations, also inside CommandResult.event', () => {
+    expect(() => encodeEvent('alert', { ...alert, severity: 'catastrophic' } as never)).toThrow(/severity: "catastrophic" is not one of critical/);
+    const bad: CommandResult = { commandId: 'c', alertId: 'a', applied: true, status: 'acknowledged', reason: '', event: { ...alert, status: 'gone' as never } };
+    expect(() => encodeEvent('commandResult', bad)).toThrow(/event\.status/);
+    expect(() => encodeEvent('command', { commandId: 'c', type: 'delete' as never, alertId: 'a', source: 's', metric: 'm', actor: 'x', comment: '', issuedAt: 1 })).toThrow(/type: "delete"/);
+  });
+  it('round-trips every kind', () => {
+    const samples: Array<[EventKind, object]> = [
+      ['metric', { source: 's', metric: 'm', value: 1.5, timestamp: 1_700_000_000_000, tags: { a: 'b' } }],
+      ['anomaly', { id: 'x', source: 's', metric: 'm', type: 'spike', version: 2, startTimestamp: 1, detectedTimestamp: 2, value: 3, expected: 1, zscore: 4.5, score: 0.9, confidence: 0.8, pointCount: 3 }],
+      ['alert', alert],
+      ['live', { source: 's', metric: 'm', timestamp: 5, value: 1, mean: 1, std: 0, zscore: 0, anomalyScore: 0 }],
+      ['sla', { id: 'i', slaId: 'sla', source: 's', metric: 'm', timestamp: 5, windowMs: 86_400_000, objective: 0.95, compliance: 0.97, good: 97, total: 100, errorBudgetRemaining: 0.4, burnRateFast: 0.6, burnRateSlow: 0.5, violated: false }],
+      ['command', { commandId: 'c', type: 'resolve', alertId: 'a', source: 's', metric: 'm', actor: 'ops', comment: 'fixed', issuedAt: 7 }],
+      ['commandResult', { commandId: 'c', alertId: 'a', applied: true, status: 'resolved', reason: 'ok', event: { ...alert, status: 'resolved' } }],
+      ['commandResult', { commandId: 'c', alertId: 'a', applied: false, status: 'unknown', reason: 'no alert', event: null }],
+    ];
+    for (const [kind, record] of samples) {
+      const buf = encodeEvent(kind, record);
+      expect(buf.subarray(0, 2).toString('hex')).toBe('c301');
+      const decoded = decodeEvent(buf);
+      expect(decoded.kind).toBe(kind);
+      expect(JSON.parse(JSON.stringify(decoded.record))).toEqual(record);
+    }
+  });
+});
+
+describe('decodeEvent on hostile bytes', () => {
+  const good = encodeEvent('alert', alert);
+  const cases: Array<[string, Buffer, string]> = [
+    ['empty', Buffer.alloc(0), 'bad-framing'],
+    ['wrong magic', Buffer.from('7b22736f75726365223a317d', 'hex'), 'bad-framing'],
+    ['C3 without 01', Buffer.from([0xc3, 0x02, 1, 2, 3, 4, 5, 6, 7, 8]), 'bad-framing'],
+    ['short header', good.subarray(0, 7), 'bad-framing'],
+    ['unknown fingerprint', Buffer.concat([Buffer.from('c301ffffffffffffffff', 'hex'), good.subarray(10)]), 'unknown-schema'],
+    ['truncated body', good.subarray(0, good.length - 3), 'decode-error'],
+    ['trailing bytes', Buffer.concat([good, Buffer.from([0])]), 'decode-error'],
+  ];
+  it.each(cases.map(([name, , code], i) => [name, code, i] as const))('%s → %s', (_name, code, i) => {
+    expect(() => decodeEvent(cases[i][1])).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('writer → reader resolution across versions', () => {
+  const v0: SchemaDefinition = { schema: evolution('metric-point.v0.avsc'), version: 0, id: 100 };
+  const v2: SchemaDefinition = { schema: evolution('metric-point.v2.avsc'), version: 2, id: 102, writerOnly: true };
+  const registry = createSchemaRegistry([...committedSchemaDefinitions(), v0, v2]);
+  const reader = new AvroRecordReader(registry);
+  const point = { source: 'api', metric: 'cpu_usage', value: 12.25, timestamp: 1_700_000_000_000 };
+
+  it('keeps v1 as the reader while v2 is writer-only', () => {
+    expect(registry.latest('io.vigil.MetricPoint').version).toBe(1);
+  });
+
+  it('reads an older writer without tags: the default {} is filled in, fresh per record', () => {
+    const w = registry.get('io.vigil.MetricPoint', 0)!;
+    const buf = frameSingleObject(w.fingerprint, w.type.toBuffer(point));
+    const first = reader.read<MetricPoint>(buf, 'io.vigil.MetricPoint');
+    expect(first).toMatchObject({ ok: true, value: { ...point, tags: {} } });
+    if (first.ok) {
+      expect(first.writer.version).toBe(0);
+      expect(first.reader.version).toBe(1);
+      first.value.tags.mutated = 'yes';
+    }
+    const second = reader.read<MetricPoint>(buf, 'io.vigil.MetricPoint');
+    expect(second.ok && second.value.tags).toEqual({});
+    // The same record by Confluent id.
+    expect(reader.read(frameConfluent(100, w.type.toBuffer(point)), 'io.vigil.MetricPoint')).toMatchObject({ ok: true, framing: 'confluent' });
+  });
+
+  it('reads a newer writer with an extra field: the field is skipped', () => {
+    const w = registry.get('io.vigil.MetricPoint', 2)!;
+    const buf = frameSingleObject(w.fingerprint, w.type.toBuffer({ ...point, tags: { k: 'v' }, unit: 'ms' }));
+    const result = reader.read<MetricPoint>(buf, 'io.vigil.MetricPoint');
+    expect(result.ok && result.value).toEqual({ ...point, tags: { k: 'v' } });
+  });
+
+  it('a v2 reader reads v1 records with the new field defaulted', () => {
+    const upgraded = createSchemaRegistry([...committedSchemaDefinitions(), { ...v2, writerOnly: false }]);
+    const v1 = upgraded.get('io.vigil.MetricPoint', 1)!;
+    const result = new AvroRecordReader(upgraded).read(frameSingleObject(v1.fingerprint, v1.type.toBuffer({ ...point, tags: {} })));
+    expect(result.ok && result.value).toEqual({ ...point, tags: {}, unit: null });
+  });
+
+  it('an incompatible writer is reported, not thrown', () => {
+    const alertEntry = registry.latest('io.vigil.AlertEvent');
+    const buf = frameSingleObject(alertEntry.fingerprint, alertEntry.type.toBuffer(alert));
+    expect(reader.read(buf, 'io.vigil.MetricPoint')).toMatchObject({ ok: false, reason: 'incompatible-schema' });
+    const renamed = createSchemaRegistry([
+      ...committedSchemaDefinitions(),
+      { schema: { ...evolution('metric-point.v0.avsc'), fields: [{ name: 'source', type: 'int' }] }, version: 9, id: 109, writerOnly: true },
+    ]);
+    const w = renamed.get('io.vigil.MetricPoint', 9)!;
+    expect(new AvroRecordReader(renamed).read(frameSingleObject(w.fingerprint, w.type.toBuffer({ source: 3 })), 'io.vigil.MetricPoint')).toMatchObject({
+      ok: false,
+      reason: 'incompatible-schema',
+    });
+  });
+
+  it("accepts the fingerprint Python's avro library stamps for the same schema", () => {
+    const entry = getSchemaRegistry().latest('io.vigil.MetricPoint');
+    expect(entry.aliasFingerprints).toHaveLength(1);
+    const vector = JSON.parse(readFileSync(new URL('../../fixtures/avro/vectors.json', import.meta.url), 'utf8')).fingerprints['metric-point.v1.avsc'];
+    expect(entry.aliasFingerprints[0].hex).toBe(vector.pythonLibrary.fingerprintHex);
+    const buf = frameSingleObject(entry.aliasFingerprints[0], entry.type.toBuffer({ ...point, tags: {} }));
+    expect(readFrame(buf, getSchemaRegistry())).toMatchObject({ ok: true, entry: { name: 'io.vigil.MetricPoint' } });
+  });
+});
+
+describe('schema registry', () => {
+  it('pins published fingerprints: an edited v1 fails to load', () => {
+    const defs = committedSchemaDefinitions();
+    const edited = defs.map((d) =>
+      d.file === 'metric-point.v1.avsc' ? { ...d, schema: { ...d.schema, fields: [...(d.schema.fields as object[]), { name: 'x', type: 'int', default: 0 }] } } : d,
+    );
+    expect(() => createSchemaRegistry(edited)).toThrow(/published schema metric-point\.v1\.avsc changed.*add the change as a new version/);
+  });
+  it('rejects duplicate ids, versions and fingerprints', () => {
+    const defs = committedSchemaDefinitions();
+    expect(() => createSchemaRegistry([...defs, { ...defs[0], id: 77 }])).toThrow(/two schemas are io\.vigil\.MetricPoint v1/);
+    expect(() => createSchemaRegistry([...defs, { ...defs[0], version: 5, id: 1 }])).toThrow(/share id 1/);
+    expect(() => createSchemaRegistry([...defs, { ...defs[0], version: 5, id: 77 }])).toThrow(/same fingerprint/);
+  });
+  it('lists every committed schema with a fingerprint and an avsc type', () => {
+    const registry = getSchemaRegistry();
+    expect(registry.entries.map((e) => e.name).sort()).toEqual(
+      ['AlertCommand', 'AlertEvent', 'AnomalyEvent', 'CommandResult', 'LiveSnapshot', 'MetricPoint', 'SlaSnapshot'].map((n) => `io.vigil.${n}`),
+    );
+    for (const entry of registry.entries) {
+      expect(registry.byFingerprint(entry.fingerprint.lo, entry.fingerprint.hi)).toBe(entry);
+      expect(registry.byId(entry.id)).toBe(entry);
+      expect(avro.Type.isType(entry.type)).toBe(true);
+    }
+  });
+  it('an independent codec instance over the same registry agrees', () => {
+    const codec = createEventCodec(getSchemaRegistry());
+    expect(codec.decodeEvent(encodeEvent('alert', alert))).toEqual({ kind: 'alert', record: { ...alert } });
+  });
+});
