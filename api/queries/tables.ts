@@ -1,0 +1,22 @@
+/** Fully qualified table names from the configured database (an identifier, checked by ident()). */
+import { ident, sql, type Sql } from '../sql.ts';
+
+export interface Tables {
+  points: Sql;
+  anomalies: Sql;
+  alertEvents: Sql;
+  slaSnapshots: Sql;
+}
+
+export function tablesIn(database: string): Tables {
+  const db = ident(database);
+  return {
+    points: sql`${db}.points`,
+    anomalies: sql`${db}.anomalies`,
+    alertEvents: sql`${db}.alert_events`,
+    slaSnapshots: sql`${db}.sla_snapshots`,
+  };
+}
+
+/** ClickHouse's JSON output quotes 64-bit integers; every numeric column goes through this. */
+export const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));

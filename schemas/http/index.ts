@@ -1,0 +1,15 @@
+/** The HTTP API's JSON schemas; `sharedSchemas` are registered once (fastify.addSchema) and referenced by `$ref`. */
+import { alertEventSchema, alertSchema } from './alerts.ts';
+import { anomalySchema } from './anomalies.ts';
+import { errorResponse } from './common.ts';
+import { ruleSchema, slaDefinitionSchema } from './definitions.ts';
+import { liveMetricSchema, slaStatusSchema } from './status.ts';
+
+export const sharedSchemas = [errorResponse, alertSchema, alertEventSchema, anomalySchema, ruleSchema, slaDefinitionSchema, slaStatusSchema, liveMetricSchema] as const;
+
+export * from './common.ts';
+export * from './ingest.ts';
+export * from './alerts.ts';
+export * from './anomalies.ts';
+export * from './definitions.ts';
+export * from './status.ts';

@@ -1,0 +1,75 @@
+/**
+ * POST /api/v1/metrics — one point, or `{points: [...]}`. Items are only shape-checked here
+ * (objects, bounded count); each one is validated by the ingest validator so one bad point is
+ * reported by index instead of failing the batch.
+ */
+import { LIMITS, commonErrors, errorRef } from './common.ts';
+
+export const metricPointInput = {
+  type: 'object',
+  description: 'A metric point. timestamp (epoch ms) defaults to the time of the request.',
+  properties: {
+    source: { type: 'string' },
+    metric: { type: 'string' },
+    value: { type: 'number' },
+    timestamp: { type: 'integer' },
+    tags: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+} as const;
+
+export interface MetricPointInput {
+  source: string;
+  metric: string;
+  value: number;
+  timestamp?: number;
+  tags?: Record<string, string>;
+}
+
+export const ingestBody = {
+  type: 'object',
+  description: 'One point, or {points: [...]} with up to 10 000 points.',
+  properties: {
+    points: { type: 'array', maxItems: LIMITS.maxBatchPoints, items: { type: 'object' } },
+  },
+} as const;
+
+export type IngestBody = MetricPointInput | { points: unknown[] };
+
+export const ingestResult = {
+  type: 'object',
+  required: ['accepted', 'rejected', 'errors'],
+  properties: {
+    accepted: { type: 'integer' },
+    rejected: { type: 'integer' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['index', 'reasons'],
+        properties: {
+          index: { type: 'integer' },
+          reasons: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  },
+} as const;
+
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  errors: Array<{ index: number; reasons: string[] }>;
+}
+
+export const ingestRoute = {
+  tags: ['ingest'],
+  summary: 'Publish metric points to the metrics topic',
+  body: ingestBody,
+  response: {
+    202: ingestResult,
+    ...commonErrors,
+    // All points invalid: the same shape as 202 under the error envelope's details.
+    400: errorRef,
+    413: errorRef,
+  },
+} as const;
