@@ -41,14 +41,18 @@ export function pinoLogCreator(logger: Logger): logCreator {
       const fields = { namespace, ...context };
       switch (level) {
         case KafkaLogLevel.ERROR:
-          // kafkajs's Connection logs every error response at ERROR, including retriable ones
-          // (coordinator loading, rebalance in progress) that it then retries by itself; the
-          // caller sees the real failure if the retries run out.
-          if (namespace === 'Connection') log.warn(fields, message);
+          // kafkajs's Connection logs every error response, including retriable ones
+          // (coordinator loading, rebalance in progress, concurrent transactions) that it then
+          // retries by itself; entries with a retryCount will be retried too. The caller gets
+          // the real failure if the retries run out.
+          if (namespace === 'Connection') log.debug(fields, message);
+          else if ('retryCount' in context) log.warn(fields, message);
           else log.error(fields, message);
           break;
         case KafkaLogLevel.WARN:
-          log.warn(fields, message);
+          // "The group is rebalancing, re-joining" is how a consumer group works, not a problem.
+          if (namespace === 'Runner' && /rebalancing/i.test(message)) log.info(fields, message);
+          else log.warn(fields, message);
           break;
         case KafkaLogLevel.INFO:
           log.info(fields, message);

@@ -1,0 +1,3 @@
+export { createTestEnv, testConfig, type TestEnv, type TestEnvOptions } from './env.ts';
+export { consumeN, type ConsumedMessage, type ConsumeOptions } from './kafka.ts';
+export { waitFor } from './wait.ts';
