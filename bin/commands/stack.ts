@@ -1,13 +1,17 @@
 import type { Command } from '../command.ts';
+import { runStackCommand, stackUsage } from '../../deploy/stack.ts';
 
-// Placeholder until the stack command lands; it refuses to run rather than pretend.
+/** `vigil stack up|down|status [--json]`: the same module as deploy/stack.sh / npm run stack:*. */
 export const command: Command = {
   name: 'stack',
-  summary: '(stack: not built yet)',
-  usage: 'usage: vigil stack — not built yet',
-  options: {},
-  async run() {
-    process.stderr.write('vigil stack: not built yet\n');
-    return 1;
+  summary: 'start, stop or inspect the local Kafka + ClickHouse (up | down | status [--json])',
+  usage: stackUsage,
+  options: { json: { type: 'boolean' } },
+  async run(values, positionals) {
+    if (positionals.length !== 1) {
+      process.stderr.write(`${stackUsage}\n`);
+      return 2;
+    }
+    return runStackCommand(positionals[0], values.json === true);
   },
 };

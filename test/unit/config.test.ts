@@ -1,0 +1,201 @@
+/** core/config.ts against hostile files and environments: every refusal names the field. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configEnvVars, loadConfig, topicNames } from '../../core/config.ts';
+import { VigilError } from '../../core/errors.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-config-'));
+function file(name: string, text: string): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+/** Runs loadConfig expecting a VigilError; returns its message. */
+function refusal(options: Parameters<typeof loadConfig>[0]): string {
+  try {
+    loadConfig(options);
+  } catch (err) {
+    expect(err).toBeInstanceOf(VigilError);
+    return (err as VigilError).message;
+  }
+  throw new Error('loadConfig accepted a hostile config');
+}
+
+describe('defaults', () => {
+  it('with nothing set, gives the local stack endpoints and documented defaults', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.kafka.brokers).toEqual(['127.0.0.1:19092']);
+    expect(c.kafka.partitions).toBe(12);
+    expect(c.kafka.topicPrefix).toBe('vigil.');
+    expect(c.clickhouse.url).toBe('http://127.0.0.1:18123');
+    expect(c.clickhouse.database).toBe('vigil');
+    expect(c.clickhouse.readerUsername).toBe('vigil_reader');
+    expect(c.api.port).toBe(8080);
+    expect(c.gateway.port).toBe(8090);
+    expect(topicNames(c).commands).toBe('vigil.commands');
+  });
+});
+
+describe('hostile config files', () => {
+  it('a missing file names the path', () => {
+    expect(refusal({ env: {}, file: path.join(dir, 'nope.json') })).toMatch(/cannot read config file .*nope\.json/);
+  });
+
+  it('bad JSON names the file and says to fix the syntax', () => {
+    const msg = refusal({ env: {}, file: file('bad.json', '{"kafka": {"partitions": 3,}') });
+    expect(msg).toMatch(/bad\.json is not valid JSON/);
+    expect(msg).toMatch(/fix the JSON syntax/);
+  });
+
+  it.each([
+    ['an array', '[1,2]'],
+    ['a string', '"kafka"'],
+    ['null', 'null'],
+  ])('a file holding %s is refused', (_what, text) => {
+    expect(refusal({ env: {}, file: file('notobj.json', text) })).toMatch(/must hold a JSON object/);
+  });
+
+  it.each([
+    ['kafka.partitions', { kafka: { partitions: '12' } }],
+    ['kafka.partitions', { kafka: { partitions: 0 } }],
+    ['kafka.partitions', { kafka: { partitions: 2.5 } }],
+    ['kafka.brokers', { kafka: { brokers: '127.0.0.1:19092' } }],
+    ['kafka.brokers', { kafka: { brokers: [] } }],
+    ['api.port', { api: { port: -1 } }],
+    ['api.port', { api: { port: 70000 } }],
+    ['gateway.port', { gateway: { port: 'eighty' } }],
+    ['clickhouse.url', { clickhouse: { url: 'not a url' } }],
+    ['clickhouse.database', { clickhouse: { database: 'vigil; DROP DATABASE system' } }],
+    ['kafka.topicPrefix', { kafka: { topicPrefix: 'bad prefix/' } }],
+    ['logLevel', { logLevel: 'loud' }],
+    ['api.apiKeys.0.key', { api: { apiKeys: [{ key: 'short', roles: ['read'] }] } }],
+    ['api.apiKeys.0.roles.0', { api: { apiKeys: [{ key: 'x'.repeat(20), roles: ['root'] }] } }],
+    ['pipeline.windowSize', { pipeline: { windowSize: 1 } }],
+  ])('wrong value for %s is refused naming the field', (field, content) => {
+    const msg = refusal({ env: {}, file: file('wrong.json', JSON.stringify(content)) });
+    expect(msg).toMatch(/^invalid configuration: /);
+    expect(msg).toContain(`${field}:`);
+    expect(msg).toMatch(/see README "Configuration"/);
+  });
+
+  it.each([
+    ['kafka.brokers.0', '127.0.0.1'],
+    ['kafka.brokers.0', 'host:port'],
+    ['kafka.brokers.0', 'a b:9092'],
+    ['kafka.brokers.0', ':9092'],
+    ['kafka.brokers.1', 'ok'],
+  ])('bad broker string at %s (%s) is refused', (field, bad) => {
+    const brokers = field.endsWith('.1') ? ['127.0.0.1:19092', bad] : [bad];
+    const msg = refusal({ env: {}, file: file('brokers.json', JSON.stringify({ kafka: { brokers } })) });
+    expect(msg).toContain(`${field}: broker must be host:port`);
+  });
+
+  it('an unknown top-level key is refused naming it (typos must not be ignored)', () => {
+    const msg = refusal({ env: {}, file: file('unknown.json', JSON.stringify({ kafak: { partitions: 3 } })) });
+    expect(msg).toContain('(root):');
+    expect(msg).toContain('kafak');
+  });
+
+  // KNOWN BUG (reported to the lead, core/config.ts is theirs): only the root object is
+  // .strict(), so a typo inside a section is silently dropped. `it.fails` keeps this visible
+  // and turns red once config.ts is fixed, so the fix must flip these to `it`.
+  it.fails.each([
+    ['kafka', { kafka: { partitons: 3 } }, 'partitons'],
+    ['clickhouse', { clickhouse: { pasword: 'x' } }, 'pasword'],
+  ])('unknown key under %s is refused', (where, content, key) => {
+    const msg = refusal({ env: {}, file: file('unknown.json', JSON.stringify(content)) });
+    expect(msg).toContain(`${where}:`);
+    expect(msg).toContain(key);
+  });
+});
+
+describe('hostile environment', () => {
+  it.each(['VIGIL_KAFKA_PARTITIONS', 'VIGIL_API_PORT', 'VIGIL_GATEWAY_PORT', 'VIGIL_WINDOW_SIZE', 'VIGIL_WORKER_THREADS'])(
+    'non-number %s names the variable',
+    (name) => {
+      for (const raw of ['twelve', '', '  ', '12abc', 'NaN', 'Infinity']) {
+        const msg = refusal({ env: { [name]: raw } });
+        expect(msg).toContain(name);
+        expect(msg).toMatch(/is not a number/);
+      }
+    },
+  );
+
+  it('a negative port from the environment is refused naming the config path', () => {
+    expect(refusal({ env: { VIGIL_API_PORT: '-8080' } })).toContain('api.port:');
+    expect(refusal({ env: { VIGIL_GATEWAY_PORT: '65536' } })).toContain('gateway.port:');
+  });
+
+  it('bad broker lists from the environment are refused', () => {
+    expect(refusal({ env: { VIGIL_KAFKA_BROKERS: '127.0.0.1:19092,localhost' } })).toContain('kafka.brokers.1: broker must be host:port');
+    expect(refusal({ env: { VIGIL_KAFKA_BROKERS: ' , ' } })).toContain('kafka.brokers:');
+  });
+
+  it('VIGIL_API_KEYS that is not JSON names the variable', () => {
+    const msg = refusal({ env: { VIGIL_API_KEYS: '[{key:' } });
+    expect(msg).toContain('VIGIL_API_KEYS is not valid JSON');
+  });
+
+  it('VIGIL_API_KEYS with a short key names the field', () => {
+    expect(refusal({ env: { VIGIL_API_KEYS: JSON.stringify([{ key: 'abc', roles: ['read'] }]) } })).toContain('api.apiKeys.0.key:');
+  });
+
+  it('VIGIL_CONFIG pointing at a broken file is refused like --config', () => {
+    expect(refusal({ env: { VIGIL_CONFIG: file('envfile.json', '{') } })).toMatch(/envfile\.json is not valid JSON/);
+  });
+});
+
+describe('good overrides', () => {
+  it('environment values apply, parsed to the right types', () => {
+    const c = loadConfig({
+      env: {
+        VIGIL_LOG_LEVEL: 'debug',
+        VIGIL_KAFKA_BROKERS: ' 10.0.0.1:9092 , kafka-2:9093 ',
+        VIGIL_KAFKA_CLIENT_ID: 'vigil-test',
+        VIGIL_TOPIC_PREFIX: 'staging.',
+        VIGIL_KAFKA_PARTITIONS: '24',
+        VIGIL_KAFKA_GROUP_ID: 'g1',
+        VIGIL_CLICKHOUSE_URL: 'http://ch.internal:8123',
+        VIGIL_CLICKHOUSE_DATABASE: 'vigil_staging',
+        VIGIL_CLICKHOUSE_USER: 'writer',
+        VIGIL_CLICKHOUSE_PASSWORD: 's3cret',
+        VIGIL_WINDOW_SIZE: '500',
+        VIGIL_WINDOW_MS: '60000',
+        VIGIL_WORKER_THREADS: '3',
+        VIGIL_NO_DATA_MS: '120000',
+        VIGIL_API_HOST: '0.0.0.0',
+        VIGIL_API_PORT: '9080',
+        VIGIL_API_KEYS: JSON.stringify([{ key: 'k'.repeat(16), roles: ['read', 'operate'], name: 'ops' }]),
+        VIGIL_GATEWAY_HOST: '0.0.0.0',
+        VIGIL_GATEWAY_PORT: '9090',
+        VIGIL_GATEWAY_TOKENS: 'token-aaaaaaaaaaaaaaaa,token-bbbbbbbbbbbbbbbb',
+      },
+    });
+    expect(c.logLevel).toBe('debug');
+    expect(c.kafka).toMatchObject({ brokers: ['10.0.0.1:9092', 'kafka-2:9093'], clientId: 'vigil-test', topicPrefix: 'staging.', partitions: 24, groupId: 'g1' });
+    expect(c.clickhouse).toMatchObject({ url: 'http://ch.internal:8123', database: 'vigil_staging', username: 'writer', password: 's3cret' });
+    expect(c.pipeline).toMatchObject({ windowSize: 500, windowMs: 60000, workerThreads: 3, noDataMs: 120000 });
+    expect(c.api).toMatchObject({ host: '0.0.0.0', port: 9080 });
+    expect(c.api.apiKeys).toEqual([{ key: 'k'.repeat(16), roles: ['read', 'operate'], name: 'ops' }]);
+    expect(c.gateway).toMatchObject({ host: '0.0.0.0', port: 9090, tokens: ['token-aaaaaaaaaaaaaaaa', 'token-bbbbbbbbbbbbbbbb'] });
+    expect(topicNames(c).metrics).toBe('staging.metrics');
+  });
+
+  it('environment beats the file, the file beats defaults, and untouched siblings keep their values', () => {
+    const f = file('layer.json', JSON.stringify({ kafka: { partitions: 6, groupId: 'from-file' }, api: { port: 7000 } }));
+    const c = loadConfig({ file: f, env: { VIGIL_KAFKA_PARTITIONS: '8' } });
+    expect(c.kafka.partitions).toBe(8);
+    expect(c.kafka.groupId).toBe('from-file');
+    expect(c.kafka.brokers).toEqual(['127.0.0.1:19092']);
+    expect(c.api.port).toBe(7000);
+  });
+
+  it('every variable the README documents is one loadConfig reads', () => {
+    expect(configEnvVars).toContain('VIGIL_KAFKA_BROKERS');
+    expect(configEnvVars).toContain('VIGIL_CLICKHOUSE_URL');
+    expect(configEnvVars.every((v) => v.startsWith('VIGIL_'))).toBe(true);
+  });
+});
