@@ -1,0 +1,10 @@
+export function formatNumber(v: unknown): string;
+export function formatPercent(fraction: unknown, digits?: number): string;
+export function formatScore(v: unknown): string;
+export function formatCount(v: unknown): string;
+export function formatTime(ms: unknown, now?: number, utc?: boolean): string;
+export function formatIso(ms: unknown): string;
+export function formatDuration(ms: unknown): string;
+export function formatAge(ms: unknown, now: unknown): string;
+export function formatBurnRate(v: unknown): string;
+export function seriesLabel(source: string, metric: string): string;

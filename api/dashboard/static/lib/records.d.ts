@@ -1,0 +1,33 @@
+import type { AlertEvent, AlertStatus, AnomalyEvent, AnomalyType, Severity } from '../../../../schemas/records.ts';
+import type { Alert } from '../../../../schemas/http/alerts.ts';
+
+export class VersionedStore<T extends { version: number }> {
+  constructor(keyOf: (record: T) => string, maxSize?: number);
+  readonly maxSize: number;
+  upsert(record: T): boolean;
+  get(id: string): T | undefined;
+  readonly size: number;
+  values(): T[];
+  clear(): void;
+}
+export function alertFromEvent(event: AlertEvent): Alert;
+export function isAlertLike(r: unknown): boolean;
+export function isAnomalyLike(r: unknown): boolean;
+export function isLiveSnapshotLike(r: unknown): boolean;
+export interface AlertFilter {
+  statuses?: AlertStatus[];
+  severities?: Severity[];
+  source?: string;
+  metric?: string;
+}
+export function matchesAlertFilter(alert: Alert, filter?: AlertFilter): boolean;
+export function selectAlerts(alerts: Alert[], filter?: AlertFilter, limit?: number): Alert[];
+export function recentAlerts(alerts: Alert[], limit?: number): Alert[];
+export interface AnomalyFilter {
+  minConfidence?: number;
+  types?: AnomalyType[];
+  source?: string;
+}
+export function matchesAnomalyFilter(anomaly: AnomalyEvent, filter?: AnomalyFilter): boolean;
+export function selectAnomalies(anomalies: AnomalyEvent[], filter?: AnomalyFilter, limit?: number): AnomalyEvent[];
+export function countOpenBySeverity(alerts: Alert[]): Record<Severity, number>;
