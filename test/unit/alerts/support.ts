@@ -1,5 +1,5 @@
 /** Builders shared by the alert unit tests. */
-import type { AlertEvent, SlaDefinition, SlaSnapshot } from '../../../schemas/records.ts';
+import type { AlertCommand, AlertEvent, SlaDefinition, SlaSnapshot } from '../../../schemas/records.ts';
 import { DefinitionSet, validateRule, validateSla, type RuleDefinition } from '../../../pipeline/alerts/definitions.ts';
 import { SeriesMonitor, type AnomalyFindingLike, type ObservedPoint } from '../../../pipeline/alerts/series-monitor.ts';
 
@@ -61,4 +61,8 @@ export function feed(m: SeriesMonitor, start: number, stepMs: number, values: nu
     out.snapshots.push(...r.slaSnapshots);
   });
   return out;
+}
+
+export function command(over: Partial<AlertCommand> & Pick<AlertCommand, 'alertId'>): AlertCommand {
+  return { commandId: `cmd-${over.alertId}-${over.type ?? 'acknowledge'}`, type: 'acknowledge', source: 'svc', metric: 'm', actor: 'ann', comment: '', issuedAt: T0, ...over };
 }

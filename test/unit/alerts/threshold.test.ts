@@ -3,7 +3,7 @@ import { alertIdOf, eventIdOf } from '../../../pipeline/alerts/ids.ts';
 import { SeriesMonitor, thresholdTarget } from '../../../pipeline/alerts/series-monitor.ts';
 import { DefinitionSet } from '../../../pipeline/alerts/definitions.ts';
 import type { ThresholdRule } from '../../../schemas/records.ts';
-import { aboveRule, feed, monitorWith, pt, rule, SEC, T0 } from './support.ts';
+import { aboveRule, command, feed, monitorWith, pt, rule, SEC, T0 } from './support.ts';
 
 const STEP = 10 * SEC;
 
@@ -178,7 +178,7 @@ describe('threshold rules: details', () => {
   it('escalating an acknowledged alert makes it fire again; de-escalating keeps it acknowledged', () => {
     const m = monitorWith([aboveRule({ forMs: 0 })]);
     const [opened] = feed(m, T0, STEP, [150]).alerts;
-    const ack = m.applyCommand({ commandId: 'c1', type: 'acknowledge', alertId: opened.alertId, source: 'svc', metric: 'm', actor: 'ann', comment: '' }, T0 + 5 * SEC);
+    const ack = m.applyCommand(command({ commandId: 'c1', alertId: opened.alertId }), T0 + 5 * SEC);
     expect(ack.applied).toBe(true);
     const { alerts } = feed(m, T0 + STEP, STEP, [250, 150, 150, 150]);
     expect(alerts.map((a) => [a.reason, a.severity, a.status])).toEqual([
@@ -187,7 +187,7 @@ describe('threshold rules: details', () => {
     ]);
     const m2 = monitorWith([aboveRule({ forMs: 0 })]);
     const [o2] = feed(m2, T0, STEP, [250]).alerts;
-    m2.applyCommand({ commandId: 'c1', type: 'acknowledge', alertId: o2.alertId, source: 'svc', metric: 'm', actor: 'ann', comment: '' }, T0 + 5 * SEC);
+    m2.applyCommand(command({ commandId: 'c1', alertId: o2.alertId }), T0 + 5 * SEC);
     const down = feed(m2, T0 + STEP, STEP, [150, 150, 150]).alerts;
     expect(down.map((a) => [a.reason, a.severity, a.status])).toEqual([['deescalated', 'high', 'acknowledged']]);
   });
