@@ -530,7 +530,7 @@ export async function stackDown(options: { logger?: Logger } = {}): Promise<Stac
     for (const def of [kafkaDef(), clickhouseDef()]) {
       const pid = ownPid(def);
       if (pid !== null) {
-        const how = await stopPid(pid, def.name === 'kafka' ? 30_000 : 15_000);
+        const how = await stopPid(pid, def.name === 'kafka' ? 30_000 : 10_000);
         logger.info({ service: def.name, pid, how }, 'stopped');
         result.stopped.push({ service: def.name, pid, how });
       } else {
