@@ -82,7 +82,9 @@ export class KafkaSource {
     this.state = 'connecting';
     const topics = [...this.channelOfTopic.keys()];
     const endOffsets = await this.readEndOffsets(topics);
-    const consumer = this.options.kafka.consumer({ groupId: this.groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, allowAutoTopicCreation: false });
+    // A short fetch wait does not add latency (fetches return as soon as data arrives) but
+    // bounds how long stop() waits for the in-flight fetch.
+    const consumer = this.options.kafka.consumer({ groupId: this.groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 1000, allowAutoTopicCreation: false });
     this.consumer = consumer;
     const joined = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new VigilError(`gateway consumer did not join group ${this.groupId} in time`, { action: 'check that Kafka is healthy (npm run stack:status)' })), this.options.joinTimeoutMs ?? 60_000);

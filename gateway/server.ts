@@ -279,11 +279,14 @@ export class GatewayServer {
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
     const authorization = req.getHeader('authorization');
-    const query = parseSubscriptionQuery(req.getQuery() ?? '');
+    const rawQuery = req.getQuery() ?? '';
+    const query = parseSubscriptionQuery(rawQuery);
     const remote = textOf(res.getRemoteAddressAsText());
 
+    // Auth comes first (401 before any 400), so read the token apart from the subscription.
+    const queryTokens = new URLSearchParams(rawQuery).getAll('token');
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? null;
-    const token = bearer ?? (query.ok ? query.value.token : null);
+    const token = bearer ?? (queryTokens.length === 1 ? queryTokens[0] : null);
     if (!this.tokenAccepted(token)) {
       this.stats.authFailures += 1;
       this.log.info({ remote, tokenGiven: token !== null }, 'rejected WebSocket upgrade: bad or missing token');
