@@ -567,6 +567,6 @@ export function defaultConfigRecords(): Array<{ key: string; value: RuleDefiniti
 
 /** Severity of an anomaly finding under a rule: the most severe score level reached, else the base. */
 export function anomalySeverity(rule: AnomalyRuleDefinition, score: number): Severity {
-  for (const level of rule.scoreLevels) if (score >= level.value) return level.severity;
+  for (const level of rule.scoreLevels ?? []) if (score >= level.value) return level.severity;
   return rule.severity;
 }

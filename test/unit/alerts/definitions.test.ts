@@ -240,6 +240,16 @@ describe('parseConfigRecord', () => {
     expect(rejected(result!)).toContain(expected);
   });
 
+  it('survives a 1 MB key and deeply nested JSON', () => {
+    const huge = parseConfigRecord(`rule/${'x'.repeat(1_048_576)}`, null);
+    expect(rejected(huge)).toContain('in the key must match');
+    expect(huge.ok ? 0 : huge.key.length).toBeLessThanOrEqual(201);
+    const depth = 30_000;
+    const nested = Buffer.from(`{"id":"x","kind":"threshold","description":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    expect(nested.byteLength).toBeLessThan(65_536);
+    expect(rejected(parseConfigRecord('rule/x', nested))).toMatch(/description: must be a string \(got array\)|not valid JSON/);
+  });
+
   it('survives a non-string key and a non-buffer value from a careless caller', () => {
     expect(rejected(parseConfigRecord(undefined as unknown as string, null))).toContain('key must be a string');
     expect(rejected(parseConfigRecord('rule/x', 'text' as unknown as Buffer))).toContain('value must be bytes or null');
