@@ -1,8 +1,8 @@
 /**
  * Output-topic records → gateway events (pure apart from the injected decoder).
  *
- * Decoding is one swappable function: the Kafka source hands it raw values and gets a
- * `{kind, record}` back (the codec's `decodeEvent` contract). Everything after that — kind vs.
+ * Decoding is one injected function: the Kafka source hands it raw values and gets a
+ * `{kind, record}` back (the contract of pipeline/codec `decodeEvent`, the default). Everything after that — kind vs.
  * topic, the fields routing needs, severity — is checked here so a bad record is counted and
  * skipped, never published half-formed.
  */
@@ -54,15 +54,3 @@ export function toGatewayEvent(channel: Channel, decoded: DecodedRecord): ToEven
   }
   return { ok: true, event: { routing: { channel, severity, source, series: seriesId(source, metric) }, data } };
 }
-
-/**
- * Stand-in decoder for JSON-encoded values, used by tests that exercise the gateway without
- * Avro: `{"kind": "...", "record": {...}}`.
- */
-export const jsonRecordDecoder: RecordDecoder = (value) => {
-  const parsed: unknown = JSON.parse(value.toString('utf8'));
-  if (typeof parsed !== 'object' || parsed === null || typeof (parsed as { kind?: unknown }).kind !== 'string') {
-    throw new Error('JSON value is not {"kind": ..., "record": ...}');
-  }
-  return parsed as DecodedRecord;
-};

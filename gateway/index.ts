@@ -7,13 +7,14 @@ import { topicNames, type VigilConfig } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import { createKafka } from '../pipeline/kafka/client.ts';
 import { ensureTopics } from '../pipeline/kafka/topics.ts';
-import { jsonRecordDecoder, type RecordDecoder } from './events.ts';
+import { decodeEvent } from '../pipeline/codec/events.ts';
+import type { RecordDecoder } from './events.ts';
 import { KafkaSource } from './kafka-source.ts';
 import { loadNativeUws, type UwsModule } from './native.ts';
 import { GatewayServer } from './server.ts';
 
 export interface StartGatewayOptions {
-  /** Record decoder for the output topics (default: the Avro event codec). */
+  /** Record decoder for the output topics (default: the Avro event codec, decodeEvent). */
   decode?: RecordDecoder;
   /** Injected in tests; default loads the native module and refuses the JS fallback. */
   uws?: UwsModule;
@@ -35,7 +36,8 @@ export function newGatewayId(): string {
   return randomBytes(8).readBigUInt64BE().toString(36).padStart(13, '0').slice(0, 12);
 }
 
-export const defaultRecordDecoder: RecordDecoder = jsonRecordDecoder;
+/** Avro single-object (or Confluent-framed) events, read with the current schemas. */
+export const defaultRecordDecoder: RecordDecoder = decodeEvent;
 
 export async function startGateway(config: VigilConfig, logger: Logger, options: StartGatewayOptions = {}): Promise<RunningGateway> {
   const uws = options.uws ?? loadNativeUws();

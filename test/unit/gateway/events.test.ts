@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonRecordDecoder, toGatewayEvent } from '../../../gateway/events.ts';
+import { toGatewayEvent } from '../../../gateway/events.ts';
 
 const alert = { eventId: 'e1', alertId: 'a1', fingerprint: 'api|cpu|r', source: 'api', metric: 'cpu', ruleId: 'r', kind: 'threshold', severity: 'high', status: 'firing', version: 1, timestamp: 1, openedAt: 1, value: 95, threshold: 90, message: 'm', actor: 'pipeline', reason: 'breach' };
 const anomaly = { id: 'n1', source: 'api', metric: 'cpu', type: 'spike', version: 1, startTimestamp: 1, detectedTimestamp: 2, value: 9, expected: 1, zscore: 8, score: 0.8, confidence: 0.9, pointCount: 1 };
@@ -37,12 +37,5 @@ describe('toGatewayEvent', () => {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.reason).toMatch(reason);
     }
-  });
-});
-
-describe('jsonRecordDecoder', () => {
-  it('decodes {kind, record} and throws on anything else', () => {
-    expect(jsonRecordDecoder(Buffer.from(JSON.stringify({ kind: 'live', record: live })))).toEqual({ kind: 'live', record: live });
-    for (const bad of ['', 'x', '[]', 'null', '{"record":{}}', '{"kind":1}']) expect(() => jsonRecordDecoder(Buffer.from(bad))).toThrow();
   });
 });
