@@ -424,6 +424,13 @@ export function configKeyOf(kind: 'rule' | 'sla', id: string): string {
 // ---------------------------------------------------------------------------------------------
 // The definitions in force
 
+/** JSON with object keys sorted, so equal definitions compare equal whatever their key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
 function appliesTo(def: { source: string | null; metric: string | null }, source: string, metric: string): boolean {
   return (def.source === null || def.source === source) && (def.metric === null || def.metric === metric);
 }
@@ -524,9 +531,15 @@ export class DefinitionSet {
     return this.slaOverrides.get(id) ?? this.defaultSlas.get(id);
   }
 
-  /** True when the id is a built-in that no config record overrides. */
+  /**
+   * True when the id is a built-in and what is in force is the built-in itself: no config record,
+   * or one equal to the default (the pipeline seeds an empty config topic with the defaults).
+   */
   isDefault(kind: 'rule' | 'sla', id: string): boolean {
-    return kind === 'rule' ? this.defaultRules.has(id) && !this.ruleOverrides.has(id) : this.defaultSlas.has(id) && !this.slaOverrides.has(id);
+    const base = kind === 'rule' ? this.defaultRules.get(id) : this.defaultSlas.get(id);
+    if (!base) return false;
+    const override = kind === 'rule' ? this.ruleOverrides.get(id) : this.slaOverrides.get(id);
+    return override === undefined || canonicalJson(override) === canonicalJson(base);
   }
 
   /** Enabled rules that apply to the series, sorted by id (the order the monitor evaluates them in). */

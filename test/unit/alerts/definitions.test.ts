@@ -291,6 +291,21 @@ describe('DefinitionSet', () => {
     expect(defs.summary()).toMatchObject({ rules: 9, slas: 3, overrides: 0, revision: 3 });
   });
 
+  it('a seeded copy of a default still counts as the default', () => {
+    const defs = new DefinitionSet();
+    for (const r of defaultConfigRecords()) {
+      const parsed = parseConfigRecord(r.key, Buffer.from(JSON.stringify(r.value)));
+      if (parsed.ok) defs.apply(parsed.change);
+    }
+    expect(defs.summary().overrides).toBe(12);
+    expect(defs.isDefault('rule', 'default.cpu_usage')).toBe(true);
+    expect(defs.isDefault('sla', 'default.error_rate')).toBe(true);
+    const cpu = defs.rule('default.cpu_usage') as ThresholdRule;
+    defs.apply({ kind: 'rule', id: cpu.id, rule: { ...cpu, forMs: 1000 } });
+    expect(defs.isDefault('rule', 'default.cpu_usage')).toBe(false);
+    expect(defs.isDefault('rule', 'no-such-rule')).toBe(false);
+  });
+
   it('withChange leaves the original untouched', () => {
     const base = new DefinitionSet();
     const next = base.withChange({ kind: 'sla', id: 'default.availability', sla: null });
