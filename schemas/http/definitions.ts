@@ -123,7 +123,7 @@ function routes(kind: 'rule' | 'sla', tag: string, ref: string, body: object) {
       summary: `Create or replace an ${noun} (written to the config topic; every pipeline instance applies it)`,
       params: definitionIdParams,
       body,
-      response: { 200: { $ref: ref }, 404: errorRef, ...commonErrors },
+      response: { 200: { $ref: ref }, 201: { $ref: ref }, ...commonErrors },
     },
     delete: {
       tags: [tag],

@@ -1,0 +1,28 @@
+/**
+ * The API's ClickHouse access: the read-only user (readonly=1 at the server, so even a bug in
+ * a query cannot write), queries only as `Sql` built by api/sql.ts.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { VigilConfig } from '../core/config.ts';
+import type { Logger } from '../core/logger.ts';
+import { createClickHouse } from '../pipeline/storage/clickhouse.ts';
+import type { ClickHouseReader } from './deps.ts';
+import { sql, type Sql } from './sql.ts';
+
+export function clickHouseReader(client: ClickHouseClient): ClickHouseReader {
+  return {
+    async query<T>(q: Sql): Promise<T[]> {
+      const rs = await client.query({ query: q.text, format: 'JSONEachRow' });
+      return rs.json<T>();
+    },
+    async ping() {
+      const rs = await client.query({ query: sql`SELECT 1 AS ok`.text, format: 'JSONEachRow' });
+      const rows = await rs.json<{ ok: number }>();
+      if (rows[0]?.ok !== 1) throw new Error('ClickHouse answered SELECT 1 with something else');
+    },
+  };
+}
+
+export function createReaderClient(config: VigilConfig, logger: Logger): ClickHouseClient {
+  return createClickHouse(config, { reader: true, logger, requestTimeoutMs: 15_000 });
+}

@@ -1,0 +1,94 @@
+/**
+ * startApi(config, logger): connects the real adapters (Kafka producer, config-topic view,
+ * command-result follower, admin status client, read-only ClickHouse), builds the fastify app
+ * and listens on config.api.host:port (port 0 = any free port; the bound URL is returned).
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { topicNames, type VigilConfig } from '../core/config.ts';
+import { VigilError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { createKafka, javaCompatiblePartitioner } from '../pipeline/kafka/client.ts';
+import { clickHouseReader, createReaderClient } from './clickhouse.ts';
+import type { ApiDeps } from './deps.ts';
+import { startCommandBus, type KafkaCommandBus } from './kafka/command-bus.ts';
+import { startConfigStore, type KafkaConfigStore } from './kafka/config-store.ts';
+import { sdkMetricSink } from './kafka/metric-sink.ts';
+import { createMetricProducer } from '../pipeline/sdk/producer.ts';
+import { withTimeout } from './kafka/offsets.ts';
+import { startKafkaStatus } from './kafka/status.ts';
+import { buildApi } from './server.ts';
+
+export interface RunningApi {
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  app: FastifyInstance;
+  deps: ApiDeps & { commands: KafkaCommandBus; config: KafkaConfigStore };
+  close(): Promise<void>;
+}
+
+/** How long start-up waits for the config topic to be read before serving anyway (definitions answer 503 until then). */
+const READY_WAIT_MS = 20_000;
+
+export async function startApi(config: VigilConfig, logger: Logger): Promise<RunningApi> {
+  const log = logger.child({ component: 'api' });
+  const topics = topicNames(config);
+  const kafka = createKafka(config, logger, { clientId: `${config.kafka.clientId}-api` });
+  const closers: Array<() => Promise<unknown>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((err: unknown) => log.warn({ err }, 'error while closing'));
+    closers.length = 0;
+  };
+
+  try {
+    const producer = kafka.producer({ createPartitioner: javaCompatiblePartitioner, allowAutoTopicCreation: false, idempotent: false });
+    try {
+      await producer.connect();
+    } catch (cause) {
+      throw new VigilError(`cannot connect to Kafka at ${config.kafka.brokers.join(',')}`, {
+        cause,
+        action: "start the local stack with 'npm run stack:up' or set VIGIL_KAFKA_BROKERS",
+      });
+    }
+    closers.push(() => producer.disconnect());
+
+    const metricProducer = createMetricProducer({ config, logger: logger.child({ component: 'ingest-producer' }), clientId: `${config.kafka.clientId}-api-ingest` });
+    await metricProducer.connect();
+    closers.push(() => metricProducer.close());
+
+    const chClient = createReaderClient(config, logger);
+    closers.push(() => chClient.close());
+
+    const [configStore, commandBus, kafkaStatus] = await Promise.all([
+      startConfigStore({ kafka, producer, topic: topics.config, logger }),
+      startCommandBus({ kafka, producer, commandsTopic: topics.commands, resultsTopic: topics.commandResults, logger }),
+      startKafkaStatus(kafka),
+    ]);
+    closers.push(() => configStore.close(), () => commandBus.close(), () => kafkaStatus.close());
+
+    const ready = await withTimeout(Promise.all([configStore.whenReady(), commandBus.whenReady()]).then(() => true), READY_WAIT_MS, false);
+    if (!ready) log.warn({ waitedMs: READY_WAIT_MS, configReady: configStore.ready }, 'serving before the config topic / command results follower were ready');
+
+    const deps = {
+      clickhouse: clickHouseReader(chClient),
+      metrics: sdkMetricSink(metricProducer),
+      commands: commandBus,
+      config: configStore,
+      kafka: kafkaStatus,
+    };
+    const app = await buildApi(config, deps, { logger });
+    closers.push(() => app.close());
+    if (config.api.apiKeys.length === 0) {
+      log.warn('no API keys configured (api.apiKeys / VIGIL_API_KEYS): every route is open — fine for a local demo, not for anything else');
+    }
+    await app.listen({ host: config.api.host, port: config.api.port });
+    const address = app.server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    log.info({ url, docs: `${url}/docs`, keys: config.api.apiKeys.length }, 'API listening');
+    return { url, app, deps, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

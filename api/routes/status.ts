@@ -1,0 +1,155 @@
+/** Read-only status views: SLA status, live metrics, dashboard stats, health, client config. */
+import type { FastifyInstance } from 'fastify';
+import { topicNames } from '../../core/config.ts';
+import {
+  clientConfigRoute,
+  dashboardStatsRoute,
+  healthRoute,
+  liveMetricsRoute,
+  slaStatusRoute,
+  type ClientConfig,
+  type ConsumerStatus,
+  type DashboardStats,
+  type HealthCheck,
+  type HealthResponse,
+  type LiveMetricsQuery,
+  type SlaStatus,
+  type SlaStatusQuery,
+} from '../../schemas/http/status.ts';
+import { withTimeout } from '../kafka/offsets.ts';
+import { openAlertCountsQuery } from '../queries/alerts.ts';
+import { anomaliesSinceQuery } from '../queries/anomalies.ts';
+import { ingestCountsQuery, liveFromRow, liveMetricsQuery, type LiveRow } from '../queries/points.ts';
+import { slaStatusFromRow, slaStatusQuery, type SlaStatusRow } from '../queries/sla.ts';
+import { num } from '../queries/tables.ts';
+import type { RouteContext } from './context.ts';
+
+/** Lag (unprocessed metric records) above which the pipeline counts as falling behind. */
+export const LAG_WARN_RECORDS = 100_000;
+const CHECK_TIMEOUT_MS = 3000;
+
+async function timed(fn: () => Promise<HealthCheck>): Promise<HealthCheck> {
+  const started = performance.now();
+  const outcome = await withTimeout(
+    fn().catch((err: unknown): HealthCheck => ({ status: 'fail', message: (err as Error)?.message ?? String(err) })),
+    CHECK_TIMEOUT_MS,
+    { status: 'fail', message: `no answer within ${CHECK_TIMEOUT_MS} ms` } as HealthCheck,
+  );
+  return { ...outcome, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+}
+
+export function pipelineCheck(group: ConsumerStatus): HealthCheck {
+  const details = { groupId: group.groupId, state: group.state, members: group.members, lag: group.lag };
+  if (group.members === 0) {
+    return { status: 'warn', message: `no pipeline instance is consuming (group ${group.state}); points wait in Kafka`, details };
+  }
+  if (group.lag !== null && group.lag > LAG_WARN_RECORDS) {
+    return { status: 'warn', message: `pipeline is ${group.lag} records behind`, details };
+  }
+  return { status: 'ok', details };
+}
+
+export default async function statusRoutes(app: FastifyInstance, ctx: RouteContext) {
+  const { deps, tables, config } = ctx;
+  const metricsTopic = topicNames(config).metrics;
+
+  const consumerStatus = (): Promise<ConsumerStatus> =>
+    deps.kafka
+      .consumerGroup(config.kafka.groupId, metricsTopic)
+      .catch((err: unknown) => ({ groupId: config.kafka.groupId, state: 'Unknown', members: 0, lag: null, error: (err as Error)?.message ?? String(err) }));
+
+  const slaStatuses = async (q: SlaStatusQuery): Promise<SlaStatus[]> => {
+    const rows = await deps.clickhouse.query<SlaStatusRow>(slaStatusQuery(tables, q, ctx.now()));
+    const defs = deps.config.definitions();
+    return rows.map((r) => {
+      const s = slaStatusFromRow(r);
+      return { ...s, name: defs.sla(s.slaId)?.name ?? s.slaId };
+    });
+  };
+
+  app.get('/sla', { schema: slaStatusRoute }, async (req) => ({ items: await slaStatuses(req.query as SlaStatusQuery) }));
+
+  app.get('/live-metrics', { schema: liveMetricsRoute }, async (req) => {
+    const q = req.query as LiveMetricsQuery;
+    const rows = await deps.clickhouse.query<LiveRow>(liveMetricsQuery(tables, { source: q.source, metric: q.metric, limit: q.limit, sinceMs: ctx.now() - q.windowSec * 1000 }));
+    return { items: rows.map(liveFromRow) };
+  });
+
+  app.get('/dashboard-stats', { schema: dashboardStatsRoute }, async (): Promise<DashboardStats> => {
+    const now = ctx.now();
+    const [alertRows, slas, anomalyRows, ingestRows, consumer] = await Promise.all([
+      deps.clickhouse.query<{ a_severity: string; a_status: string; n: string | number }>(openAlertCountsQuery(tables)),
+      slaStatuses({}),
+      deps.clickhouse.query<{ n: string | number }>(anomaliesSinceQuery(tables, now - 3_600_000)),
+      deps.clickhouse.query<{ n: string | number; series: string | number; anomalous: string | number }>(ingestCountsQuery(tables, 60)),
+      consumerStatus(),
+    ]);
+    const bySeverity: Record<string, number> = {};
+    const byStatus: Record<string, number> = {};
+    let open = 0;
+    for (const r of alertRows) {
+      const n = num(r.n);
+      open += n;
+      bySeverity[r.a_severity] = (bySeverity[r.a_severity] ?? 0) + n;
+      byStatus[r.a_status] = (byStatus[r.a_status] ?? 0) + n;
+    }
+    const lastHour = num(anomalyRows[0]?.n ?? 0);
+    const points = num(ingestRows[0]?.n ?? 0);
+    const anomalous = num(ingestRows[0]?.anomalous ?? 0);
+    return {
+      alerts: { open, bySeverity, byStatus },
+      sla: {
+        objectives: slas.length,
+        violated: slas.filter((s) => s.violated).length,
+        minErrorBudgetRemaining: slas.length ? Math.min(...slas.map((s) => s.errorBudgetRemaining)) : null,
+        meanCompliance: slas.length ? slas.reduce((a, s) => a + s.compliance, 0) / slas.length : null,
+      },
+      anomalies: { lastHour, perMinute: lastHour / 60, anomalousPointShare: points > 0 ? anomalous / points : 0 },
+      ingest: { pointsLastMinute: points, pointsPerSecond: points / 60, series: num(ingestRows[0]?.series ?? 0) },
+      consumer,
+      generatedAt: now,
+    };
+  });
+
+  app.get('/health', { schema: healthRoute, config: { role: 'public' } }, async (_req, reply) => {
+    const [kafka, clickhouse, pipeline] = await Promise.all([
+      timed(async () => ({ status: 'ok', details: await deps.kafka.ping() })),
+      timed(async () => {
+        await deps.clickhouse.ping();
+        return { status: 'ok' };
+      }),
+      timed(async () => {
+        const group = await deps.kafka.consumerGroup(config.kafka.groupId, metricsTopic);
+        return pipelineCheck(group);
+      }),
+    ]);
+    // Without Kafka the group cannot be asked: that is Kafka's failure, reported once.
+    const pipelineResult: HealthCheck = kafka.status === 'fail' ? { status: 'warn', message: 'unknown while Kafka is unreachable' } : pipeline;
+    const checks: Record<string, HealthCheck> = {
+      kafka,
+      clickhouse,
+      pipeline: pipelineResult,
+      config: deps.config.ready ? { status: 'ok' } : { status: 'warn', message: 'config topic still loading' },
+    };
+    const statuses = Object.values(checks).map((c) => c.status);
+    const body: HealthResponse = { status: statuses.includes('fail') ? 'fail' : statuses.includes('warn') ? 'degraded' : 'ok', checks };
+    return reply.code(body.status === 'fail' ? 503 : 200).send(body);
+  });
+
+  app.get('/client-config', { schema: clientConfigRoute, config: { role: 'public' } }, async (req): Promise<ClientConfig> => {
+    const { host, port, tokens } = config.gateway;
+    // A gateway bound to every interface is reached under the name the browser used for us.
+    const wildcard = host === '0.0.0.0' || host === '::' || host === '';
+    const gatewayHost = wildcard ? req.hostname.replace(/:\d+$/, '') : host;
+    const hostPart = gatewayHost.includes(':') && !gatewayHost.startsWith('[') ? `[${gatewayHost}]` : gatewayHost;
+    return {
+      gatewayUrl: `ws://${hostPart}:${port}${GATEWAY_PATH}`,
+      apiBase: '/api/v1',
+      authRequired: config.api.apiKeys.length > 0,
+      gatewayAuthRequired: tokens.length > 0,
+    };
+  });
+}
+
+/** Path the gateway accepts WebSocket upgrades on. */
+export const GATEWAY_PATH = '/ws';

@@ -1,0 +1,409 @@
+/**
+ * The HTTP edge without servers: schema validation, error shape, auth roles, ingest per-item
+ * results, command outcomes and definition validation, with in-memory stand-ins for the
+ * ClickHouse reader and Kafka adapters (the real ones are covered by
+ * test/integration/api.test.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../../core/config.ts';
+import { DefinitionSet, configKeyOf, parseConfigRecord } from '../../../pipeline/alerts/definitions.ts';
+import type { AlertCommand, CommandResult, MetricPoint } from '../../../schemas/records.ts';
+import type { ApiDeps, ConfigStore } from '../../../api/deps.ts';
+import type { Sql } from '../../../api/sql.ts';
+import { buildApi } from '../../../api/server.ts';
+import { transitionRefusal } from '../../../api/routes/alerts.ts';
+import { pipelineCheck } from '../../../api/routes/status.ts';
+
+const KEYS = {
+  reader: 'reader-key-0123456789',
+  operator: 'operator-key-0123456789',
+  ingester: 'ingester-key-0123456789',
+};
+
+const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
+
+function historyRow(version: number, status: string) {
+  return {
+    event_id: `e${version}`,
+    alert_id: 'alert-1',
+    fingerprint: 'web|cpu_usage|default.cpu_usage',
+    source: 'web',
+    metric: 'cpu_usage',
+    rule_id: 'default.cpu_usage',
+    kind: 'threshold',
+    severity: 'high',
+    status,
+    version: String(version),
+    timestamp_ms: String(NOW - 1000 + version),
+    opened_at_ms: String(NOW - 1000),
+    value: 91,
+    threshold: 90,
+    message: 'cpu high',
+    actor: 'pipeline',
+    reason: 'breach',
+  };
+}
+
+class Fakes {
+  queries: string[] = [];
+  /** Rows answered for the next alert-history query. */
+  history: object[] = [];
+  sent: MetricPoint[] = [];
+  commands: AlertCommand[] = [];
+  commandAnswer: (c: AlertCommand) => CommandResult | null = () => null;
+  defs = DefinitionSet.defaults();
+  writes: Array<{ key: string; value: object | null }> = [];
+
+  deps(): ApiDeps {
+    const self = this;
+    const config: ConfigStore = {
+      ready: true,
+      definitions: () => self.defs,
+      async write(kind, id, value) {
+        const key = configKeyOf(kind, id);
+        self.writes.push({ key, value });
+        const parsed = parseConfigRecord(key, value === null ? null : Buffer.from(JSON.stringify(value)));
+        if (!parsed.ok) throw new Error(parsed.reason);
+        self.defs = self.defs.withChange(parsed.change);
+      },
+    };
+    return {
+      clickhouse: {
+        async query<T>(q: Sql) {
+          self.queries.push(q.text);
+          return (q.text.includes('WHERE alert_id =') ? self.history : []) as T[];
+        },
+        async ping() {},
+      },
+      metrics: {
+        async send(points) {
+          self.sent.push(...points);
+        },
+      },
+      commands: {
+        async issue(c) {
+          self.commands.push(c);
+          return self.commandAnswer(c);
+        },
+      },
+      config,
+      kafka: {
+        async ping() {
+          return { brokers: 1 };
+        },
+        async consumerGroup(groupId) {
+          return { groupId, state: 'Stable', members: 1, lag: 0 };
+        },
+      },
+      now: () => NOW,
+    };
+  }
+}
+
+const config = loadConfig({
+  env: {},
+  overrides: {
+    logLevel: 'silent',
+    api: {
+      bodyLimit: 64 * 1024,
+      commandWaitMs: 50,
+      apiKeys: [
+        { key: KEYS.reader, roles: ['read'], name: 'reader' },
+        { key: KEYS.operator, roles: ['read', 'operate'], name: 'operator' },
+        { key: KEYS.ingester, roles: ['ingest'], name: 'ingester' },
+      ],
+    },
+  },
+});
+
+let fakes: Fakes;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  fakes = new Fakes();
+  app = await buildApi(config, fakes.deps());
+});
+afterAll(async () => {
+  await app.close();
+});
+
+const get = (url: string, key: string | null = KEYS.reader) => app.inject({ method: 'GET', url, headers: key ? { 'x-api-key': key } : {} });
+const post = (url: string, body: unknown, key: string | null = KEYS.operator) =>
+  app.inject({ method: 'POST', url, payload: body as object, headers: key ? { 'x-api-key': key } : {} });
+
+describe('auth', () => {
+  it('401 without a key, 401 with an unknown key, 403 without the role', async () => {
+    const none = await get('/api/v1/alerts', null);
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['www-authenticate']).toContain('Bearer');
+    expect(none.json()).toMatchObject({ error: 'Unauthorized', statusCode: 401 });
+    expect((await get('/api/v1/alerts', 'not-a-key-at-all-xxxx')).statusCode).toBe(401);
+    expect((await get('/api/v1/alerts', KEYS.ingester)).statusCode).toBe(403);
+    const ingestWithReader = await post('/api/v1/metrics', { source: 'a', metric: 'b', value: 1 }, KEYS.reader);
+    expect(ingestWithReader.statusCode).toBe(403);
+    expect(ingestWithReader.json().message).toMatch(/ingest/);
+    fakes.history = [historyRow(1, 'firing')];
+    expect((await post('/api/v1/alerts/alert-1/acknowledge', {}, KEYS.reader)).statusCode).toBe(403);
+    expect((await app.inject({ method: 'PUT', url: '/api/v1/rules/x', payload: {}, headers: { 'x-api-key': KEYS.reader } })).statusCode).toBe(403);
+  });
+
+  it('accepts Authorization: Bearer and leaves health, metrics, docs and client-config public', async () => {
+    const bearer = await app.inject({ method: 'GET', url: '/api/v1/alerts', headers: { authorization: `Bearer ${KEYS.reader}` } });
+    expect(bearer.statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/alerts', headers: { authorization: `Basic ${KEYS.reader}` } })).statusCode).toBe(401);
+    expect((await get('/api/v1/health', null)).statusCode).toBe(200);
+    expect((await get('/metrics', null)).statusCode).toBe(200);
+    expect((await get('/api/v1/openapi.json', null)).statusCode).toBe(200);
+    expect((await get('/api/v1/client-config', null)).json()).toMatchObject({ gatewayUrl: 'ws://127.0.0.1:8090/ws', authRequired: true });
+  });
+});
+
+describe('query validation', () => {
+  it.each([
+    ['limit=0', 'querystring/limit'],
+    ['limit=501', 'querystring/limit'],
+    ['limit=abc', 'querystring/limit'],
+    ['sort=source', 'querystring/sort'],
+    ['order=sideways', 'querystring/order'],
+    ['status=burning', 'querystring/status/0'],
+    ['severity=critical,urgent', 'querystring/severity/1'],
+    ['bogus=1', 'querystring/bogus'],
+    ['from=yesterday', 'querystring/from'],
+    ['source=' + encodeURIComponent('a\u0000b'), 'querystring/source'],
+    ['source=' + 'x'.repeat(300), 'querystring/source'],
+    ['cursor=' + encodeURIComponent("' OR 1=1 --"), 'querystring/cursor'],
+  ])('GET /alerts?%s → 400 naming %s', async (qs, path) => {
+    const res = await get(`/api/v1/alerts?${qs}`);
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body).toMatchObject({ error: 'Bad Request', statusCode: 400 });
+    expect(body.details.map((d: { path: string }) => d.path)).toContain(path);
+  });
+
+  it('accepts repeated and comma-separated lists and builds one bound query', async () => {
+    fakes.queries = [];
+    const res = await get('/api/v1/alerts?status=firing,acknowledged&severity=critical&severity=high&source=' + encodeURIComponent("x' OR 1=1 --"));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ items: [], nextCursor: null });
+    const q = fakes.queries.at(-1)!;
+    expect(q).toContain("a_status IN ('firing', 'acknowledged')");
+    expect(q).toContain("a_severity IN ('critical', 'high')");
+    expect(q).toContain("source = 'x\\' OR 1=1 --'");
+  });
+
+  it('rejects a cursor made for another sort with 400', async () => {
+    const cursor = Buffer.from(JSON.stringify({ s: 'alerts:opened_at:desc', k: 1, i: 'a' })).toString('base64url');
+    const res = await get(`/api/v1/alerts?sort=severity&cursor=${cursor}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/cursor/);
+  });
+
+  it('rejects hostile path ids before any query', async () => {
+    fakes.queries = [];
+    for (const id of ["' OR 1=1 --", 'a b', "x'; DROP TABLE t; --", 'x'.repeat(300)]) {
+      const res = await get(`/api/v1/alerts/${encodeURIComponent(id)}`);
+      expect([400, 404]).toContain(res.statusCode);
+    }
+    expect(fakes.queries).toEqual([]);
+  });
+
+  it('answers unknown routes with the error shape', async () => {
+    const res = await get('/api/v1/nothing-here');
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: 'Not Found', statusCode: 404 });
+  });
+});
+
+describe('POST /metrics', () => {
+  it('produces the valid points and reports the others by index', async () => {
+    fakes.sent = [];
+    const res = await post(
+      '/api/v1/metrics',
+      {
+        points: [
+          { source: 'web', metric: 'cpu_usage', value: 1.5, timestamp: NOW },
+          { source: 'web', metric: 'cpu_usage', value: 'high', timestamp: NOW },
+          { source: 'web/evil', metric: 'x', value: 1 },
+          { source: 'web', metric: 'latency', value: 2, tags: { region: 'eu' } },
+          42,
+        ],
+      },
+      KEYS.ingester,
+    );
+    expect(res.statusCode).toBe(202);
+    const body = res.json();
+    expect(body.accepted).toBe(2);
+    expect(body.rejected).toBe(3);
+    expect(body.errors.map((e: { index: number }) => e.index)).toEqual([1, 2, 4]);
+    expect(body.errors[0].reasons.join()).toMatch(/value/);
+    expect(fakes.sent).toEqual([
+      { source: 'web', metric: 'cpu_usage', value: 1.5, timestamp: NOW, tags: {} },
+      // timestamp left out = the time of the request
+      { source: 'web', metric: 'latency', value: 2, timestamp: NOW, tags: { region: 'eu' } },
+    ]);
+  });
+
+  it('400 when every point is invalid, with details per item', async () => {
+    fakes.sent = [];
+    const res = await post('/api/v1/metrics', { points: [{ source: '' }, { source: 'a', metric: 'b', value: 1, extra: true }] }, KEYS.ingester);
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.details.map((d: { path: string }) => d.path)).toEqual(['body/points/0', 'body/points/1']);
+    expect(body.details[1].message).toMatch(/extra/);
+    expect(fakes.sent).toEqual([]);
+  });
+
+  it('single point, empty batch, extra keys beside points, wrong JSON, too big, too many', async () => {
+    expect((await post('/api/v1/metrics', { source: 'a', metric: 'b', value: 3 }, KEYS.ingester)).statusCode).toBe(202);
+    expect((await post('/api/v1/metrics', { points: [] }, KEYS.ingester)).statusCode).toBe(400);
+    expect((await post('/api/v1/metrics', { points: [{}], source: 'x' }, KEYS.ingester)).statusCode).toBe(400);
+    expect((await post('/api/v1/metrics', [1, 2], KEYS.ingester)).statusCode).toBe(400);
+    const badJson = await app.inject({ method: 'POST', url: '/api/v1/metrics', payload: '{"source": ', headers: { 'x-api-key': KEYS.ingester, 'content-type': 'application/json' } });
+    expect(badJson.statusCode).toBe(400);
+    expect(badJson.json()).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    const big = await post('/api/v1/metrics', { source: 'a', metric: 'b', value: 1, tags: { t: 'x'.repeat(70 * 1024) } }, KEYS.ingester);
+    expect(big.statusCode).toBe(413);
+    expect(big.json().statusCode).toBe(413);
+    const many = await post('/api/v1/metrics', { points: Array.from({ length: 10_001 }, () => ({})) }, KEYS.ingester);
+    expect([400, 413]).toContain(many.statusCode);
+  });
+});
+
+describe('alert commands', () => {
+  it('refuses transitions that the current state does not allow (409) before publishing', async () => {
+    fakes.commands = [];
+    fakes.history = [historyRow(1, 'firing'), historyRow(2, 'acknowledged'), historyRow(3, 'resolved')];
+    const res = await post('/api/v1/alerts/alert-1/resolve', { comment: 'done' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().message).toMatch(/already resolved/);
+    fakes.history = [historyRow(1, 'firing'), historyRow(2, 'acknowledged')];
+    expect((await post('/api/v1/alerts/alert-1/acknowledge', {})).statusCode).toBe(409);
+    expect(fakes.commands).toEqual([]);
+  });
+
+  it('404 for an unknown alert', async () => {
+    fakes.history = [];
+    expect((await post('/api/v1/alerts/nope/acknowledge', {})).statusCode).toBe(404);
+  });
+
+  it('202 with the command id when the owner does not answer; 200 / 409 when it does', async () => {
+    fakes.history = [historyRow(1, 'firing')];
+    fakes.commandAnswer = () => null;
+    const pending = await post('/api/v1/alerts/alert-1/acknowledge', { comment: 'looking' });
+    expect(pending.statusCode).toBe(202);
+    const cmd = fakes.commands.at(-1)!;
+    expect(pending.json()).toMatchObject({ commandId: cmd.commandId, status: 'pending' });
+    expect(cmd).toMatchObject({ type: 'acknowledge', alertId: 'alert-1', source: 'web', metric: 'cpu_usage', actor: 'operator', comment: 'looking', issuedAt: NOW });
+
+    fakes.commandAnswer = (c) => ({
+      commandId: c.commandId,
+      alertId: c.alertId,
+      applied: true,
+      status: 'acknowledged',
+      reason: 'ok',
+      event: {
+        eventId: 'e2', alertId: 'alert-1', fingerprint: 'f', source: 'web', metric: 'cpu_usage', ruleId: 'default.cpu_usage', kind: 'threshold',
+        severity: 'high', status: 'acknowledged', version: 2, timestamp: NOW, openedAt: NOW - 1000, value: 91, threshold: 90, message: 'm', actor: 'operator', reason: 'looking',
+      },
+    });
+    const applied = await post('/api/v1/alerts/alert-1/acknowledge', {});
+    expect(applied.statusCode).toBe(200);
+    expect(applied.json().alert).toMatchObject({ status: 'acknowledged', version: 2, updatedAt: NOW });
+
+    fakes.commandAnswer = (c) => ({ commandId: c.commandId, alertId: c.alertId, applied: false, status: 'resolved', reason: 'resolved automatically a moment ago', event: null });
+    const refused = await post('/api/v1/alerts/alert-1/resolve', {});
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().message).toMatch(/resolved automatically/);
+  });
+
+  it('validates the command body', async () => {
+    fakes.history = [historyRow(1, 'firing')];
+    expect((await post('/api/v1/alerts/alert-1/acknowledge', { comment: 5 })).statusCode).toBe(400);
+    expect((await post('/api/v1/alerts/alert-1/acknowledge', { note: 'x' })).statusCode).toBe(400);
+    expect((await post('/api/v1/alerts/alert-1/acknowledge', { comment: 'x'.repeat(2001) })).statusCode).toBe(400);
+    expect((await post('/api/v1/alerts/alert-1/acknowledge', { comment: 'a\u0000b' })).statusCode).toBe(400);
+  });
+
+  it('transitionRefusal covers every state', () => {
+    const alert = (status: string) => ({ alertId: 'a', status }) as Parameters<typeof transitionRefusal>[1];
+    expect(transitionRefusal('acknowledge', alert('firing'))).toBeNull();
+    expect(transitionRefusal('resolve', alert('firing'))).toBeNull();
+    expect(transitionRefusal('resolve', alert('acknowledged'))).toBeNull();
+    expect(transitionRefusal('acknowledge', alert('acknowledged'))).toMatch(/already acknowledged/);
+    expect(transitionRefusal('acknowledge', alert('resolved'))).toMatch(/already resolved/);
+    expect(transitionRefusal('resolve', alert('weird'))).toMatch(/unknown state/);
+  });
+});
+
+describe('definitions', () => {
+  const put = (url: string, body: unknown, key = KEYS.operator) => app.inject({ method: 'PUT', url, payload: body as object, headers: { 'x-api-key': key } });
+  const del = (url: string) => app.inject({ method: 'DELETE', url, headers: { 'x-api-key': KEYS.operator } });
+
+  it('validates with the pipeline validator and answers 400 with per-field details', async () => {
+    const nonMonotonic = await put('/api/v1/rules/custom.cpu', {
+      kind: 'threshold', metric: 'cpu_usage', direction: 'above', levels: [{ severity: 'critical', value: 50 }, { severity: 'high', value: 90 }],
+    });
+    expect(nonMonotonic.statusCode).toBe(400);
+    expect(nonMonotonic.json().details[0]).toMatchObject({ path: 'body/levels' });
+    const unknownField = await put('/api/v1/rules/custom.cpu', { kind: 'threshold', metric: 'cpu', direction: 'above', levels: [], sneaky: 1 });
+    expect(unknownField.statusCode).toBe(400);
+    expect(unknownField.json().details.map((d: { path: string }) => d.path)).toContain('body/sneaky');
+    const idMismatch = await put('/api/v1/rules/custom.cpu', { id: 'other', kind: 'anomaly', minScore: 0.5, severity: 'low' });
+    expect(idMismatch.statusCode).toBe(400);
+    const badId = await put(`/api/v1/rules/${encodeURIComponent("x' OR 1=1")}`, { kind: 'anomaly', minScore: 0.5, severity: 'low' });
+    expect(badId.statusCode).toBe(400);
+    const slaBad = await put('/api/v1/sla/definitions/s1', { metric: 'response_time', comparator: 'lt', threshold: 1, objective: 1.5 });
+    expect(slaBad.statusCode).toBe(400);
+    expect(fakes.writes).toEqual([]);
+  });
+
+  it('PUT creates (201) then replaces (200); DELETE removes; a default cannot be deleted', async () => {
+    const body = { kind: 'anomaly', minScore: 0.7, severity: 'medium', metric: 'queue_size' };
+    const created = await put('/api/v1/rules/custom.queue', body);
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ id: 'custom.queue', kind: 'anomaly', minScore: 0.7, enabled: true, isDefault: false });
+    expect((await put('/api/v1/rules/custom.queue', { ...body, minScore: 0.8 })).statusCode).toBe(200);
+    expect((await get('/api/v1/rules/custom.queue')).json().minScore).toBe(0.8);
+    expect((await get('/api/v1/rules')).json().items.map((r: { id: string }) => r.id)).toContain('custom.queue');
+    expect((await del('/api/v1/rules/default.cpu_usage')).statusCode).toBe(409);
+    const removed = await del('/api/v1/rules/custom.queue');
+    expect(removed.json()).toEqual({ id: 'custom.queue', deleted: true, revertedToDefault: false });
+    expect((await get('/api/v1/rules/custom.queue')).statusCode).toBe(404);
+    expect((await del('/api/v1/rules/custom.queue')).statusCode).toBe(404);
+    expect(fakes.writes.map((w) => [w.key, w.value === null])).toEqual([
+      ['rule/custom.queue', false],
+      ['rule/custom.queue', false],
+      ['rule/custom.queue', true],
+    ]);
+  });
+});
+
+describe('health', () => {
+  it('pipelineCheck warns without members or with a large lag', () => {
+    expect(pipelineCheck({ groupId: 'g', state: 'Empty', members: 0, lag: 0 }).status).toBe('warn');
+    expect(pipelineCheck({ groupId: 'g', state: 'Stable', members: 1, lag: 1e9 }).status).toBe('warn');
+    expect(pipelineCheck({ groupId: 'g', state: 'Stable', members: 2, lag: 5 }).status).toBe('ok');
+  });
+
+  it('reports ok with every check', async () => {
+    const res = await get('/api/v1/health', null);
+    expect(res.json()).toMatchObject({ status: 'ok', checks: { kafka: { status: 'ok' }, clickhouse: { status: 'ok' }, pipeline: { status: 'ok' } } });
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents every route with its schemas', async () => {
+    const doc = (await get('/api/v1/openapi.json', null)).json();
+    const paths = Object.keys(doc.paths);
+    for (const p of [
+      '/api/v1/metrics', '/api/v1/alerts', '/api/v1/alerts/{id}', '/api/v1/alerts/{id}/acknowledge', '/api/v1/alerts/{id}/resolve',
+      '/api/v1/anomalies', '/api/v1/sla', '/api/v1/sla/definitions', '/api/v1/sla/definitions/{id}', '/api/v1/rules', '/api/v1/rules/{id}',
+      '/api/v1/live-metrics', '/api/v1/dashboard-stats', '/api/v1/health', '/api/v1/client-config',
+    ]) {
+      expect(paths).toContain(p);
+    }
+    expect(doc.paths['/api/v1/alerts'].get.parameters.map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(['status', 'severity', 'cursor', 'limit', 'sort']));
+    expect(doc.components.schemas).toHaveProperty('Alert');
+  });
+});
