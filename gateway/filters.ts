@@ -185,8 +185,8 @@ export function parseSubscriptionQuery(query: string): Parsed<QuerySubscription>
     if (!s.ok) return s;
     minSeverity = s.value;
   }
-  if (channels.value.length === 0 && (source.value !== undefined || series.value !== undefined || minSeverity !== undefined)) {
-    return { ok: false, code: 'invalid-query', message: 'source, series and minSeverity need channels=...' };
+  if (channels.value.length === 0 && (source.value !== undefined || series.value !== undefined || minSeverity !== undefined || lastEventId.value !== undefined)) {
+    return { ok: false, code: 'invalid-query', message: 'source, series, minSeverity and lastEventId need channels=...' };
   }
   const fields: SubscriptionFields = { channels: channels.value, source: source.value, series: series.value, minSeverity };
   const filter = buildFilter(fields);

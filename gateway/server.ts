@@ -325,8 +325,6 @@ export class GatewayServer {
         const next = new Map(state.subs);
         for (const c of fields.channels) next.set(c, filter);
         this.applySubscriptions(ws, next, lastEventId);
-      } else if (lastEventId !== null) {
-        this.sendError(ws, 'invalid-query', 'lastEventId needs channels=...');
       }
     });
   }

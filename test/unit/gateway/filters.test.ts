@@ -130,6 +130,7 @@ describe('parseSubscriptionQuery', () => {
       ['channels=alerts&source=a&source=b', 'invalid-query'],
       ['channels=alerts&token=a&token=b', 'invalid-query'],
       ['source=api-1', 'invalid-query'],
+      ['lastEventId=abcdef.1', 'invalid-query'],
       ['channels=alerts&source=', 'invalid-source'],
       [`channels=alerts&source=${'x'.repeat(300)}`, 'invalid-source'],
       ['channels=alerts&source=a%00b', 'invalid-source'],
