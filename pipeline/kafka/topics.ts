@@ -76,6 +76,33 @@ function isAlreadyExists(err: unknown): boolean {
   return Array.isArray(e?.errors) && e.errors.length > 0 && e.errors.every((x) => (x as { type?: string }).type === 'TOPIC_ALREADY_EXISTS');
 }
 
+type TopicMetadata = Awaited<ReturnType<Admin['fetchTopicMetadata']>>['topics'];
+
+/** Polls metadata until every partition of `names` has a leader; returns that metadata. */
+async function waitForLeaders(admin: Admin, names: string[], timeoutMs: number): Promise<TopicMetadata> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let problem: unknown;
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: names });
+      const leaderless = topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+      if (leaderless.length === 0 && topics.length === names.length) return topics;
+      problem = `no leader yet for ${leaderless.map((t) => t.name).join(', ')}`;
+    } catch (err) {
+      const type = (err as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw err;
+      problem = err;
+    }
+    if (Date.now() > deadline) {
+      throw new VigilError(`Kafka topics ${names.join(', ')} have no leaders after ${timeoutMs} ms`, {
+        cause: problem,
+        action: 'check the broker log (.stack/kafka/server.log)',
+      });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /**
  * Creates any missing Vigil topic (safe to race with another process doing the same) and checks
  * that the existing ones have the partition counts the pipeline relies on. Returns the names.
@@ -94,7 +121,10 @@ export async function ensureTopics(config: Pick<VigilConfig, 'kafka' | 'logLevel
         configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
       }));
       try {
-        await admin.createTopics({ topics, waitForLeaders: true, timeout: 30_000 });
+        // Not kafkajs's waitForLeaders: it only retries LEADER_NOT_AVAILABLE, while a KRaft
+        // broker answers UNKNOWN_TOPIC_OR_PARTITION until the new topic reaches its metadata
+        // cache (seen under load). waitForLeaders() below tolerates both.
+        await admin.createTopics({ topics, waitForLeaders: false, timeout: 30_000 });
       } catch (err) {
         if (!isAlreadyExists(err)) {
           throw new VigilError(`cannot create Kafka topics ${missing.map((s) => s.name).join(', ')}`, {
@@ -105,8 +135,8 @@ export async function ensureTopics(config: Pick<VigilConfig, 'kafka' | 'logLevel
       }
       logger.info({ topics: missing.map((s) => s.name) }, 'created Kafka topics');
     }
-    const metadata = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
-    const counts = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
+    const metadata = await waitForLeaders(admin, specs.map((s) => s.name), 30_000);
+    const counts = new Map(metadata.map((t) => [t.name, t.partitions.length]));
     for (const s of specs.filter((x) => x.coPartitioned)) {
       const actual = counts.get(s.name);
       if (actual !== s.partitions) {
