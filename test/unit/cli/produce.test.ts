@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../bin/command.ts';
-import { command, formatSummary, parseProduceArgs, runProduce, usage, type ProducePlan } from '../../../bin/commands/produce.ts';
+import { command, formatSummary, parseProduceArgs, runProduce, usage } from '../../../bin/commands/produce.ts';
 import type { MetricPoint } from '../../../schemas/records.ts';
 
 const excerpt = fileURLToPath(new URL('../../fixtures/nab/machine_temperature_head40.csv', import.meta.url));
@@ -112,7 +112,7 @@ describe('vigil produce: runs', () => {
   it('writes the ground truth file and lists incidents in the summary', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-produce-'));
     const truthFile = path.join(dir, 'truth.json');
-    const plan = { ...base, incidents: parseProduceArgs({ incidents: 'spike:10:source-1/cpu_usage' }, []).incidents, truthFile } as ProducePlan;
+    const plan = parseProduceArgs({ sources: '2', metrics: 'cpu_usage,response_time', rate: '10', duration: '3s', seed: '4', start: '1700000000000', incidents: 'spike:10:source-1/cpu_usage', truth: truthFile }, []);
     const summary = await runProduce(plan, collect());
     const truth = JSON.parse(readFileSync(truthFile, 'utf8'));
     expect(truth.incidents).toEqual([expect.objectContaining({ kind: 'spike', seriesId: 'source-1/cpu_usage', startIndex: 10, startTimestamp: 1_700_000_001_000 })]);
