@@ -69,6 +69,7 @@ import {
   slaBasis,
   slaFigures,
   takeSnapshot,
+  type BurnWindow,
   type SlaTrackerState,
 } from '../sla/sla-tracker.ts';
 
@@ -213,6 +214,10 @@ export class SeriesMonitor {
   private defs: DefinitionSet;
   private rules: RuleDefinition[] = [];
   private slas: SlaDefinition[] = [];
+  /** Per applicable SLA: its counter basis and burn-alert rule ids, built once per definition change. */
+  private slaPlans: Array<{ sla: SlaDefinition; basis: string; burnRuleIds: string[] }> = [];
+  /** ruleId → fingerprint: the hot path looks alerts up by fingerprint on every point. */
+  private readonly fingerprints = new Map<string, string>();
 
   private watermark: number | null = null;
   private lastValue: number | null = null;
@@ -265,15 +270,16 @@ export class SeriesMonitor {
       else this.evaluateAnomaly(rule, input, finding, now, alerts);
     }
 
-    for (const sla of this.slas) {
+    for (const plan of this.slaPlans) {
+      const sla = plan.sla;
       let state = this.slaStates.get(sla.id);
-      if (!state || state.basis !== slaBasis(sla)) {
+      if (!state || state.basis !== plan.basis) {
         state = createSlaState(sla);
         this.slaStates.set(sla.id, state);
       }
       recordSlaPoint(state, sla, input.timestamp, input.value, now);
       const figures = slaFigures(state, sla);
-      for (const burn of figures.burn) this.evaluateBurn(sla, burn, figures.compliance, now, alerts);
+      for (let i = 0; i < figures.burn.length; i++) this.evaluateBurn(sla, BURN_WINDOWS[i], plan.burnRuleIds[i], figures.burn[i], figures.compliance, now, alerts);
       const snapshot = takeSnapshot(state, sla, this.source, this.metric, now, figures);
       if (snapshot) slaSnapshots.push(snapshot);
     }
@@ -366,13 +372,13 @@ export class SeriesMonitor {
 
   private evaluateBurn(
     sla: SlaDefinition,
+    window: BurnWindow,
+    ruleId: string,
     burn: { name: 'fast' | 'slow'; longRate: number; shortRate: number; burning: boolean },
     complianceNow: number,
     now: number,
     out: AlertEvent[],
   ): void {
-    const window = BURN_WINDOWS.find((w) => w.name === burn.name)!;
-    const ruleId = burnRuleId(sla.id, burn.name);
     const open = this.open.get(this.fp(ruleId)) ?? null;
     let state = this.burns.get(ruleId);
     if (!state) {
@@ -530,6 +536,8 @@ export class SeriesMonitor {
   private selectDefinitions(defs: DefinitionSet): void {
     this.rules = defs.rulesFor(this.source, this.metric);
     this.slas = defs.slasFor(this.source, this.metric);
+    this.slaPlans = this.slas.map((sla) => ({ sla, basis: slaBasis(sla), burnRuleIds: BURN_WINDOWS.map((w) => burnRuleId(sla.id, w.name)) }));
+    this.fingerprints.clear();
   }
 
   private reconcile(at: number): AlertEvent[] {
@@ -685,7 +693,12 @@ export class SeriesMonitor {
   // Helpers
 
   private fp(ruleId: string): string {
-    return fingerprintOf(this.source, this.metric, ruleId);
+    let fp = this.fingerprints.get(ruleId);
+    if (fp === undefined) {
+      fp = fingerprintOf(this.source, this.metric, ruleId);
+      this.fingerprints.set(ruleId, fp);
+    }
+    return fp;
   }
 
   private label(): string {
