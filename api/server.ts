@@ -13,6 +13,7 @@ import type { VigilConfig } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import { sharedSchemas } from '../schemas/http/index.ts';
 import type { ApiDeps } from './deps.ts';
+import { notFound } from './http-error.ts';
 import authPlugin, { keyRing } from './plugins/auth.ts';
 import errorsPlugin from './plugins/errors.ts';
 import metricsPlugin, { createApiMetrics, type ApiMetrics } from './plugins/metrics.ts';
@@ -86,6 +87,10 @@ export async function buildApi(config: VigilConfig, deps: ApiDeps, options: Buil
       await api.register(definitionRoutes, ctx);
       await api.register(statusRoutes, ctx);
       api.get('/openapi.json', { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
+      // Unmatched /api paths (including ones too long for the router) get a JSON 404, never a static-file lookup.
+      api.all('/*', { config: { role: 'public' }, schema: { hide: true } }, async (req) => {
+        throw notFound(`no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}`);
+      });
     },
     { prefix: API_PREFIX },
   );
