@@ -1,0 +1,423 @@
+/**
+ * The pipeline process: consumer group over the metrics and commands topics (co-partitioned),
+ * one serial lane per owned partition, scoring on the worker pool, ClickHouse + Kafka outputs,
+ * offsets committed only after both are acknowledged, state rebuilt on assignment.
+ *
+ * Topology (what flows where) lives here; the processing itself is in processor/, the state
+ * changelog in state/, the adapters in storage/ and outputs.ts.
+ */
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { ClickHouseClient } from '@clickhouse/client';
+import kafkajs from 'kafkajs';
+import { topicNames, type VigilConfig } from '../../core/config.ts';
+import type { Logger } from '../../core/logger.ts';
+import { seriesId, type AlertCommand, type AlertEvent, type CommandResult, type LiveSnapshot } from '../../schemas/records.ts';
+import { createKafka } from '../kafka/client.ts';
+import { CoPartitionedAssigner } from '../kafka/co-partitioned-assigner.ts';
+import { createClickHouse } from '../storage/clickhouse.ts';
+import { ClickHouseSink } from '../storage/writer.ts';
+import { scorePoints, type IncomingPoint, type ProcessorContext } from '../processor/score-points.ts';
+import { PartitionState, type SeriesEntry } from '../state/partition-state.ts';
+import { StateStore, type SeriesFactory } from '../state/state-store.ts';
+import { SerialQueue } from './serial-queue.ts';
+import { retryUntilDone, RetryAbortedError } from './retry.ts';
+import { emptyOutputs, publishOutputs, type EventEncoder, type OutputBatch } from './outputs.ts';
+import { startDefinitionsFollower, type DefinitionsFollower } from './definitions-follower.ts';
+import { createScoringPool } from '../../workers/pool.ts';
+import { createSeriesState, restoreSeriesState } from '../../workers/series-state.ts';
+import { defaultDetectorParams } from '../../workers/detector-params.ts';
+import { SeriesMonitor } from '../alerts/series-monitor.ts';
+import type { DefinitionSet } from '../alerts/definitions.ts';
+import { decodeMetricRecord, toDlqMessage } from '../ingest/decode-record.ts';
+import { decodeEvent, encodeEvent } from '../codec/events.ts';
+
+export interface PipelineStats {
+  instanceId: string;
+  ownedPartitions: number[];
+  series: number;
+  windowBytes: number;
+  points: number;
+  dlq: number;
+  dlqByReason: Record<string, number>;
+  anomalies: number;
+  alertEvents: number;
+  commands: number;
+  batches: number;
+  retries: number;
+  lastBatchAt: number | null;
+  pool: ReturnType<ReturnType<typeof createScoringPool>['stats']>;
+}
+
+export interface PipelineHandle {
+  readonly instanceId: string;
+  stats(): PipelineStats;
+  /** Waits until every owned partition's lane is idle (tests). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface PipelineOptions {
+  instanceId?: string;
+  snapshotIntervalMs?: number;
+  silenceCheckMs?: number;
+  /** Test hook: runs after a metrics batch's outputs are written, before its offsets are committed. */
+  beforeCommit?: (partition: number, lastOffset: string) => Promise<void>;
+}
+
+const encoder: EventEncoder = (kind, record) => encodeEvent(kind, record);
+
+export async function startPipeline(config: VigilConfig, rootLogger: Logger, opts: PipelineOptions = {}): Promise<PipelineHandle> {
+  const instanceId = opts.instanceId ?? `pipeline-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const logger = rootLogger.child({ component: 'pipeline', instanceId });
+  const topics = topicNames(config);
+  const params = defaultDetectorParams(config.pipeline);
+  const snapshotIntervalMs = opts.snapshotIntervalMs ?? 10_000;
+
+  const kafka: Kafka = createKafka(config, logger);
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  const clickhouse: ClickHouseClient = createClickHouse(config);
+  const sink = new ClickHouseSink(clickhouse, config.clickhouse.database);
+  // Concurrency is already bounded by partitionsConsumedConcurrently: let every lane queue a task.
+  const pool = createScoringPool({ threads: config.pipeline.workerThreads, logger, maxQueue: 1024 });
+
+  const states = new Map<number, PartitionState>();
+  const lanes = new SerialQueue<number>();
+  const owned = new Set<number>();
+  const stats = {
+    points: 0,
+    dlq: 0,
+    dlqByReason: {} as Record<string, number>,
+    anomalies: 0,
+    alertEvents: 0,
+    commands: 0,
+    batches: 0,
+    retries: 0,
+    lastBatchAt: null as number | null,
+  };
+  let stopping = false;
+
+  let definitions: DefinitionSet | undefined;
+  const follower: DefinitionsFollower = await startDefinitionsFollower({
+    kafka,
+    producer,
+    topic: topics.config,
+    logger,
+    onChange: (defs) => {
+      definitions = defs;
+      for (const [p, state] of states) {
+        void lanes.run(p, () => emitStateEvents(p, state, (entry) => entry.monitor.setDefinitions(defs)));
+      }
+    },
+  });
+  const defs = () => definitions ?? follower.definitions;
+
+  const factory: SeriesFactory = {
+    fresh: (id, source, metric): SeriesEntry => ({
+      id,
+      source,
+      metric,
+      window: createSeriesState(params),
+      monitor: new SeriesMonitor(source, metric, defs()),
+      dirty: true,
+      lastLiveAt: 0,
+      lastSeenAt: Date.now(),
+      lastEventTs: 0,
+    }),
+    restore: (row): SeriesEntry => ({
+      id: row.series_id,
+      source: row.source,
+      metric: row.metric,
+      window: restoreSeriesState(Buffer.from(row.window_state, 'base64'), params),
+      monitor: SeriesMonitor.fromJSON(JSON.parse(row.monitor_state), row.source, row.metric, defs()),
+      dirty: false,
+      lastLiveAt: 0,
+      lastSeenAt: Date.now(),
+      lastEventTs: 0,
+    }),
+  };
+  const store = new StateStore(sink, factory, logger);
+
+  const ctxFor = (state: PartitionState): ProcessorContext => ({
+    state,
+    params,
+    score: (task) => pool.run(task),
+    newSeries: factory.fresh,
+  });
+
+  const admin = kafka.admin();
+  await admin.connect();
+  async function committedOffset(partition: number): Promise<bigint> {
+    const [entry] = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [topics.metrics] });
+    const p = entry?.partitions.find((x) => x.partition === partition);
+    return p ? BigInt(p.offset) : -1n;
+  }
+
+  async function ensureState(partition: number): Promise<PartitionState> {
+    const existing = states.get(partition);
+    if (existing) return existing;
+    const committed = await committedOffset(partition);
+    const state = await store.rebuild(partition, committed, async (s, points) => {
+      await scorePoints(ctxFor(s), points);
+    });
+    states.set(partition, state);
+    return state;
+  }
+
+  type BatchControl = Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'> & { batch: { partition: number } };
+  const retry = <T>(what: string, fn: () => Promise<T>, payload?: BatchControl) =>
+    retryUntilDone(fn, {
+      what,
+      logger,
+      onWait: payload ? () => payload.heartbeat() : undefined,
+      // A revoked partition must not keep writing: its new owner has taken over.
+      shouldStop: () =>
+        stopping || (payload ? !payload.isRunning() || payload.isStale() || !owned.has(payload.batch.partition) : false),
+      onRetry: () => stats.retries++,
+    });
+
+  function liveSnapshots(batch: Map<SeriesEntry, { timestamp: number; value: number; mean: number; std: number; zscore: number; anomalyScore: number; source: string; metric: string }>): LiveSnapshot[] {
+    const now = Date.now();
+    const out: LiveSnapshot[] = [];
+    for (const [entry, p] of batch) {
+      if (now - entry.lastLiveAt < config.pipeline.liveThrottleMs) continue;
+      entry.lastLiveAt = now;
+      out.push({ source: p.source, metric: p.metric, timestamp: p.timestamp, value: p.value, mean: p.mean, std: p.std, zscore: p.zscore, anomalyScore: p.anomalyScore });
+    }
+    return out;
+  }
+
+  async function maybeSnapshot(state: PartitionState, force: boolean, payload?: BatchControl) {
+    if (!force && Date.now() - state.lastSnapshotAt < snapshotIntervalMs) return;
+    await retry('state snapshot insert', () => store.snapshot(state), payload);
+  }
+
+  async function handleMetrics(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const partition = batch.partition;
+    const state = await ensureState(partition);
+    const incoming: IncomingPoint[] = [];
+    const outputs: OutputBatch = emptyOutputs();
+    const nowMs = Date.now();
+    for (const message of batch.messages) {
+      if (BigInt(message.offset) <= state.stateOffset) continue; // already reflected (re-fetch after rebuild)
+      const decoded = decodeMetricRecord(message, {
+        maxTagCount: config.pipeline.maxTagCount,
+        maxTagBytes: config.pipeline.maxTagBytes,
+        maxFutureSkewMs: config.pipeline.maxFutureSkewMs,
+        nowMs,
+      });
+      if (decoded.ok) {
+        incoming.push({ point: decoded.point, seriesId: decoded.seriesId, offset: message.offset });
+      } else {
+        outputs.dlq.push(toDlqMessage(message, decoded.reason, decoded.detail, { topic: batch.topic, partition, offset: message.offset }));
+        stats.dlqByReason[decoded.reason] = (stats.dlqByReason[decoded.reason] ?? 0) + 1;
+        logger.debug({ partition, offset: message.offset, reason: decoded.reason, detail: decoded.detail }, 'record sent to DLQ');
+      }
+    }
+    if (batch.messages.length === 0) return;
+    const lastOffset = batch.messages[batch.messages.length - 1].offset;
+    try {
+      const processed = await scorePoints(ctxFor(state), incoming);
+      outputs.anomalies = processed.anomalies;
+      outputs.alerts = processed.alerts;
+      outputs.live = liveSnapshots(processed.lastBySeries);
+      const fresh = processed.scored.filter((p) => BigInt(p.offset) > state.maxInsertedOffset);
+      await retry(
+        'ClickHouse insert',
+        () => sink.writeBatch({ points: fresh, anomalies: processed.anomalies, alerts: processed.alerts, sla: processed.sla }),
+        payload,
+      );
+      if (fresh.length > 0) state.maxInsertedOffset = BigInt(fresh[fresh.length - 1].offset);
+      await retry('Kafka produce', () => publishOutputs(producer, topics, encoder, outputs), payload);
+      await opts.beforeCommit?.(partition, lastOffset);
+      await retry('offset commit', () => payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition, offset: String(BigInt(lastOffset) + 1n) }] }] }), payload);
+      if (BigInt(lastOffset) > state.stateOffset) state.stateOffset = BigInt(lastOffset);
+      payload.resolveOffset(lastOffset);
+      stats.points += incoming.length;
+      stats.dlq += outputs.dlq.length;
+      stats.anomalies += processed.anomalies.length;
+      stats.alertEvents += processed.alerts.length;
+      stats.batches++;
+      stats.lastBatchAt = Date.now();
+      await maybeSnapshot(state, false, payload);
+    } catch (err) {
+      // The state has moved past what is committed: drop it; the next batch rebuilds it.
+      states.delete(partition);
+      if (err instanceof RetryAbortedError) {
+        logger.info({ partition }, 'partition batch abandoned (revoked or stopping); it will be re-delivered');
+        return;
+      }
+      throw err;
+    }
+  }
+
+  async function handleCommands(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const partition = batch.partition;
+    const state = await ensureState(partition);
+    const outputs = emptyOutputs();
+    const events: AlertEvent[] = [];
+    const now = Date.now();
+    for (const message of batch.messages) {
+      const decoded = message.value ? safeDecodeCommand(message.value) : null;
+      if (!decoded) {
+        outputs.dlq.push(toDlqMessage(message, 'invalid-command', 'not a decodable AlertCommand', { topic: batch.topic, partition, offset: message.offset }));
+        continue;
+      }
+      const entry = state.series.get(seriesId(decoded.source, decoded.metric));
+      let result: CommandResult;
+      if (!entry) {
+        result = { commandId: decoded.commandId, alertId: decoded.alertId, applied: false, status: 'unknown', reason: `series ${seriesId(decoded.source, decoded.metric)} has no state on its owner`, event: null };
+      } else {
+        result = entry.monitor.applyCommand(decoded, now);
+        if (result.applied) entry.dirty = true;
+      }
+      if (result.event) events.push(result.event);
+      outputs.commandResults.push(result);
+      stats.commands++;
+      logger.info({ partition, commandId: decoded.commandId, type: decoded.type, alertId: decoded.alertId, applied: result.applied, reason: result.reason }, 'operator command');
+    }
+    outputs.alerts = events;
+    try {
+      await retry('ClickHouse insert (commands)', () => sink.writeBatch({ points: [], anomalies: [], alerts: events, sla: [] }), payload);
+      await retry('Kafka produce (commands)', () => publishOutputs(producer, topics, encoder, outputs), payload);
+      if (events.length > 0) await maybeSnapshot(state, true, payload);
+      const lastOffset = batch.messages[batch.messages.length - 1].offset;
+      await retry('offset commit (commands)', () => payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition, offset: String(BigInt(lastOffset) + 1n) }] }] }), payload);
+      payload.resolveOffset(lastOffset);
+      stats.alertEvents += events.length;
+    } catch (err) {
+      states.delete(partition);
+      if (err instanceof RetryAbortedError) return;
+      throw err;
+    }
+  }
+
+  function safeDecodeCommand(value: Buffer): AlertCommand | null {
+    try {
+      const { kind, record } = decodeEvent(value);
+      return kind === 'command' ? (record as AlertCommand) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Applies a state change that is not driven by points (no-data checks, definition changes) to
+   * every series of a partition, writes and publishes the resulting alert events, then snapshots
+   * at once: replaying points after a restart would not reproduce these transitions.
+   */
+  async function emitStateEvents(partition: number, state: PartitionState, change: (entry: SeriesEntry) => AlertEvent[]): Promise<void> {
+    if (states.get(partition) !== state) return;
+    const events: AlertEvent[] = [];
+    for (const entry of state.series.values()) {
+      const fired = change(entry);
+      if (fired.length > 0) {
+        entry.dirty = true;
+        events.push(...fired);
+      }
+    }
+    if (events.length === 0) return;
+    try {
+      await retry('ClickHouse insert (state events)', () => sink.writeBatch({ points: [], anomalies: [], alerts: events, sla: [] }));
+      await retry('Kafka produce (state events)', () => publishOutputs(producer, topics, encoder, { ...emptyOutputs(), alerts: events }));
+      await maybeSnapshot(state, true);
+      stats.alertEvents += events.length;
+    } catch (err) {
+      states.delete(partition);
+      if (!(err instanceof RetryAbortedError)) logger.error({ err, partition }, 'state event emission failed');
+    }
+  }
+
+  async function checkSilence(): Promise<void> {
+    const now = Date.now();
+    for (const [partition, state] of states) {
+      await lanes.run(partition, () =>
+        emitStateEvents(partition, state, (entry) => {
+          if (entry.lastEventTs === 0) return []; // restored, no point seen since: nothing to measure yet
+          return entry.monitor.checkSilence(entry.lastEventTs + (now - entry.lastSeenAt), config.pipeline.noDataMs);
+        }),
+      );
+    }
+  }
+
+  const consumer: Consumer = kafka.consumer({
+    groupId: config.kafka.groupId,
+    partitionAssigners: [CoPartitionedAssigner],
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: config.pipeline.maxBytesPerPartition,
+    allowAutoTopicCreation: false,
+    // A failed batch is re-fetched after a restart and its partition state rebuilt; never give up.
+    retry: { retries: 10, restartOnFailure: async () => !stopping },
+  });
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const assigned = new Set(payload.memberAssignment[topics.metrics] ?? []);
+    for (const p of [...owned]) {
+      if (assigned.has(p)) continue;
+      owned.delete(p);
+      void lanes.run(p, async () => {
+        states.delete(p);
+      });
+    }
+    for (const p of assigned) owned.add(p);
+    logger.info({ partitions: [...assigned].sort((a, b) => a - b) }, 'partitions assigned');
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topics.metrics, topics.commands], fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: Math.min(config.kafka.partitions * 2, 8),
+    eachBatch: async (payload) => {
+      const { topic, partition } = payload.batch;
+      if (topic === topics.metrics) await lanes.run(partition, () => handleMetrics(payload));
+      else if (topic === topics.commands) await lanes.run(partition, () => handleCommands(payload));
+    },
+  });
+
+  const silenceTimer = setInterval(() => {
+    void checkSilence().catch((err) => logger.error({ err }, 'no-data check failed'));
+  }, opts.silenceCheckMs ?? Math.min(10_000, Math.max(1000, Math.floor(config.pipeline.noDataMs / 4))));
+  silenceTimer.unref();
+
+  logger.info({ groupId: config.kafka.groupId, topics: [topics.metrics, topics.commands], threads: config.pipeline.workerThreads }, 'pipeline started');
+
+  return {
+    instanceId,
+    stats(): PipelineStats {
+      let series = 0;
+      let windowBytes = 0;
+      for (const s of states.values()) {
+        series += s.series.size;
+        windowBytes += s.windowBytes();
+      }
+      return { instanceId, ownedPartitions: [...owned].sort((a, b) => a - b), series, windowBytes, ...stats, dlqByReason: { ...stats.dlqByReason }, pool: pool.stats() };
+    },
+    async idle() {
+      await Promise.all([...owned].map((p) => lanes.drain(p)));
+    },
+    async stop() {
+      stopping = true;
+      clearInterval(silenceTimer);
+      await consumer.disconnect().catch(() => undefined);
+      await Promise.all([...states.keys()].map((p) => lanes.drain(p)));
+      // Snapshot what is committed so the next owner replays less.
+      for (const state of states.values()) await store.snapshot(state).catch(() => undefined);
+      await follower.stop().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+      await pool.close();
+      await clickhouse.close();
+      logger.info('pipeline stopped');
+    },
+  };
+}

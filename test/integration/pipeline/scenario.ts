@@ -1,0 +1,161 @@
+/**
+ * A deterministic input for the end-to-end tests: series with known injected incidents and
+ * their ground truth, plus helpers to produce them and to read what the pipeline stored.
+ */
+import kafkajs from 'kafkajs';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { VigilConfig } from '../../../core/config.ts';
+import { createLogger } from '../../../core/logger.ts';
+import { createKafka } from '../../../pipeline/kafka/client.ts';
+import { encodeEvent } from '../../../pipeline/codec/events.ts';
+import { seriesId, type MetricPoint } from '../../../schemas/records.ts';
+
+/** mulberry32: small seeded PRNG so every run produces the same values. */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function gaussian(rand: () => number) {
+  return () => {
+    const u = Math.max(rand(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+  };
+}
+
+export interface ScenarioSeries {
+  source: string;
+  metric: string;
+  expectAnomaly: null | 'spike' | 'drop' | 'pattern_change';
+  /** Index range of the injected incident (inclusive start, exclusive end). */
+  incident: [number, number] | null;
+  value(i: number, noise: number): number;
+}
+
+export const POINTS_PER_SERIES = 900;
+export const STEP_MS = 1000;
+
+export const SCENARIO: ScenarioSeries[] = [
+  { source: 'svc-a', metric: 'cpu_usage', expectAnomaly: null, incident: null, value: (_i, n) => 40 + 2 * n },
+  { source: 'svc-b', metric: 'response_time', expectAnomaly: 'spike', incident: [400, 405], value: (i, n) => (i >= 400 && i < 405 ? 1200 : 200) + 10 * n },
+  { source: 'svc-c', metric: 'throughput', expectAnomaly: 'drop', incident: [400, 405], value: (i, n) => (i >= 400 && i < 405 ? 300 : 1000) + 20 * n },
+  { source: 'svc-d', metric: 'memory_usage', expectAnomaly: 'pattern_change', incident: [400, POINTS_PER_SERIES], value: (i, n) => (i >= 400 ? 70 : 60) + n },
+  // A sustained breach of the cpu_usage critical bound (95 %) for 360 s (> forMs 5 min), then a
+  // recovery long enough (340 s) for the clear period, which is also forMs.
+  { source: 'svc-e', metric: 'cpu_usage', expectAnomaly: null, incident: [200, 560], value: (i, n) => (i >= 200 && i < 560 ? 97 + 0.3 * n : 40 + 2 * n) },
+];
+
+/** Points in production order: series interleaved by time, as services would send them. */
+export function scenarioPoints(startMs: number, seed = 7, series = SCENARIO): MetricPoint[] {
+  const noise = series.map((_, k) => gaussian(prng(seed * 100 + k)));
+  const out: MetricPoint[] = [];
+  for (let i = 0; i < POINTS_PER_SERIES; i++) {
+    series.forEach((s, k) => {
+      out.push({ source: s.source, metric: s.metric, value: s.value(i, noise[k]()), timestamp: startMs + i * STEP_MS, tags: { env: 'test' } });
+    });
+  }
+  return out;
+}
+
+export async function producePoints(config: VigilConfig, topic: string, points: MetricPoint[], chunk = 500): Promise<void> {
+  const kafka = createKafka(config, createLogger('warn'));
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    for (let i = 0; i < points.length; i += chunk) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: points.slice(i, i + chunk).map((p) => ({ key: seriesId(p.source, p.metric), value: encodeEvent('metric', p) })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export async function query<T>(ch: ClickHouseClient, sql: string): Promise<T[]> {
+  const rs = await ch.query({ query: sql, format: 'JSONEachRow' });
+  return rs.json<T>();
+}
+
+export async function pointCount(ch: ClickHouseClient, db: string): Promise<{ final: number; raw: number }> {
+  const [f] = await query<{ n: string }>(ch, `SELECT count() AS n FROM ${db}.points FINAL`);
+  const [r] = await query<{ n: string }>(ch, `SELECT count() AS n FROM ${db}.points`);
+  return { final: Number(f.n), raw: Number(r.n) };
+}
+
+export interface StoredAnomaly {
+  id: string;
+  source: string;
+  metric: string;
+  type: string;
+  version: number;
+  start_timestamp_ms: string;
+}
+
+export async function anomalies(ch: ClickHouseClient, db: string): Promise<StoredAnomaly[]> {
+  return query<StoredAnomaly>(ch, `SELECT id, source, metric, type, version, start_timestamp_ms FROM ${db}.anomalies FINAL ORDER BY source, metric, id`);
+}
+
+export interface StoredAlertEvent {
+  event_id: string;
+  alert_id: string;
+  source: string;
+  metric: string;
+  rule_id: string;
+  kind: string;
+  severity: string;
+  status: string;
+  version: number;
+  reason: string;
+}
+
+export async function alertEvents(ch: ClickHouseClient, db: string): Promise<StoredAlertEvent[]> {
+  return query<StoredAlertEvent>(
+    ch,
+    `SELECT event_id, alert_id, source, metric, rule_id, kind, severity, status, version, reason FROM ${db}.alert_events FINAL ORDER BY source, metric, alert_id, version`,
+  );
+}
+
+/** The latest event of each alert. */
+export function latestByAlert(events: StoredAlertEvent[]): Map<string, StoredAlertEvent> {
+  const latest = new Map<string, StoredAlertEvent>();
+  for (const e of events) {
+    const prev = latest.get(e.alert_id);
+    if (!prev || e.version > prev.version) latest.set(e.alert_id, e);
+  }
+  return latest;
+}
+
+/** Resolves once the pipeline's group has committed every record of the topic (the batch's
+ * ClickHouse inserts and Kafka produces are acknowledged before its commit). */
+export async function waitForCommitted(config: VigilConfig, topic: string, timeoutMs: number): Promise<void> {
+  const kafka = createKafka(config, createLogger('warn'));
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [topic] });
+      const lagging = ends.filter((e) => {
+        const c = committed?.partitions.find((p) => p.partition === e.partition);
+        return BigInt(c?.offset ?? '-1') < BigInt(e.high) && e.high !== e.low;
+      });
+      if (lagging.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(`group ${config.kafka.groupId} has not committed ${topic} partitions ${lagging.map((l) => l.partition).join(',')} within ${timeoutMs} ms`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
