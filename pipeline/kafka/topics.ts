@@ -78,8 +78,11 @@ function isAlreadyExists(err: unknown): boolean {
 
 type TopicMetadata = Awaited<ReturnType<Admin['fetchTopicMetadata']>>['topics'];
 
-/** Polls metadata until every partition of `names` has a leader; returns that metadata. */
-async function waitForLeaders(admin: Admin, names: string[], timeoutMs: number): Promise<TopicMetadata> {
+/**
+ * Polls metadata until every partition of `names` has a leader; returns that metadata. Use
+ * after admin.createTopics({ waitForLeaders: false }) instead of kafkajs's waitForLeaders.
+ */
+export async function waitForLeaders(admin: Admin, names: string[], timeoutMs: number): Promise<TopicMetadata> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let problem: unknown;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigResourceTypes, type Consumer } from 'kafkajs';
 import { createKafka, javaCompatiblePartitioner } from '../../pipeline/kafka/client.ts';
-import { ensureTopics, topicSpecs } from '../../pipeline/kafka/topics.ts';
+import { ensureTopics, topicSpecs, waitForLeaders } from '../../pipeline/kafka/topics.ts';
 import { createClickHouse, type ClickHouseClient } from '../../pipeline/storage/clickhouse.ts';
 import { defaultMigrationsDir, loadMigrations, migrate } from '../../pipeline/storage/migrate.ts';
 import { VigilError } from '../../core/errors.ts';
@@ -60,7 +60,8 @@ describe('Kafka topics', () => {
     try {
       const admin = createKafka(other.config, other.logger).admin();
       await admin.connect();
-      await admin.createTopics({ topics: [{ topic: other.topics.commands, numPartitions: 2 }], waitForLeaders: true });
+      await admin.createTopics({ topics: [{ topic: other.topics.commands, numPartitions: 2 }], waitForLeaders: false });
+      await waitForLeaders(admin, [other.topics.commands], 30_000);
       await admin.disconnect();
       const err = await ensureTopics(other.config, other.logger).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(VigilError);
