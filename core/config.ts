@@ -29,6 +29,7 @@ export const configSchema = z
         replicationFactor: z.number().int().min(1).max(10).default(1),
         groupId: z.string().min(1).default('vigil-pipeline'),
       })
+      .strict()
       .prefault({}),
     clickhouse: z
       .object({
@@ -40,6 +41,7 @@ export const configSchema = z
         readerUsername: z.string().default('vigil_reader'),
         readerPassword: z.string().default('vigil_reader'),
       })
+      .strict()
       .prefault({}),
     pipeline: z
       .object({
@@ -47,12 +49,15 @@ export const configSchema = z
         windowMs: z.number().int().min(1000).default(3_600_000),
         workerThreads: z.number().int().min(1).max(64).default(Math.max(1, os.availableParallelism() - 1)),
         liveThrottleMs: z.number().int().min(0).default(1000),
+        /** How often changed series state is snapshotted to ClickHouse (replay covers the gap). */
+        snapshotIntervalMs: z.number().int().min(100).default(10_000),
         noDataMs: z.number().int().min(1000).default(300_000),
         maxBytesPerPartition: z.number().int().min(1024).default(1_048_576),
         maxTagCount: z.number().int().min(0).default(32),
         maxTagBytes: z.number().int().min(16).default(2048),
         maxFutureSkewMs: z.number().int().min(0).default(86_400_000),
       })
+      .strict()
       .prefault({}),
     api: z
       .object({
@@ -64,6 +69,7 @@ export const configSchema = z
         apiKeys: z.array(apiKey).default([]),
         commandWaitMs: z.number().int().min(0).default(5000),
       })
+      .strict()
       .prefault({}),
     gateway: z
       .object({
@@ -75,6 +81,7 @@ export const configSchema = z
         replayBufferSize: z.number().int().min(0).default(10_000),
         idleTimeoutSec: z.number().int().min(8).default(120),
       })
+      .strict()
       .prefault({}),
   })
   .strict();
@@ -97,6 +104,7 @@ const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list
   VIGIL_WINDOW_MS: { path: ['pipeline', 'windowMs'], kind: 'number' },
   VIGIL_WORKER_THREADS: { path: ['pipeline', 'workerThreads'], kind: 'number' },
   VIGIL_NO_DATA_MS: { path: ['pipeline', 'noDataMs'], kind: 'number' },
+  VIGIL_SNAPSHOT_INTERVAL_MS: { path: ['pipeline', 'snapshotIntervalMs'], kind: 'number' },
   VIGIL_API_HOST: { path: ['api', 'host'], kind: 'string' },
   VIGIL_API_PORT: { path: ['api', 'port'], kind: 'number' },
   VIGIL_API_KEYS: { path: ['api', 'apiKeys'], kind: 'json' },

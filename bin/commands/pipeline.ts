@@ -2,6 +2,22 @@ import { getConfig } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { startPipeline } from '../../pipeline/runtime/pipeline.ts';
 import type { Command } from '../command.ts';
+import type { Logger } from '../../core/logger.ts';
+
+/**
+ * Fault injection for the crash-recovery tests: VIGIL_FAULT_KILL_BEFORE_COMMIT=n makes the
+ * process SIGKILL itself after the n-th metrics batch's outputs are written and before its
+ * offsets are committed — the worst moment for a crash. Unset in normal runs.
+ */
+function faultInjection(logger: Logger) {
+  const n = Number(process.env.VIGIL_FAULT_KILL_BEFORE_COMMIT ?? 0);
+  if (!Number.isInteger(n) || n <= 0) return undefined;
+  let batches = 0;
+  logger.warn({ afterBatches: n }, 'fault injection armed: will kill -9 this process before a commit');
+  return async () => {
+    if (++batches >= n) process.kill(process.pid, 'SIGKILL');
+  };
+}
 
 export const command: Command = {
   name: 'pipeline',
@@ -22,7 +38,7 @@ options:
     const logger = createLogger(config.logLevel, { app: 'vigil-pipeline' });
     const every = Number(values['stats-every'] ?? 10);
     if (!Number.isFinite(every) || every < 0) throw new Error('--stats-every takes a number of seconds');
-    const pipeline = await startPipeline(config, logger);
+    const pipeline = await startPipeline(config, logger, { beforeCommit: faultInjection(logger) });
     let last = pipeline.stats();
     const timer =
       every > 0

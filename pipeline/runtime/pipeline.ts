@@ -71,7 +71,7 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
   const logger = rootLogger.child({ component: 'pipeline', instanceId });
   const topics = topicNames(config);
   const params = defaultDetectorParams(config.pipeline);
-  const snapshotIntervalMs = opts.snapshotIntervalMs ?? 10_000;
+  const snapshotIntervalMs = opts.snapshotIntervalMs ?? config.pipeline.snapshotIntervalMs;
 
   const kafka: Kafka = createKafka(config, logger);
   const producer: Producer = kafka.producer({
