@@ -56,8 +56,12 @@ export async function startCommandBus(opts: CommandBusOptions): Promise<KafkaCom
   });
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
+  // Next offset to read per partition: the start-up end, then past every record read. After a
+  // rejoin (broker restart, session timeout) the follower resumes there instead of "latest",
+  // so results written meanwhile still settle their waits.
+  const positions = new Map(start);
   consumer.on(consumer.events.GROUP_JOIN, () => {
-    for (const [partition, offset] of start) consumer.seek({ topic: resultsTopic, partition, offset: offset.toString() });
+    for (const [partition, offset] of positions) consumer.seek({ topic: resultsTopic, partition, offset: offset.toString() });
     markReady();
   });
   await consumer.connect();
@@ -65,6 +69,7 @@ export async function startCommandBus(opts: CommandBusOptions): Promise<KafkaCom
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ partition, message }) => {
+      positions.set(partition, BigInt(message.offset) + 1n);
       if (!message.value || waiters.size === 0) return;
       let result: CommandResult | null;
       try {

@@ -51,6 +51,15 @@ function isUnavailable(err: unknown): boolean {
   return e.cause !== undefined && e.cause !== err ? isUnavailable(e.cause) : false;
 }
 
+/** ClickHouse answered that a table or database does not exist (codes 60 / 81). */
+function missingSchema(err: unknown): 'table' | 'database' | null {
+  const e = err as { code?: string; type?: string; message?: string } | null;
+  if (!e) return null;
+  if (e.code === '60' || e.type === 'UNKNOWN_TABLE' || /Table \S+ doesn't exist/.test(e.message ?? '')) return 'table';
+  if (e.code === '81' || e.type === 'UNKNOWN_DATABASE' || /Database \S+ doesn't exist/.test(e.message ?? '')) return 'database';
+  return null;
+}
+
 async function errorsPlugin(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err.validation) {
@@ -68,6 +77,11 @@ async function errorsPlugin(app: FastifyInstance) {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // fastify's own 4xx (body too large, bad JSON, wrong content type, rate limit).
       return reply.code(status).send(errorBody(status, err.message));
+    }
+    const missing = missingSchema(err);
+    if (missing) {
+      req.log.error({ err }, 'ClickHouse schema missing');
+      return reply.code(503).send(errorBody(503, `ClickHouse ${missing} is missing: run the migrations ('vigil api' does at start unless --no-setup; so does the pipeline)`));
     }
     if (isUnavailable(err)) {
       req.log.warn({ err }, 'dependency unavailable');

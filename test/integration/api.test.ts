@@ -561,6 +561,17 @@ describe('API on the real stack', () => {
       expect(cc).toMatchObject({ gatewayUrl: `ws://127.0.0.1:${env.config.gateway.port}/ws`, apiBase: '/api/v1', authRequired: true });
     });
 
+    it('answers 503 with what to do when the ClickHouse tables are missing', async () => {
+      const unmigrated = await buildApi({ ...env.config, clickhouse: { ...env.config.clickhouse, database: `${env.config.clickhouse.database}_missing` } }, api.deps);
+      try {
+        const res = await unmigrated.inject({ method: 'GET', url: '/api/v1/alerts', headers: { 'x-api-key': KEYS.reader } });
+        expect(res.statusCode).toBe(503);
+        expect(res.json()).toMatchObject({ statusCode: 503, error: 'Service Unavailable', message: expect.stringMatching(/missing: run the migrations/) });
+      } finally {
+        await unmigrated.close();
+      }
+    });
+
     it('rate limits per key with 429 in the error shape', async () => {
       const limited = await buildApi({ ...env.config, api: { ...env.config.api, rateLimitPerMinute: 3 } }, api.deps);
       try {
