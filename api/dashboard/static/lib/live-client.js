@@ -60,7 +60,13 @@ export function createLiveClient(o) {
     pageHost,
     backoff = DEFAULT_BACKOFF,
     random = Math.random,
-    timers = { setTimeout, clearTimeout, setInterval, clearInterval },
+    // Wrapped: browsers throw "Illegal invocation" when these run with another `this`.
+    timers = {
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h),
+      setInterval: (fn, ms) => setInterval(fn, ms),
+      clearInterval: (h) => clearInterval(h),
+    },
     now = () => Date.now(),
     pingIntervalMs = 25_000,
     // No frame at all (pong included) for this long: the connection is dead but not closed.

@@ -1,0 +1,320 @@
+// Dashboard entry point: wires the API client, the gateway connection, the state and the views.
+import { API_KEY_STORAGE_KEY, ApiError, createApiClient } from './lib/api-client.js';
+import { $, frameScheduler } from './lib/dom.js';
+import { createLiveClient } from './lib/live-client.js';
+import { applyLiveEvent, chooseChartSeries, createState, recordLatest } from './lib/state.js';
+import { AlertsView } from './views/alerts.js';
+import { AnomaliesView } from './views/anomalies.js';
+import { ChartGrid } from './views/charts.js';
+import { KeyDialog } from './views/key-dialog.js';
+import { renderHealth, renderRecentAlerts, renderRecentAnomalies, renderSeriesTable, renderStats } from './views/overview.js';
+import { SlaView } from './views/sla.js';
+
+const GATEWAY_TOKEN_KEY = 'vigil.gatewayToken';
+const CHARTS_KEY = 'vigil.charts';
+const AUTO_REFRESH_KEY = 'vigil.autoRefresh';
+const AUTO_REFRESH_MS = 15_000;
+const MAX_PICKED_CHARTS = 8;
+const TABS = ['overview', 'alerts', 'anomalies', 'sla'];
+
+/** localStorage that never throws (it does in some privacy modes and sandboxed frames). */
+const storage = {
+  get(k) {
+    try {
+      return window.localStorage.getItem(k);
+    } catch {
+      return null;
+    }
+  },
+  set(k, v) {
+    try {
+      if (v === null || v === undefined) window.localStorage.removeItem(k);
+      else window.localStorage.setItem(k, v);
+    } catch {
+      // not persisted; the value still applies to this page
+    }
+  },
+};
+
+function savedCharts() {
+  try {
+    const parsed = JSON.parse(storage.get(CHARTS_KEY) ?? 'null');
+    return Array.isArray(parsed) ? parsed.filter((x) => typeof x === 'string').slice(0, MAX_PICKED_CHARTS) : null;
+  } catch {
+    return null;
+  }
+}
+
+const state = createState();
+const api = createApiClient({ fetchImpl: (url, init) => window.fetch(url, init), getApiKey: () => storage.get(API_KEY_STORAGE_KEY) });
+let clientConfig = null;
+
+// ---------------------------------------------------------------- toast, banner, errors
+
+const toastEl = $('#toast');
+let toastTimer = null;
+function toast(message, isError = false) {
+  toastEl.textContent = message;
+  toastEl.classList.toggle('error', isError);
+  toastEl.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (toastEl.hidden = true), 5000);
+}
+
+const bannerEl = $('#banner');
+function banner(message) {
+  bannerEl.textContent = message ?? '';
+  bannerEl.hidden = !message;
+}
+
+const keyDialog = new KeyDialog({
+  root: document,
+  storage,
+  apiKeyName: API_KEY_STORAGE_KEY,
+  tokenName: GATEWAY_TOKEN_KEY,
+  onSaved: () => {
+    refreshAll();
+    live.reconnectNow();
+  },
+});
+$('#open-key').addEventListener('click', () => keyDialog.open('Key for this browser (kept in localStorage).', { gatewayToken: Boolean(clientConfig?.gatewayAuthRequired) }));
+
+function onError(err, what) {
+  if (err instanceof ApiError) {
+    if (err.status === 401) {
+      keyDialog.open(`The API needs a key to show ${what}: ${err.message}`, { gatewayToken: Boolean(clientConfig?.gatewayAuthRequired) });
+      return;
+    }
+    if (err.status === 403) return toast(`This key may not load ${what}: ${err.message}`, true);
+    if (err.status === 0) return banner(`${err.message}. Retrying on the next refresh.`);
+  }
+  toast(`Could not load ${what}: ${err && err.message ? err.message : err}`, true);
+}
+
+// ---------------------------------------------------------------- tabs
+
+let activeTab = 'overview';
+function showTab(name) {
+  if (!TABS.includes(name)) name = 'overview';
+  activeTab = name;
+  for (const tab of TABS) {
+    $(`#tab-${tab}`).hidden = tab !== name;
+    $(`#tab-btn-${tab}`).setAttribute('aria-selected', String(tab === name));
+  }
+  if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`);
+  if (name === 'overview') charts.fit();
+  refreshTab(name);
+}
+for (const button of document.querySelectorAll('.tabs [data-tab]')) {
+  button.addEventListener('click', () => showTab(button.dataset.tab));
+}
+window.addEventListener('hashchange', () => showTab(location.hash.slice(1)));
+
+// ---------------------------------------------------------------- views
+
+const charts = new ChartGrid($('#charts'), state);
+const alertsView = new AlertsView({ root: document, state, api, onError, toast });
+const anomaliesView = new AnomaliesView({ root: document, state, api, onError });
+const slaView = new SlaView({ root: document, state, api, onError });
+const seriesBody = $('#series-table tbody');
+const liveHint = $('#live-hint');
+const openBadge = $('#open-alert-badge');
+
+let charted = [];
+function updateChartChoice() {
+  const next = chooseChartSeries([...state.latest.keys()], savedCharts(), state.latest);
+  if (next.join('\n') !== charted.join('\n')) {
+    charted = next;
+    charts.show(charted);
+  }
+}
+function toggleChart(id, on) {
+  let picked = savedCharts() ?? [...charted];
+  picked = picked.filter((x) => x !== id);
+  if (on) picked.push(id);
+  storage.set(CHARTS_KEY, JSON.stringify(picked.slice(-MAX_PICKED_CHARTS)));
+  // An emptied selection falls back to automatic choice.
+  if (picked.length === 0) storage.set(CHARTS_KEY, null);
+  updateChartChoice();
+  renderSeries();
+}
+
+function renderSeries() {
+  renderSeriesTable(seriesBody, state, charted, toggleChart, Date.now());
+  $('#series-count').textContent = `(${state.latest.size})`;
+  liveHint.textContent = state.latest.size === 0 ? 'waiting for data' : `${state.received.live} live updates · ${charted.length} of ${state.latest.size} series charted`;
+}
+
+const renderLive = frameScheduler(() => {
+  updateChartChoice();
+  charts.update();
+  renderSeries();
+});
+const renderAlerts = frameScheduler(() => {
+  const all = state.alerts.values();
+  alertsView.render();
+  renderRecentAlerts($('#recent-alerts'), all, Date.now());
+  renderStats($('#stats'), state.stats, all);
+  const open = all.filter((a) => a.status === 'firing').length;
+  openBadge.textContent = String(open);
+  openBadge.hidden = open === 0;
+});
+const renderAnomalies = frameScheduler(() => {
+  anomaliesView.render();
+  renderRecentAnomalies($('#recent-anomalies'), state.anomalies.values(), Date.now());
+});
+const renderSla = frameScheduler(() => slaView.render());
+
+state.on('live', renderLive);
+state.on('alerts', renderAlerts);
+state.on('anomalies', renderAnomalies);
+state.on('sla', renderSla);
+state.on('stats', renderAlerts);
+
+// ---------------------------------------------------------------- REST loading
+
+async function loadHealth() {
+  try {
+    const health = await api.get('health');
+    banner(null);
+    renderHealth($('#health'), health);
+  } catch (err) {
+    // 503 carries the same body: show which check failed rather than a generic error.
+    if (err instanceof ApiError && err.status === 503 && err.body && err.body.checks) return renderHealth($('#health'), err.body);
+    if (err instanceof ApiError && err.status === 0) banner(`${err.message}. Retrying on the next refresh.`);
+    renderHealth($('#health'), null, err && err.message ? err.message : String(err));
+  }
+}
+
+async function loadStats() {
+  try {
+    state.stats = await api.get('dashboard-stats');
+    state.emit('stats');
+  } catch (err) {
+    onError(err, 'dashboard counts');
+  }
+}
+
+async function loadLiveMetrics() {
+  try {
+    const body = await api.get('live-metrics', { windowSec: 900 });
+    let changed = false;
+    for (const m of body.items ?? []) {
+      if (recordLatest(state, m)) {
+        state.rings.push(`${m.source}/${m.metric}`, m.timestamp, [m.value, m.mean]);
+        changed = true;
+      }
+    }
+    if (changed) state.emit('live');
+  } catch (err) {
+    onError(err, 'live metrics');
+  }
+}
+
+function refreshTab(name) {
+  if (name === 'alerts') return alertsView.load(false);
+  if (name === 'anomalies') return anomaliesView.load(false);
+  if (name === 'sla') return slaView.load();
+  return Promise.all([alertsView.load(false), anomaliesView.load(false)]);
+}
+
+let refreshing = null;
+function refreshAll() {
+  // One refresh at a time: a slow API must not pile up requests every 15 s.
+  if (refreshing) return refreshing;
+  refreshing = Promise.allSettled([loadHealth(), loadStats(), refreshTab(activeTab)]).finally(() => (refreshing = null));
+  return refreshing;
+}
+
+$('#refresh-now').addEventListener('click', () => {
+  refreshAll();
+  loadLiveMetrics();
+  if (live.status !== 'connected') live.reconnectNow();
+});
+
+const autoRefresh = $('#auto-refresh');
+let autoTimer = null;
+function setAutoRefresh(on) {
+  autoRefresh.checked = on;
+  storage.set(AUTO_REFRESH_KEY, on ? '1' : '0');
+  clearInterval(autoTimer);
+  autoTimer = on ? setInterval(() => !document.hidden && refreshAll(), AUTO_REFRESH_MS) : null;
+}
+autoRefresh.addEventListener('change', () => setAutoRefresh(autoRefresh.checked));
+
+// Relative ages ("12 s ago") go stale without events; redraw them now and then.
+setInterval(() => !document.hidden && renderSeries(), 5000);
+
+// ---------------------------------------------------------------- live connection
+
+const indicator = $('#connection');
+const indicatorLabel = $('#connection-label');
+const STATUS_TEXT = { connecting: 'connecting', connected: 'live', reconnecting: 'reconnecting', offline: 'offline' };
+
+async function resolveGatewayUrl() {
+  if (!clientConfig) {
+    try {
+      clientConfig = await api.get('client-config');
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) onError(err, 'the gateway address');
+      throw err;
+    }
+  }
+  if (typeof clientConfig?.gatewayUrl !== 'string') throw new Error('client-config has no gatewayUrl');
+  // A relative URL (e.g. "/ws" behind a proxy) is resolved against the page.
+  const url = new URL(clientConfig.gatewayUrl, location.href);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  if (url.protocol === 'https:') url.protocol = 'wss:';
+  return url.toString();
+}
+
+const live = createLiveClient({
+  resolveUrl: resolveGatewayUrl,
+  openSocket: (url) => new WebSocket(url),
+  pageHost: location.hostname,
+  getToken: () => (clientConfig?.gatewayAuthRequired ? storage.get(GATEWAY_TOKEN_KEY) ?? storage.get(API_KEY_STORAGE_KEY) : null),
+  onEvent(channel, data) {
+    const topic = applyLiveEvent(state, channel, data);
+    if (topic) state.emit(topic);
+  },
+  onStatus(status, detail) {
+    indicator.dataset.status = status;
+    indicatorLabel.textContent = STATUS_TEXT[status] ?? status;
+    indicator.title =
+      status === 'connected'
+        ? `Live events from the gateway${detail.gatewayId ? ` ${detail.gatewayId}` : ''}`
+        : `${detail.reason ?? ''}${detail.retryInMs ? ` — retrying in ${Math.round(detail.retryInMs / 1000)} s` : ''}`;
+  },
+  onGap() {
+    // The gateway could not replay everything we missed: what the REST API says is the truth.
+    refreshAll();
+    loadLiveMetrics();
+  },
+  onServerError(frame) {
+    if (frame.code === 'unauthorized' || frame.code === 'forbidden') {
+      keyDialog.open(`The gateway refused the token: ${String(frame.message ?? '')}`, { gatewayToken: true });
+    }
+  },
+});
+
+window.addEventListener('online', () => live.reconnectNow());
+window.addEventListener('offline', () => {
+  indicator.dataset.status = 'offline';
+  indicatorLabel.textContent = 'offline';
+});
+
+// For operators poking at the page (and the browser test): read-only handles.
+Object.defineProperty(window, 'vigil', { value: Object.freeze({ state, live }), enumerable: false });
+
+// ---------------------------------------------------------------- start
+
+setAutoRefresh(storage.get(AUTO_REFRESH_KEY) !== '0');
+showTab(location.hash.slice(1) || 'overview');
+renderHealth($('#health'), null);
+renderStats($('#stats'), null, []);
+renderRecentAlerts($('#recent-alerts'), [], Date.now());
+renderRecentAnomalies($('#recent-anomalies'), [], Date.now());
+loadHealth();
+loadStats();
+loadLiveMetrics();
+live.start();

@@ -1,0 +1,101 @@
+// Live metric charts: one uPlot per chosen series, fed from the state's ring buffers.
+import uPlot from '../vendor/uPlot.esm.js';
+import { h } from '../lib/dom.js';
+import { formatNumber, formatScore } from '../lib/format.js';
+
+const CHART_HEIGHT = 150;
+// Tick spacing in seconds: whole seconds and up, so a young chart does not label :32.500.
+const TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
+
+function clockLabel(seconds, withSeconds) {
+  const d = new Date(seconds * 1000);
+  const p = (n) => String(n).padStart(2, '0');
+  return withSeconds ? `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}` : `${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+function chartOptions(width) {
+  const axis = { stroke: '#8393a3', grid: { stroke: '#2a3541', width: 1 }, ticks: { stroke: '#2a3541', width: 1 }, font: '11px system-ui' };
+  return {
+    width,
+    height: CHART_HEIGHT,
+    legend: { show: false },
+    cursor: { drag: { x: false, y: false } },
+    scales: { x: { time: true } },
+    axes: [
+      { ...axis, space: 70, incrs: TIME_INCRS, values: (_u, ticks, _axis, _space, incr) => ticks.map((t) => clockLabel(t, incr < 60)) },
+      { ...axis, size: 48, values: (_u, ticks) => ticks.map((t) => formatNumber(t)) },
+    ],
+    series: [
+      {},
+      { label: 'value', stroke: '#4aa3ff', width: 1.5, points: { show: false } },
+      { label: 'mean', stroke: '#8393a3', width: 1, dash: [4, 4], points: { show: false } },
+    ],
+  };
+}
+
+export class ChartGrid {
+  /** @param {HTMLElement} container */
+  constructor(container, state) {
+    this.container = container;
+    this.state = state;
+    this.charts = new Map(); // seriesId → { card, plot, valueEl, metaEl }
+    this.resize = new ResizeObserver(() => this.fit());
+    this.resize.observe(container);
+  }
+
+  /** Show exactly `ids`, in order; reuses existing charts. */
+  show(ids) {
+    for (const [id, chart] of this.charts) {
+      if (!ids.includes(id)) {
+        chart.plot.destroy();
+        this.charts.delete(id);
+      }
+    }
+    const cards = ids.map((id) => {
+      let chart = this.charts.get(id);
+      if (!chart) chart = this.create(id);
+      return chart.card;
+    });
+    this.container.replaceChildren(...cards);
+    this.fit();
+    this.update();
+  }
+
+  create(id) {
+    const valueEl = h('span', { className: 'chart-value', dataset: { role: 'live-value' } }, '—');
+    const metaEl = h('div', { className: 'chart-meta' }, '');
+    const body = h('div', { className: 'chart-body' });
+    const card = h(
+      'div',
+      { className: 'chart-card', dataset: { series: id } },
+      h('div', { className: 'chart-head' }, h('span', { className: 'chart-title', title: id }, id), valueEl),
+      metaEl,
+      body,
+    );
+    const plot = new uPlot(chartOptions(Math.max(200, this.container.clientWidth || 300)), [[], [], []], body);
+    const chart = { card, plot, body, valueEl, metaEl };
+    this.charts.set(id, chart);
+    return chart;
+  }
+
+  fit() {
+    for (const chart of this.charts.values()) {
+      const width = Math.floor(chart.body.clientWidth);
+      if (width > 0 && Math.abs(width - chart.plot.width) > 1) chart.plot.setSize({ width, height: CHART_HEIGHT });
+    }
+  }
+
+  /** Redraw every chart from its ring (cheap: at most a few hundred points each). */
+  update() {
+    for (const [id, chart] of this.charts) {
+      const ring = this.state.rings.get(id);
+      if (ring) chart.plot.setData(ring.toColumns(1 / 1000));
+      const latest = this.state.latest.get(id);
+      if (latest) {
+        chart.valueEl.textContent = formatNumber(latest.value);
+        chart.metaEl.textContent = `mean ${formatNumber(latest.mean)} · z ${formatNumber(latest.zscore)} · score ${formatScore(latest.anomalyScore)}`;
+        chart.card.classList.toggle('hot', latest.anomalyScore >= 0.5);
+      }
+    }
+  }
+}

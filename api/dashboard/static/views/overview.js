@@ -1,0 +1,142 @@
+// Overview tab: health checks, counts, series table (which charts to show), recent feeds.
+import { h, renderKeyed } from '../lib/dom.js';
+import { formatAge, formatCount, formatNumber, formatPercent, formatScore, formatTime } from '../lib/format.js';
+import { countOpenBySeverity, recentAlerts, selectAnomalies } from '../lib/records.js';
+import { SEVERITIES, anomalyTypeLabel, severityClass, statusClass } from '../lib/severity.js';
+
+const CHECK_STATES = new Set(['ok', 'warn', 'fail']);
+
+/** Health names the API uses → what an operator calls them; unknown names shown as given. */
+const CHECK_LABELS = { kafka: 'Kafka', clickhouse: 'ClickHouse', pipeline: 'Pipeline', consumer: 'Pipeline consumers', workers: 'Worker pool', gateway: 'Gateway' };
+
+export function renderHealth(container, health, error) {
+  if (error) {
+    container.replaceChildren(
+      h('div', { className: 'card health check-fail' }, h('span', { className: 'label' }, 'API'), h('span', { className: 'state' }, 'unreachable'), h('span', { className: 'sub' }, error)),
+    );
+    return;
+  }
+  if (!health || typeof health.checks !== 'object' || health.checks === null) {
+    container.replaceChildren(h('div', { className: 'card health' }, h('span', { className: 'label' }, 'Health'), h('span', { className: 'sub' }, 'loading…')));
+    return;
+  }
+  const cards = Object.entries(health.checks).map(([name, check]) => {
+    const state = check && CHECK_STATES.has(check.status) ? check.status : 'unknown';
+    const sub = [check?.message, Number.isFinite(check?.latencyMs) ? `${Math.round(check.latencyMs)} ms` : null].filter(Boolean).join(' · ');
+    return h(
+      'div',
+      { className: `card health check-${state}`, dataset: { check: name } },
+      h('span', { className: 'label' }, CHECK_LABELS[name] ?? name),
+      h('span', { className: 'state' }, state),
+      sub ? h('span', { className: 'sub' }, sub) : null,
+    );
+  });
+  container.replaceChildren(...cards);
+}
+
+function statCard(label, big, sub, extra) {
+  return h('div', { className: 'card stat' }, h('div', { className: 'label' }, label), h('div', { className: 'big' }, big), sub ? h('div', { className: 'sub' }, sub) : null, extra ?? null);
+}
+
+/**
+ * Counts: from /dashboard-stats when loaded; open alerts by severity fall back to the alerts
+ * the page holds, so the numbers move with live events between refreshes.
+ */
+export function renderStats(container, stats, alerts) {
+  const live = countOpenBySeverity(alerts);
+  const bySeverity = stats?.alerts?.bySeverity ?? live;
+  const open = stats?.alerts?.open ?? Object.values(live).reduce((a, b) => a + b, 0);
+  const chips = h(
+    'div',
+    { className: 'sev-chips' },
+    SEVERITIES.filter((s) => (bySeverity[s] ?? 0) > 0).map((s) => h('span', { className: `pill ${severityClass(s)}` }, `${s} ${formatCount(bySeverity[s])}`)),
+  );
+  const cards = [statCard('Open alerts', formatCount(open), null, chips)];
+  if (stats) {
+    cards.push(
+      statCard('Ingest', `${formatNumber(stats.ingest?.pointsPerSecond)}/s`, `${formatCount(stats.ingest?.series)} series · ${formatCount(stats.ingest?.pointsLastMinute)} pts last min`),
+      statCard('Anomalies (1 h)', formatCount(stats.anomalies?.lastHour), `${formatNumber(stats.anomalies?.perMinute)}/min · ${formatPercent(stats.anomalies?.anomalousPointShare, 1)} of points`),
+      statCard(
+        'SLA',
+        `${formatCount(stats.sla?.violated)} / ${formatCount(stats.sla?.objectives)}`,
+        `violated · min budget ${formatPercent(stats.sla?.minErrorBudgetRemaining, 1)}`,
+      ),
+      statCard(
+        'Consumer lag',
+        stats.consumer?.lag === null || stats.consumer?.lag === undefined ? '—' : formatCount(stats.consumer.lag),
+        [stats.consumer?.state, Number.isFinite(stats.consumer?.members) ? `${stats.consumer.members} members` : null, stats.consumer?.error].filter(Boolean).join(' · '),
+      ),
+    );
+  }
+  container.replaceChildren(...cards);
+}
+
+/** The series table: latest value per series and a checkbox choosing its chart. */
+export function renderSeriesTable(tbody, state, charted, onToggle, now) {
+  const rows = [...state.latest.values()].sort((a, b) => `${a.source}/${a.metric}`.localeCompare(`${b.source}/${b.metric}`));
+  renderKeyed(
+    tbody,
+    rows,
+    (r) => `${r.source}/${r.metric}`,
+    (r) => `${r.timestamp}|${charted.includes(`${r.source}/${r.metric}`)}|${Math.floor(now / 5000)}`,
+    (r) => {
+      const id = `${r.source}/${r.metric}`;
+      const box = h('input', { type: 'checkbox', checked: charted.includes(id), 'aria-label': `chart ${id}`, on: { change: (e) => onToggle(id, e.target.checked) } });
+      return h(
+        'tr',
+        { dataset: { series: id } },
+        h('td', { dataset: { label: 'Chart' } }, box),
+        h('td', { className: 'series', dataset: { label: 'Series' } }, id),
+        h('td', { className: 'num', dataset: { label: 'Value' } }, formatNumber(r.value)),
+        h('td', { className: 'num', dataset: { label: 'Mean' } }, formatNumber(r.mean)),
+        h('td', { className: 'num', dataset: { label: 'z' } }, formatNumber(r.zscore)),
+        h('td', { className: 'num', dataset: { label: 'Score' } }, formatScore(r.anomalyScore)),
+        h('td', { dataset: { label: 'Updated' }, title: new Date(r.timestamp).toISOString() }, formatAge(r.timestamp, now)),
+      );
+    },
+  );
+}
+
+function emptyItem(text) {
+  return h('li', { className: 'empty-item' }, text);
+}
+
+export function renderRecentAlerts(list, alerts, now) {
+  const rows = recentAlerts(alerts, 8);
+  if (rows.length === 0) return list.replaceChildren(emptyItem('No alerts yet.'));
+  renderKeyed(
+    list,
+    rows,
+    (a) => a.alertId,
+    (a) => `${a.version}|${Math.floor(now / 10_000)}`,
+    (a) =>
+      h(
+        'li',
+        { dataset: { alertId: a.alertId } },
+        h('span', { className: `pill ${severityClass(a.severity)}` }, a.severity),
+        h('span', { className: 'what', title: a.message }, `${a.source}/${a.metric} — ${a.message}`),
+        h('span', { className: `pill ${statusClass(a.status)}` }, a.status),
+        h('span', { className: 'when', title: new Date(a.updatedAt).toISOString() }, formatTime(a.updatedAt, now)),
+      ),
+  );
+}
+
+export function renderRecentAnomalies(list, anomalies, now) {
+  const rows = selectAnomalies(anomalies, {}, 8);
+  if (rows.length === 0) return list.replaceChildren(emptyItem('No anomalies yet.'));
+  renderKeyed(
+    list,
+    rows,
+    (a) => a.id,
+    (a) => `${a.version}|${Math.floor(now / 10_000)}`,
+    (a) =>
+      h(
+        'li',
+        { dataset: { anomalyId: a.id } },
+        h('span', { className: 'pill sev-info' }, anomalyTypeLabel(a.type)),
+        h('span', { className: 'what' }, `${a.source}/${a.metric} — ${formatNumber(a.value)} vs ${formatNumber(a.expected)}`),
+        h('span', { className: 'muted' }, `conf ${formatScore(a.confidence)}`),
+        h('span', { className: 'when' }, formatTime(a.detectedTimestamp, now)),
+      ),
+  );
+}

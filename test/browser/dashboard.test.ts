@@ -1,0 +1,230 @@
+/**
+ * The dashboard in a real browser against the real stack: Kafka + ClickHouse (npm run stack:up),
+ * the pipeline, the gateway and the API started in-process on free ports with an isolated
+ * topic prefix and database. Metric points go in through the producer SDK; the page must show
+ * live values moving, a new alert appearing without a reload, and an acknowledge taking effect.
+ * Screenshots land in test/artifacts/ (desktop and phone size).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi, type RunningApi } from '../../api/index.ts';
+import { startGateway, type RunningGateway } from '../../gateway/index.ts';
+import { decodeEvent } from '../../pipeline/codec/events.ts';
+import { startPipeline, type PipelineHandle } from '../../pipeline/runtime/pipeline.ts';
+import { createMetricProducer, type MetricPointInput, type MetricProducer } from '../../pipeline/sdk/producer.ts';
+import type { VigilConfig } from '../../core/config.ts';
+import { createTestEnv, waitFor, type TestEnv } from '../support/index.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
+const API_KEY = 'browser-test-key-0123456789abcdef';
+const HOT_SOURCE = 'web-1';
+const RULE_ID = 'browser.cpu_hot';
+
+let env: TestEnv;
+let pipeline: PipelineHandle | undefined;
+let gateway: RunningGateway | undefined;
+let api: RunningApi | undefined;
+let producer: MetricProducer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let feeding: ReturnType<typeof setInterval> | undefined;
+let cpuLevel = 40; // what web-1/cpu_usage hovers around; the test raises it to breach
+const pageErrors: string[] = [];
+
+/** Steady, slightly noisy points for a few series, four times a second, until stopped. */
+function startFeeding(p: MetricProducer) {
+  let i = 0;
+  let sending = false;
+  feeding = setInterval(() => {
+    if (sending) return; // never queue sends behind a slow broker
+    sending = true;
+    const ts = Date.now();
+    i += 1;
+    const wobble = Math.sin(i / 3);
+    const points: MetricPointInput[] = [
+      { source: HOT_SOURCE, metric: 'cpu_usage', value: cpuLevel + wobble * 3 + Math.random(), timestamp: ts },
+      { source: HOT_SOURCE, metric: 'response_time', value: 180 + wobble * 20 + Math.random() * 5, timestamp: ts },
+      { source: 'api-1', metric: 'throughput', value: 500 + wobble * 30 + Math.random() * 5, timestamp: ts },
+    ];
+    p.send(points)
+      .catch(() => undefined) // a failed send shows up as values not moving
+      .finally(() => (sending = false));
+  }, 250);
+}
+
+async function apiRequest(method: string, route: string, body?: unknown) {
+  const res = await fetch(`${api!.url}/api/v1/${route}`, {
+    method,
+    headers: { 'x-api-key': API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as unknown };
+}
+
+describe('dashboard in a browser against the real stack', () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    env = await createTestEnv('dashboard-browser', {
+      overrides: {
+        pipeline: { workerThreads: 1, windowSize: 200 },
+        api: { port: 0, apiKeys: [{ key: API_KEY, roles: ['read', 'operate', 'ingest'], name: 'browser-test' }], commandWaitMs: 8000 },
+        gateway: { port: 0 },
+      },
+    });
+    pipeline = await startPipeline(env.config, env.logger, { snapshotIntervalMs: 5000 });
+    // The pipeline writes Avro to the output topics; the gateway reads them with the same codec.
+    gateway = await startGateway(env.config, env.logger, { decode: (value) => decodeEvent(value) });
+    // The API tells the page where the gateway listens: give it the port actually bound.
+    const apiConfig: VigilConfig = { ...env.config, gateway: { ...env.config.gateway, port: gateway.port } };
+    api = await startApi(apiConfig, env.logger);
+
+    // An operator's rule: web-1 CPU above 95 % is critical at once (the default waits 5 min).
+    const put = await waitFor(
+      async () => {
+        const r = await apiRequest('PUT', `rules/${RULE_ID}`, {
+          kind: 'threshold',
+          metric: 'cpu_usage',
+          source: HOT_SOURCE,
+          direction: 'above',
+          levels: [{ severity: 'critical', value: 95 }],
+          forMs: 0,
+          hysteresis: 2,
+          enabled: true,
+          description: 'browser test: hot CPU',
+        });
+        return r.status === 200 || r.status === 201 ? r : r.status === 503 ? undefined : Promise.reject(new Error(JSON.stringify(r)));
+      },
+      30_000,
+      { message: 'PUT rule accepted' },
+    );
+    expect([200, 201]).toContain(put.status);
+
+    producer = createMetricProducer({ config: env.config });
+    await producer.connect();
+    startFeeding(producer);
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      timeout: 30_000,
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(20_000);
+    page.on('pageerror', (err) => pageErrors.push(`${err.message} ${err.stack ?? ''}`));
+    page.on('response', (res) => {
+      if (res.status() >= 400 && res.status() !== 401) pageErrors.push(`HTTP ${res.status()} ${res.url()}`);
+    });
+    page.on('console', (msg) => {
+      // Failed responses are reported above with their URL; the console line says less.
+      if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) pageErrors.push(msg.text());
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    if (feeding) clearInterval(feeding);
+    await browser?.close().catch(() => undefined);
+    await producer?.close().catch(() => undefined);
+    await api?.close().catch(() => undefined);
+    await gateway?.close().catch(() => undefined);
+    await pipeline?.stop().catch(() => undefined);
+    await env?.cleanup().catch(() => undefined);
+  }, 120_000);
+
+  it('asks for the API key on 401, keeps it, and loads with it', async () => {
+    await page.goto(api!.url, { waitUntil: 'domcontentloaded' });
+    const dialog = page.locator('#key-dialog');
+    await dialog.waitFor({ state: 'visible' });
+    await expect(page.locator('#key-dialog-reason').textContent()).resolves.toMatch(/key/i);
+    await page.fill('#api-key-input', API_KEY);
+    await page.click('#key-save');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await page.evaluate(() => localStorage.getItem('vigil.apiKey'))).toBe(API_KEY);
+    // Health cards come from /health: Kafka and ClickHouse are up.
+    await page.locator('#health [data-check="kafka"].check-ok').waitFor();
+    await page.locator('#health [data-check="clickhouse"].check-ok').waitFor();
+    await page.locator('#stats .stat').nth(1).waitFor(); // dashboard-stats loaded with the key
+  }, 60_000);
+
+  it('connects to the gateway and shows live values that move', async () => {
+    await page.locator('#connection[data-status="connected"]').waitFor({ timeout: 30_000 });
+    const value = page.locator(`.chart-card[data-series="${HOT_SOURCE}/cpu_usage"] [data-role="live-value"]`);
+    await value.waitFor({ timeout: 60_000 });
+    const first = await waitFor(async () => {
+      const t = await value.textContent();
+      return t && t !== '—' ? t : undefined;
+    }, 60_000, { message: 'a first live value' });
+    const changed = await waitFor(async () => {
+      const t = await value.textContent();
+      return t && t !== first ? t : undefined;
+    }, 20_000, { message: 'the live value to change' });
+    expect(Number(changed)).toBeGreaterThan(30);
+    expect(Number(changed)).toBeLessThan(50);
+    const liveCount = await page.evaluate(() => (window as unknown as { vigil: { state: { received: { live: number } } } }).vigil.state.received.live);
+    expect(liveCount).toBeGreaterThan(2);
+    // The chart has drawn something: uPlot renders into a canvas of real size.
+    const canvas = page.locator(`.chart-card[data-series="${HOT_SOURCE}/cpu_usage"] canvas`);
+    expect((await canvas.boundingBox())?.width ?? 0).toBeGreaterThan(100);
+    await page.waitForTimeout(3000); // a few more seconds of line for the screenshot
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+  }, 120_000);
+
+  it('shows a new alert without reloading, and acknowledges it', async () => {
+    await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+    await page.click('#tab-btn-alerts');
+    await page.locator('#tab-alerts').waitFor({ state: 'visible' });
+    const before = await page.locator('#alerts-table tbody tr').count();
+    expect(before).toBe(0);
+
+    cpuLevel = 99; // breach: every web-1/cpu_usage point is now above 95
+    const row = page.locator(`#alerts-table tbody tr[data-status="firing"]`, { hasText: `${HOT_SOURCE}/cpu_usage` }).first();
+    await row.waitFor({ timeout: 60_000 });
+    expect(await row.getAttribute('class')).toContain('sev-critical');
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    const alertId = await row.getAttribute('data-alert-id');
+    expect(alertId).toMatch(/^[A-Za-z0-9_.:-]+$/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-alerts.png'), fullPage: true });
+
+    await row.locator('button[data-action="acknowledge"]').click();
+    const acked = page.locator(`#alerts-table tbody tr[data-alert-id="${alertId}"][data-status="acknowledged"]`);
+    await acked.waitFor({ timeout: 30_000 });
+    expect(await acked.locator('[data-role="status"]').textContent()).toBe('acknowledged');
+    // Acknowledged alerts offer resolve only.
+    expect(await acked.locator('button[data-action="acknowledge"]').count()).toBe(0);
+    expect(await acked.locator('button[data-action="resolve"]').count()).toBe(1);
+    // The API agrees, and records who did it.
+    const detail = (await apiRequest('GET', `alerts/${alertId}`)).body as { alert: { status: string; actor: string } };
+    expect(detail.alert.status).toBe('acknowledged');
+    expect(detail.alert.actor).toBe('browser-test');
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+  }, 120_000);
+
+  it('fits a phone screen', async () => {
+    const phone = await browser!.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    try {
+      await phone.addInitScript((key) => localStorage.setItem('vigil.apiKey', key), API_KEY);
+      await phone.goto(`${api!.url}/#overview`, { waitUntil: 'domcontentloaded' });
+      await phone.locator('#connection[data-status="connected"]').waitFor({ timeout: 30_000 });
+      await phone.locator('.chart-card [data-role="live-value"]').first().waitFor({ timeout: 30_000 });
+      await phone.waitForTimeout(2500);
+      // Nothing may force sideways scrolling of the page itself.
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await phone.screenshot({ path: path.join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true });
+      await phone.click('#tab-btn-alerts');
+      await phone.locator('#alerts-table tbody tr').first().waitFor({ timeout: 20_000 });
+      const alertsOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(alertsOverflow).toBeLessThanOrEqual(0);
+      await phone.screenshot({ path: path.join(ARTIFACTS, 'dashboard-phone-alerts.png'), fullPage: true });
+    } finally {
+      await phone.close();
+    }
+  }, 90_000);
+
+  it('rendered every value as text and threw no script errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
