@@ -329,7 +329,13 @@ function findInstance(def: ServiceDef): { pid: number; external: boolean } | nul
   const own = ownPid(def);
   if (own !== null) return { pid: own, external: false };
   const holder = portHolder(def.ports[0].port);
-  if (holder?.pid && holder.cmdline && def.anyVigilMarker.test(holder.cmdline)) return { pid: holder.pid, external: true };
+  if (!holder?.pid || !holder.cmdline) return null;
+  if (holder.cmdline.includes(def.ownMarker)) {
+    // Ours, but its pid file was lost: adopt it again so `down` can stop it.
+    writeFileSync(def.pidFile, String(holder.pid));
+    return { pid: holder.pid, external: false };
+  }
+  if (def.anyVigilMarker.test(holder.cmdline)) return { pid: holder.pid, external: true };
   return null;
 }
 
