@@ -1,0 +1,129 @@
+/**
+ * Tuning of the per-series detector. Plain numbers only, so a params object crosses the worker
+ * boundary by structured clone and can be compared field by field.
+ *
+ * The fields marked "layout" size the series state buffer: a state created under one value
+ * cannot be restored under another (restoreSeriesState refuses it).
+ */
+import type { VigilConfig } from '../core/config.ts';
+import { VigilError } from '../core/errors.ts';
+
+export interface DetectorParams {
+  /** layout — at most this many baseline points (the rolling window). */
+  windowSize: number;
+  /** Baseline points older than this (relative to the newest point) leave the statistics. */
+  windowMs: number;
+  /** Warm-up: no anomaly before the baseline holds this many points. */
+  minPoints: number;
+  /** |z| at or above this opens an anomaly episode. */
+  zThreshold: number;
+  /** |z| below this counts as "back to normal" inside an episode (hysteresis band). */
+  zExit: number;
+  /** Consecutive normal points that close an episode. */
+  returnPoints: number;
+  /** An episode with at most this many out-of-band points is an outlier. */
+  outlierMaxPoints: number;
+  /** layout — an episode longer than this (points since its start) is a pattern change. */
+  spikeMaxPoints: number;
+  /** layout — points in the trend test window (older and newer part, change point searched inside). */
+  trendWindow: number;
+  /** layout — newest points whose noise scale is compared with the baseline's (variance change). */
+  varianceWindow: number;
+  /** Variance and trend tests run on every checkStride-th point of a series. */
+  checkStride: number;
+  /** Recent/baseline noise-scale ratio (or its inverse) that declares a variance change. */
+  varianceRatio: number;
+  /** t statistic of the slope change (broken line vs straight line) that declares a trend change. */
+  trendThreshold: number;
+  /** Minimum departure caused by the slope change at the window end, in noise standard deviations. */
+  trendMinShift: number;
+  /**
+   * The broken line must fit the window to within this many noise standard deviations: a window
+   * a broken line does not describe (seasonal swings, curves) is no evidence of a trend change.
+   */
+  trendFitTolerance: number;
+  /** Floor for the standard deviation used in z: max(stdFloorAbs, stdFloorRel * |mean|). */
+  stdFloorAbs: number;
+  stdFloorRel: number;
+}
+
+export const DETECTOR_DEFAULTS = {
+  windowSize: 1000,
+  windowMs: 3_600_000,
+  minPoints: 30,
+  zThreshold: 4,
+  zExit: 2,
+  returnPoints: 2,
+  outlierMaxPoints: 2,
+  checkStride: 20,
+  varianceRatio: 2,
+  trendThreshold: 6,
+  trendMinShift: 2,
+  trendFitTolerance: 1.5,
+  stdFloorAbs: 1e-9,
+  stdFloorRel: 1e-3,
+} as const;
+
+/** Defaults scaled from the window size; `overrides` win. Validates the result. */
+export function detectorParams(overrides: Partial<DetectorParams> = {}): DetectorParams {
+  const windowSize = overrides.windowSize ?? DETECTOR_DEFAULTS.windowSize;
+  const params: DetectorParams = {
+    ...DETECTOR_DEFAULTS,
+    windowSize,
+    // a spike is "a few points up to about a tenth of the window"
+    spikeMaxPoints: Math.max(3, Math.round(windowSize / 10)),
+    trendWindow: Math.max(40, Math.round(windowSize * 0.4)),
+    varianceWindow: Math.max(20, Math.round(windowSize / 10)),
+    minPoints: Math.min(DETECTOR_DEFAULTS.minPoints, Math.max(3, Math.floor(windowSize / 2))),
+    ...overrides,
+  };
+  validateDetectorParams(params);
+  return params;
+}
+
+/** The pipeline's params from the validated config (`config.pipeline`). */
+export function defaultDetectorParams(pipeline: Pick<VigilConfig['pipeline'], 'windowSize' | 'windowMs'>): DetectorParams {
+  return detectorParams({ windowSize: pipeline.windowSize, windowMs: pipeline.windowMs });
+}
+
+function fail(problem: string): never {
+  throw new VigilError(`invalid detector params: ${problem}`, {
+    action: 'fix pipeline.windowSize / windowMs in the config, or the overrides passed to detectorParams()',
+  });
+}
+
+function int(params: DetectorParams, key: keyof DetectorParams, min: number, max: number): void {
+  const v = params[key];
+  if (!Number.isInteger(v) || v < min || v > max) fail(`${key}=${v} must be an integer in [${min}, ${max}]`);
+}
+
+function num(params: DetectorParams, key: keyof DetectorParams, min: number, max = Infinity): void {
+  const v = params[key];
+  if (typeof v !== 'number' || Number.isNaN(v) || v < min || v > max) fail(`${key}=${v} must be a number in [${min}, ${max}]`);
+}
+
+export function validateDetectorParams(params: DetectorParams): void {
+  if (typeof params !== 'object' || params === null) fail('params must be an object');
+  int(params, 'windowSize', 10, 1_000_000);
+  num(params, 'windowMs', 1); // Infinity allowed: count-only window
+  int(params, 'minPoints', 2, params.windowSize);
+  num(params, 'zThreshold', 0.5, 1e6);
+  num(params, 'zExit', 0, params.zThreshold);
+  int(params, 'returnPoints', 1, 1000);
+  int(params, 'outlierMaxPoints', 1, 1000);
+  int(params, 'spikeMaxPoints', params.outlierMaxPoints + 1, params.windowSize - 1);
+  int(params, 'trendWindow', 16, params.windowSize * 4);
+  int(params, 'varianceWindow', 8, params.windowSize * 4);
+  int(params, 'checkStride', 1, 1_000_000);
+  num(params, 'varianceRatio', 1.01, 1e6);
+  num(params, 'trendThreshold', 0.5, 1e6);
+  num(params, 'trendMinShift', 0, 1e6);
+  num(params, 'trendFitTolerance', 1, 1e6);
+  num(params, 'stdFloorAbs', Number.MIN_VALUE, 1e300);
+  num(params, 'stdFloorRel', 0, 1);
+}
+
+/** The fields that size the state buffer, in header order. */
+export function layoutFields(params: DetectorParams): [windowSize: number, episodeCapacity: number, recentCapacity: number] {
+  return [params.windowSize, params.spikeMaxPoints + 1, Math.max(params.trendWindow, params.varianceWindow)];
+}

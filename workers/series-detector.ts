@@ -1,0 +1,589 @@
+/**
+ * The per-point detector over one series' state buffer. Everything it remembers lives in the
+ * SharedArrayBuffer (see series-state.ts), so scoring is a pure function of (state bytes, points)
+ * and a batch can be split, replayed or moved to another thread with identical results.
+ *
+ * Per point, in order:
+ *  1. expire baseline points older than windowMs;
+ *  2. mean/std of the baseline BEFORE the point, z = (value - mean) / max(std, floor);
+ *  3. episode logic: a point with |z| >= zThreshold opens an episode (finding v1, "outlier");
+ *     while open, points are held out of the baseline; more than outlierMaxPoints out-of-band
+ *     points refine it to spike/drop; returnPoints consecutive points back inside zExit close
+ *     it; still open after spikeMaxPoints points → pattern_change, and the episode's points
+ *     become the baseline (the new level is normal from then on);
+ *  4. every checkStride-th point of the series: the variance test (noise scale of the newest
+ *     points vs the baseline's) and, when no episode is open, the slope-change test.
+ */
+import type { AnomalyType } from '../schemas/records.ts';
+import type { DetectorParams } from './detector-params.ts';
+import { confidenceFromZ, strengthScore, twoSidedTail } from './probability.ts';
+import { S, type StateLayout } from './series-state.ts';
+import { newTrendTestResult, trendChangeTest } from './trend-test.ts';
+
+/** What made the detector report: lets an alert say "level shift" rather than just "pattern change". */
+export type FindingCause = 'isolated' | 'burst' | 'level' | 'variance' | 'slope';
+
+export interface AnomalyFinding {
+  /** Index of the reporting point in the batch arrays. */
+  pointIndex: number;
+  /** Index into ScoreTask.states. */
+  seriesIndex: number;
+  type: AnomalyType;
+  /** 1 when first reported, +1 per refinement of the same episode. */
+  version: number;
+  /** Episode start: stable across refinements, unique per series (anomaly id = series + start). */
+  startTimestamp: number;
+  confidence: number;
+  score: number;
+  /** z of the reporting point against the baseline. */
+  zscore: number;
+  /** Baseline mean the episode is measured against. */
+  expected: number;
+  /** Points in the episode so far (trend/variance: points the test looked at). */
+  pointCount: number;
+  /** Extension: why it was reported. */
+  cause: FindingCause;
+}
+
+const TYPE_CODES: AnomalyType[] = ['outlier', 'spike', 'drop', 'trend_change', 'pattern_change'];
+const OUTLIER = 0;
+const SPIKE = 1;
+const DROP = 2;
+const TREND = 3;
+const PATTERN = 4;
+
+/**
+ * Noise scale from second differences: E|x_t - 2x_{t-1} + x_{t-2}| = √6·√(2/π)·σ for independent
+ * normal noise, and a level, a slope or a slow season contribute (almost) nothing to it.
+ */
+const DIFF2_TO_STD = Math.sqrt(Math.PI / 2) / Math.sqrt(6);
+/** sd of log(mean |Δ²|) over m terms is about 1/√m for normal noise (overlapping terms included). */
+const LOG_SCALE_SD = 1;
+/**
+ * Below this noise-to-spread ratio a series is structure (steps, smooth seasons), not noise, and
+ * a noise-scale comparison says nothing about its variance.
+ */
+const MIN_NOISE_SHARE = 0.1;
+/** Returned episode points re-enter the baseline clipped at this many zThresholds. */
+const RETURN_CLIP = 2;
+/** Cap on one second-difference term in the recent noise scale, in baseline noise scales. */
+const VARIANCE_TERM_CAP = 6;
+
+let scratch = new Float64Array(0);
+const trendResult = newTrendTestResult();
+
+/** Copies `n` ring entries, starting `from` entries after the oldest, into dst[0..n-1]. */
+function copyRing(f: Float64Array, base: number, capacity: number, head: number, from: number, n: number, dst: Float64Array): void {
+  const pos = (head + from) % capacity;
+  const first = Math.min(n, capacity - pos);
+  dst.set(f.subarray(base + pos, base + pos + first), 0);
+  if (first < n) dst.set(f.subarray(base, base + (n - first)), first);
+}
+
+export class SeriesDetector {
+  private readonly f: Float64Array;
+  private readonly L: StateLayout;
+  private readonly P: DetectorParams;
+  private readonly seriesIndex: number;
+  private readonly findings: AnomalyFinding[];
+  /** Highest point score implied by a new anomaly reported at the current point (0 if none). */
+  private findingScore = 0;
+  private readonly rateDecay: number;
+
+  constructor(state: SharedArrayBuffer, layout: StateLayout, params: DetectorParams, seriesIndex: number, findings: AnomalyFinding[]) {
+    this.f = new Float64Array(state);
+    this.L = layout;
+    this.P = params;
+    this.seriesIndex = seriesIndex;
+    this.findings = findings;
+    this.rateDecay = 1 - 1 / layout.windowSize;
+  }
+
+  /** Scores one point, updates the state, appends findings; writes the outputs at index i. */
+  step(value: number, ts: number, i: number, outMean: Float64Array, outStd: Float64Array, outZ: Float64Array, outScore: Float64Array): void {
+    const f = this.f;
+    const P = this.P;
+    const seen = f[S.pointsSeen] + 1;
+    f[S.pointsSeen] = seen;
+    f[S.onsetRate] *= this.rateDecay;
+    this.findingScore = 0;
+    if (P.windowMs !== Infinity) this.expire(ts);
+
+    const n = f[S.baseCount];
+    const mean = n > 0 ? f[S.baseMean] : value;
+    const std = n > 1 ? Math.sqrt(f[S.baseM2] / (n - 1)) : 0;
+    const stdEff = this.floorStd(std, mean);
+    const z = n > 0 ? (value - mean) / stdEff : 0;
+    const warm = n >= P.minPoints;
+    const absZ = z < 0 ? -z : z;
+    // Surprise is judged with the point counted in its own window ("inclusive" z): it equals z for
+    // ordinary deviations but cannot exceed ~√n, so n identical points followed by a different
+    // one is a strong anomaly rather than an infinitely strong one, and a small warm-up sample
+    // needs a larger deviation to open an episode.
+    const d = value - mean;
+    const shrink = n / (n + 1);
+    const incVar = n > 0 ? (f[S.baseM2] + d * d * shrink) / n : 0;
+    const incStd = Math.sqrt(incVar);
+    const absZInc = n > 0 ? Math.abs(d * shrink) / (incStd > stdEff ? incStd : stdEff) : 0;
+
+    const open = f[S.epOpen] !== 0;
+    const outOfBand = open ? absZ >= P.zExit : warm && absZInc >= P.zThreshold;
+    if (!outOfBand) f[S.lastClean] = value;
+    this.pushRecent(value, outOfBand ? f[S.lastClean] : value, ts);
+
+    // Point score, two tiers: a point that reports a NEW anomaly scores in [0.5, 1] (see emit);
+    // any other point scores in [0, 0.5) by the strength of its deviation: against the baseline,
+    // or inside an open episode against the episode's running level, so a level shift scores
+    // high where it starts rather than on every point of the new level.
+    let strength = 0;
+    if (open) {
+      const novelty = Math.abs(value - f[S.epSumValues] / f[S.epCount]) / f[S.epStd];
+      strength = novelty < absZInc ? novelty : absZInc;
+      this.continueEpisode(value, ts, z, i);
+    } else if (outOfBand) {
+      this.openEpisode(value, ts, z, absZInc, mean, incStd > stdEff ? incStd : stdEff, n, i);
+    } else {
+      strength = absZInc;
+      this.pushBaseline(value, ts);
+    }
+    const pointScore = warm ? 0.5 * strengthScore(strength, P.zThreshold) : 0;
+
+    if (seen % P.checkStride === 0) this.shapeChecks(z, i);
+
+    outMean[i] = mean;
+    outStd[i] = std;
+    outZ[i] = z;
+    outScore[i] = pointScore > this.findingScore ? pointScore : this.findingScore;
+  }
+
+  private floorStd(std: number, mean: number): number {
+    const rel = this.P.stdFloorRel * (mean < 0 ? -mean : mean);
+    const floor = rel > this.P.stdFloorAbs ? rel : this.P.stdFloorAbs;
+    return std > floor ? std : floor;
+  }
+
+  // ---- baseline ring: Welford with removal, exact recompute every windowSize updates ----
+
+  private pushBaseline(value: number, ts: number): void {
+    const f = this.f;
+    const W = this.L.windowSize;
+    if (f[S.baseCount] === W) this.removeOldest();
+    const head = f[S.baseHead] | 0;
+    const count = f[S.baseCount] | 0;
+    const bv = this.L.baseValues;
+    let pos = head + count;
+    if (pos >= W) pos -= W;
+    if (count >= 2) {
+      const p1 = pos === 0 ? W - 1 : pos - 1;
+      const p2 = p1 === 0 ? W - 1 : p1 - 1;
+      f[S.baseAbsDiff2] += Math.abs(value - 2 * f[bv + p1] + f[bv + p2]);
+    }
+    f[bv + pos] = value;
+    f[this.L.baseTimes + pos] = ts;
+    const n1 = count + 1;
+    const mean = f[S.baseMean];
+    const d = value - mean;
+    const newMean = mean + d / n1;
+    f[S.baseMean] = newMean;
+    f[S.baseM2] += d * (value - newMean);
+    f[S.baseCount] = n1;
+    this.afterUpdate();
+  }
+
+  private removeOldest(): void {
+    const f = this.f;
+    const W = this.L.windowSize;
+    const head = f[S.baseHead] | 0;
+    const count = f[S.baseCount] | 0;
+    const bv = this.L.baseValues;
+    if (count <= 1) {
+      this.resetBaseline();
+      return;
+    }
+    const x = f[bv + head];
+    const next = head + 1 === W ? 0 : head + 1;
+    if (count >= 3) {
+      const next2 = next + 1 === W ? 0 : next + 1;
+      f[S.baseAbsDiff2] -= Math.abs(f[bv + next2] - 2 * f[bv + next] + x);
+    }
+    const mean = f[S.baseMean];
+    const n1 = count - 1;
+    const newMean = mean - (x - mean) / n1;
+    const m2 = f[S.baseM2] - (x - newMean) * (x - mean);
+    f[S.baseMean] = newMean;
+    f[S.baseM2] = m2 > 0 ? m2 : 0;
+    f[S.baseHead] = next;
+    f[S.baseCount] = n1;
+    this.afterUpdate();
+  }
+
+  private afterUpdate(): void {
+    const f = this.f;
+    const u = f[S.baseUpdates] + 1;
+    f[S.baseUpdates] = u;
+    if (u >= this.L.windowSize) this.recomputeBaseline();
+  }
+
+  /** Exact two-pass statistics: removes the rounding drift of the running updates. */
+  private recomputeBaseline(): void {
+    const f = this.f;
+    const count = f[S.baseCount] | 0;
+    if (scratch.length < count) scratch = new Float64Array(Math.max(count, this.L.recentCapacity));
+    const y = scratch;
+    copyRing(f, this.L.baseValues, this.L.windowSize, f[S.baseHead] | 0, 0, count, y);
+    let sum = 0;
+    for (let k = 0; k < count; k++) sum += y[k];
+    const mean = count > 0 ? sum / count : 0;
+    let m2 = 0;
+    let absDiff2 = 0;
+    for (let k = 0; k < count; k++) {
+      const d = y[k] - mean;
+      m2 += d * d;
+      if (k > 1) absDiff2 += Math.abs(y[k] - 2 * y[k - 1] + y[k - 2]);
+    }
+    f[S.baseMean] = mean;
+    f[S.baseM2] = m2;
+    f[S.baseAbsDiff2] = absDiff2;
+    f[S.baseUpdates] = 0;
+  }
+
+  private resetBaseline(): void {
+    const f = this.f;
+    f[S.baseHead] = 0;
+    f[S.baseCount] = 0;
+    f[S.baseMean] = 0;
+    f[S.baseM2] = 0;
+    f[S.baseAbsDiff2] = 0;
+    f[S.baseUpdates] = 0;
+  }
+
+  private expire(ts: number): void {
+    const f = this.f;
+    const horizon = ts - this.P.windowMs;
+    const bt = this.L.baseTimes;
+    while (f[S.baseCount] > 0 && f[bt + (f[S.baseHead] | 0)] < horizon) this.removeOldest();
+    const C = this.L.recentCapacity;
+    const rt = this.L.recentTimes;
+    while (f[S.recentCount] > 0 && f[rt + (f[S.recentHead] | 0)] < horizon) {
+      f[S.recentHead] = ((f[S.recentHead] | 0) + 1) % C;
+      f[S.recentCount] -= 1;
+    }
+    // the baseline ran dry under an open episode (a long silence): the episode's fresh points
+    // restart the baseline instead of being judged against nothing
+    if (f[S.epOpen] !== 0 && f[S.baseCount] < this.P.minPoints) {
+      const count = f[S.epCount] | 0;
+      const ev = this.L.epValues;
+      const et = this.L.epTimes;
+      this.resetBaseline();
+      for (let k = 0; k < count; k++) if (f[et + k] >= horizon) this.pushBaseline(f[ev + k], f[et + k]);
+      f[S.epOpen] = 0;
+    }
+  }
+
+  // ---- recent ring: every point, for the variance and trend tests ----
+
+  private pushRecent(value: number, clean: number, ts: number): void {
+    const f = this.f;
+    const C = this.L.recentCapacity;
+    let head = f[S.recentHead] | 0;
+    let count = f[S.recentCount] | 0;
+    if (count === C) {
+      head = head + 1 === C ? 0 : head + 1;
+      count -= 1;
+    }
+    let pos = head + count;
+    if (pos >= C) pos -= C;
+    f[this.L.recentValues + pos] = value;
+    f[this.L.recentClean + pos] = clean;
+    f[this.L.recentTimes + pos] = ts;
+    f[S.recentHead] = head;
+    f[S.recentCount] = count + 1;
+  }
+
+  /**
+   * Keeps only the newest `keep` recent points, so nothing older can make a later test see the
+   * same change again. After a regime change (`newRegime`) their raw values are the new normal
+   * and become their clean values too.
+   */
+  private keepNewestRecent(keep: number, newRegime: boolean): void {
+    const f = this.f;
+    const C = this.L.recentCapacity;
+    const count = f[S.recentCount] | 0;
+    const k = Math.min(keep, count);
+    const head = ((f[S.recentHead] | 0) + count - k) % C;
+    f[S.recentHead] = head;
+    f[S.recentCount] = k;
+    if (!newRegime) return;
+    for (let j = 0; j < k; j++) {
+      const pos = (head + j) % C;
+      f[this.L.recentClean + pos] = f[this.L.recentValues + pos];
+    }
+    if (k > 0) f[S.lastClean] = f[this.L.recentValues + ((head + k - 1) % C)];
+  }
+
+  // ---- episodes ----
+
+  private reserveStart(ts: number): number {
+    const f = this.f;
+    // two anomalies of one series must never share a start: the anomaly id derives from it
+    const start = ts > f[S.lastStart] ? ts : f[S.lastStart] + 1;
+    f[S.lastStart] = start;
+    return start;
+  }
+
+  private openEpisode(value: number, ts: number, z: number, absZInc: number, mean: number, stdEff: number, n: number, i: number): void {
+    const f = this.f;
+    f[S.epOpen] = 1;
+    f[S.epStart] = this.reserveStart(ts);
+    f[S.epType] = OUTLIER;
+    f[S.epVersion] = 1;
+    f[S.epCount] = 0;
+    f[S.epLastAnom] = 0;
+    f[S.epNormalRun] = 0;
+    f[S.epAnomCount] = 0;
+    f[S.epSumZ] = 0;
+    f[S.epPeakZ] = 0;
+    f[S.epExpected] = mean;
+    f[S.epStd] = stdEff;
+    f[S.epWarm] = n;
+    this.bufferEpisodePoint(value, ts, z);
+    const conf = this.warmFactor(n) * confidenceFromZ(absZInc, this.L.windowSize);
+    this.emit(i, OUTLIER, 1, f[S.epStart], conf, strengthScore(absZInc, this.P.zThreshold), z, mean, 1, 'isolated');
+  }
+
+  private bufferEpisodePoint(value: number, ts: number, z: number): void {
+    const f = this.f;
+    const k = f[S.epCount] | 0;
+    f[this.L.epValues + k] = value;
+    f[this.L.epTimes + k] = ts;
+    f[this.L.epZ + k] = z;
+    f[S.epCount] = k + 1;
+    f[S.epSumValues] = k === 0 ? value : f[S.epSumValues] + value;
+    if (Math.abs(z) >= this.P.zExit) {
+      f[S.epLastAnom] = k;
+      f[S.epNormalRun] = 0;
+      f[S.epAnomCount] += 1;
+      f[S.epSumZ] += z;
+      if (Math.abs(z) > Math.abs(f[S.epPeakZ])) f[S.epPeakZ] = z;
+    } else {
+      f[S.epNormalRun] += 1;
+    }
+  }
+
+  private continueEpisode(value: number, ts: number, z: number, i: number): void {
+    const f = this.f;
+    const P = this.P;
+    this.bufferEpisodePoint(value, ts, z);
+    if (f[S.epNormalRun] >= P.returnPoints) {
+      this.closeReturnedEpisode();
+      return;
+    }
+    const peakScore = strengthScore(Math.abs(f[S.epPeakZ]), P.zThreshold);
+    if (f[S.epType] === OUTLIER && f[S.epAnomCount] > P.outlierMaxPoints) {
+      const type = f[S.epSumZ] >= 0 ? SPIKE : DROP;
+      f[S.epType] = type;
+      f[S.epVersion] += 1;
+      this.emit(i, type, f[S.epVersion], f[S.epStart], this.burstConfidence(), peakScore, z, f[S.epExpected], f[S.epCount], 'burst');
+    }
+    if (f[S.epCount] > P.spikeMaxPoints) {
+      // it did not come back: a new regime, whose level (or spread) is the new normal
+      const count = f[S.epCount] | 0;
+      let sum = 0;
+      for (let k = 0; k < count; k++) sum += f[this.L.epValues + k];
+      const shift = (sum / count - f[S.epExpected]) / f[S.epStd];
+      const cause: FindingCause = Math.abs(shift) >= P.zExit ? 'level' : 'variance';
+      f[S.epType] = PATTERN;
+      f[S.epVersion] += 1;
+      const conf = this.warmFactor(f[S.epWarm]) * confidenceFromZ(shift * Math.sqrt(count), this.L.windowSize);
+      const score = Math.max(peakScore, strengthScore(Math.abs(shift), P.zThreshold));
+      this.emit(i, PATTERN, f[S.epVersion], f[S.epStart], conf, score, z, f[S.epExpected], count, cause);
+      this.adoptEpisodeAsBaseline();
+    }
+  }
+
+  /**
+   * Back to normal: the episode's points join the baseline clipped to ±RETURN_CLIP·zThreshold
+   * baseline deviations. One outlier then barely moves the statistics, while outliers that keep
+   * recurring (an hourly job) widen the spread until they are no longer anomalies.
+   */
+  private closeReturnedEpisode(): void {
+    this.flushEpisode(RETURN_CLIP * this.P.zThreshold * this.f[S.epStd]);
+  }
+
+  /** The episode is the new regime: its points join the baseline unclipped and it ends. */
+  private adoptEpisodeAsBaseline(): void {
+    this.flushEpisode(Infinity);
+    this.keepNewestRecent(this.f[S.epCount] | 0, true);
+  }
+
+  private flushEpisode(clip: number): void {
+    const f = this.f;
+    const count = f[S.epCount] | 0;
+    const lo = f[S.epExpected] - clip;
+    const hi = f[S.epExpected] + clip;
+    for (let k = 0; k < count; k++) {
+      const v = f[this.L.epValues + k];
+      this.pushBaseline(v < lo ? lo : v > hi ? hi : v, f[this.L.epTimes + k]);
+    }
+    f[S.epOpen] = 0;
+  }
+
+  /** x → mean + delta + (x − mean)·scale for every baseline point, statistics updated to match. */
+  private shiftBaseline(delta: number, scale: number): void {
+    const f = this.f;
+    const W = this.L.windowSize;
+    const count = f[S.baseCount] | 0;
+    const head = f[S.baseHead] | 0;
+    const bv = this.L.baseValues;
+    const mean = f[S.baseMean];
+    for (let k = 0; k < count; k++) {
+      const pos = (head + k) % W;
+      f[bv + pos] = mean + delta + (f[bv + pos] - mean) * scale;
+    }
+    this.recomputeBaseline();
+  }
+
+  /** How unlikely a normal series shows this many out-of-band points in a row (log space: no underflow). */
+  private burstConfidence(): number {
+    const f = this.f;
+    const P = this.P;
+    const extra = f[S.epAnomCount] - 1;
+    const logP = Math.log(Math.max(1e-300, twoSidedTail(P.zThreshold))) + extra * Math.log(Math.max(1e-300, twoSidedTail(P.zExit)));
+    return this.warmFactor(f[S.epWarm]) * Math.exp(-this.L.windowSize * Math.exp(logP));
+  }
+
+  /** Few baseline points make a shaky std: scale confidence down until 2 × minPoints. */
+  private warmFactor(n: number): number {
+    const w = n / (2 * this.P.minPoints);
+    return w < 1 ? w : 1;
+  }
+
+  // ---- variance and trend tests ----
+
+  private shapeChecks(z: number, i: number): void {
+    if (this.varianceCheck(z, i)) return;
+    if (this.f[S.epOpen] === 0) this.trendCheck(z, i);
+  }
+
+  /** Noise scales from second differences: blind to level, slope and slow seasons. */
+  private varianceCheck(z: number, i: number): boolean {
+    const f = this.f;
+    const P = this.P;
+    const V = P.varianceWindow;
+    const nBase = f[S.baseCount];
+    const count = f[S.recentCount] | 0;
+    if (count < V || nBase < V || nBase < P.minPoints) return false;
+    const mean = f[S.baseMean];
+    const baseNoise = (f[S.baseAbsDiff2] / (nBase - 2)) * DIFF2_TO_STD;
+    const baseStd = Math.sqrt(f[S.baseM2] / (nBase - 1));
+    // a constant or step-like baseline has no noise to compare with
+    if (!(baseNoise >= MIN_NOISE_SHARE * baseStd) || baseNoise <= this.floorStd(0, mean)) return false;
+    if (scratch.length < V) scratch = new Float64Array(Math.max(V, this.L.recentCapacity));
+    const y = scratch;
+    copyRing(f, this.L.recentValues, this.L.recentCapacity, f[S.recentHead] | 0, count - V, V, y);
+    const baseScale = this.floorStd(baseNoise, mean);
+    // each term is capped, so a few huge spikes cannot pass for a wider spread (they are the
+    // episode logic's business); a real variance change moves most terms and survives the cap
+    const cap = VARIANCE_TERM_CAP * baseScale / DIFF2_TO_STD;
+    let sumAbs = 0;
+    for (let k = 2; k < V; k++) {
+      const t = Math.abs(y[k] - 2 * y[k - 1] + y[k - 2]);
+      sumAbs += t < cap ? t : cap;
+    }
+    const recentScale = this.floorStd((sumAbs / (V - 2)) * DIFF2_TO_STD, mean);
+    const ratio = recentScale / baseScale;
+    if (ratio < P.varianceRatio && ratio > 1 / P.varianceRatio) return false;
+
+    const logRatio = Math.abs(Math.log(ratio));
+    const conf = this.warmFactor(nBase) * confidenceFromZ(logRatio / (LOG_SCALE_SD / Math.sqrt(V - 2)), this.L.windowSize / P.checkStride);
+    const score = strengthScore(logRatio, Math.log(P.varianceRatio));
+    const C = this.L.recentCapacity;
+    const firstPos = ((f[S.recentHead] | 0) + count - V) % C;
+    if (f[S.epOpen] !== 0) {
+      f[S.epVersion] += 1;
+      f[S.epType] = PATTERN;
+      this.emit(i, PATTERN, f[S.epVersion], f[S.epStart], conf, score, z, f[S.epExpected], f[S.epCount], 'variance');
+      // the episode's in-band points are ordinary members of the new regime
+      this.closeReturnedEpisode();
+    } else {
+      const start = this.reserveStart(f[this.L.recentTimes + firstPos]);
+      this.emit(i, PATTERN, 1, start, conf, score, z, mean, V, 'variance');
+    }
+    // the new spread is normal from now on: the baseline keeps its level and shape, rescaled
+    this.shiftBaseline(0, ratio);
+    this.keepNewestRecent(V, true);
+    return true;
+  }
+
+  private trendCheck(z: number, i: number): void {
+    const f = this.f;
+    const P = this.P;
+    const n = P.trendWindow;
+    const nBase = f[S.baseCount];
+    const count = f[S.recentCount] | 0;
+    if (count < n || nBase < P.minPoints) return;
+    if (scratch.length < n) scratch = new Float64Array(Math.max(n, this.L.recentCapacity));
+    const y = scratch;
+    const C = this.L.recentCapacity;
+    const head = f[S.recentHead] | 0;
+    copyRing(f, this.L.recentClean, C, head, count - n, n, y);
+    const minSegment = Math.max(4, Math.floor(n / 8));
+    const gridStep = Math.max(1, Math.floor(n / 64));
+    const r = trendChangeTest(y, n, minSegment, gridStep, trendResult);
+    if (r.knot < 0 || Math.abs(r.t) < P.trendThreshold || r.hingeGain <= r.stepGain) return;
+    const mean = f[S.baseMean];
+    const noise = this.floorStd(r.noiseStd, mean);
+    if (r.residualStd > P.trendFitTolerance * noise) return;
+    const departure = Math.abs(r.slopeChange) * (n - 1 - r.knot);
+    if (departure < P.trendMinShift * noise) return;
+
+    const knotPos = (head + count - n + r.knot) % C;
+    const startTs = this.reserveStart(f[this.L.recentTimes + knotPos]);
+    const conf = this.warmFactor(nBase) * confidenceFromZ(r.t, this.L.windowSize / P.checkStride);
+    const score = Math.max(strengthScore(Math.abs(r.t), P.trendThreshold), strengthScore(departure / noise, P.zThreshold));
+    this.emit(i, TREND, 1, startTs, conf, score, z, mean, n - r.knot, 'slope');
+    // forget the points before the change: the next test compares the new slope with what follows
+    this.keepNewestRecent(n - r.knot, false);
+  }
+
+  private emit(
+    i: number,
+    typeCode: number,
+    version: number,
+    startTimestamp: number,
+    confidence: number,
+    score: number,
+    zscore: number,
+    expected: number,
+    pointCount: number,
+    cause: FindingCause,
+  ): void {
+    const f = this.f;
+    // the tenth new anomaly within a window is less telling than the first: confidence in a new
+    // report shrinks with the recent rate of new reports in this series
+    if (version === 1) {
+      confidence /= Math.sqrt(1 + f[S.onsetRate]);
+      f[S.onsetRate] += 1;
+    }
+    const conf = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
+    const sc = score < 0 ? 0 : score > 1 ? 1 : score;
+    // a refinement describes an anomaly already scored where it started
+    if (version === 1) {
+      const pointScore = 0.5 + 0.5 * sc * conf;
+      if (pointScore > this.findingScore) this.findingScore = pointScore;
+    }
+    this.findings.push({
+      pointIndex: i,
+      seriesIndex: this.seriesIndex,
+      type: TYPE_CODES[typeCode],
+      version,
+      startTimestamp,
+      confidence: conf,
+      score: sc,
+      zscore,
+      expected,
+      pointCount,
+      cause,
+    });
+  }
+}

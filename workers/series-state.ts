@@ -1,0 +1,178 @@
+/**
+ * All detector state of one series in one SharedArrayBuffer: a worker updates it in place, the
+ * pipeline snapshots it as bytes and restores it byte for byte. Its size depends only on the
+ * layout params, so state is bounded whatever the series does.
+ *
+ * Layout (little-endian as the host; every supported platform is):
+ *   bytes 0..3    'V' 'S' LAYOUT_VERSION 0
+ *   bytes 4..15   uint32 windowSize, episodeCapacity, recentCapacity (must match the params)
+ *   bytes 16..31  reserved
+ *   then Float64: SCALAR_SLOTS scalars (see `S`), then the arrays in `arrayOffsets` order.
+ */
+import { VigilError } from '../core/errors.ts';
+import { layoutFields, validateDetectorParams, type DetectorParams } from './detector-params.ts';
+
+export const LAYOUT_VERSION = 1;
+const MAGIC_0 = 0x56; // 'V'
+const MAGIC_1 = 0x53; // 'S'
+const HEADER_BYTES = 32;
+const SCALAR_SLOTS = 32;
+
+/** Float64 slot of each scalar (relative to the start of the Float64 view). */
+export const S = {
+  pointsSeen: 4,
+  // baseline ring: points that define "normal"
+  baseHead: 5, // index of the oldest point
+  baseCount: 6,
+  baseMean: 7,
+  baseM2: 8, // Welford sum of squared deviations
+  baseAbsDiff2: 9, // sum of |x[i] - 2x[i-1] + x[i-2]| over consecutive ring points (noise scale)
+  baseUpdates: 10, // add/remove operations since the last exact recompute
+  // recent ring: every point, anomalous or not (variance and trend tests)
+  recentHead: 11,
+  recentCount: 12,
+  // the open anomaly episode
+  epOpen: 13,
+  epStart: 14,
+  epType: 15,
+  epVersion: 16,
+  epCount: 17, // points buffered since the episode start
+  epLastAnom: 18, // buffer index of the newest out-of-band point
+  epNormalRun: 19,
+  epAnomCount: 20,
+  epSumZ: 21,
+  epPeakZ: 22, // signed z with the largest |z|
+  epExpected: 23, // baseline mean when the episode opened
+  epStd: 24, // baseline std (floored) when the episode opened
+  epWarm: 25, // baseline size when the episode opened
+  lastStart: 26, // newest reported startTimestamp (ids must stay unique per series)
+  lastClean: 27, // newest value that was not out of band (stands in for episode points in trend tests)
+  epSumValues: 28, // sum of the episode's values (its running level)
+  onsetRate: 29, // new anomalies over roughly the last windowSize points (decays by 1/windowSize per point)
+} as const;
+
+export interface StateLayout {
+  windowSize: number;
+  episodeCapacity: number;
+  recentCapacity: number;
+  /** Float64 index where each array starts. */
+  baseValues: number;
+  baseTimes: number;
+  epValues: number;
+  epTimes: number;
+  epZ: number;
+  recentValues: number;
+  /** Like recentValues, but out-of-band episode points replaced by the last in-band value. */
+  recentClean: number;
+  recentTimes: number;
+  /** Total Float64 slots. */
+  slots: number;
+}
+
+export function stateLayout(params: DetectorParams): StateLayout {
+  const [windowSize, episodeCapacity, recentCapacity] = layoutFields(params);
+  let at = HEADER_BYTES / 8 + SCALAR_SLOTS;
+  const take = (n: number) => {
+    const start = at;
+    at += n;
+    return start;
+  };
+  const baseValues = take(windowSize);
+  const baseTimes = take(windowSize);
+  const epValues = take(episodeCapacity);
+  const epTimes = take(episodeCapacity);
+  const epZ = take(episodeCapacity);
+  const recentValues = take(recentCapacity);
+  const recentClean = take(recentCapacity);
+  const recentTimes = take(recentCapacity);
+  return { windowSize, episodeCapacity, recentCapacity, baseValues, baseTimes, epValues, epTimes, epZ, recentValues, recentClean, recentTimes, slots: at };
+}
+
+/** Bytes of one series' state under these params (the whole per-series memory of the detector). */
+export function seriesStateBytes(params: DetectorParams): number {
+  return stateLayout(params).slots * 8;
+}
+
+function writeHeader(buffer: SharedArrayBuffer, layout: StateLayout): void {
+  const bytes = new Uint8Array(buffer, 0, HEADER_BYTES);
+  bytes[0] = MAGIC_0;
+  bytes[1] = MAGIC_1;
+  bytes[2] = LAYOUT_VERSION;
+  const dv = new DataView(buffer, 0, HEADER_BYTES);
+  dv.setUint32(4, layout.windowSize, true);
+  dv.setUint32(8, layout.episodeCapacity, true);
+  dv.setUint32(12, layout.recentCapacity, true);
+}
+
+export function createSeriesState(params: DetectorParams): SharedArrayBuffer {
+  validateDetectorParams(params);
+  const layout = stateLayout(params);
+  const buffer = new SharedArrayBuffer(layout.slots * 8);
+  writeHeader(buffer, layout);
+  const f = new Float64Array(buffer);
+  f[S.lastStart] = -Infinity;
+  return buffer;
+}
+
+/**
+ * Why `bytes` cannot be this params' state, or null when it can. Checked on restore and before
+ * every batch, so a state from another layout never gets misread as numbers.
+ */
+export function stateMismatch(bytes: ArrayBufferLike | Uint8Array, params: DetectorParams): string | null {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const layout = stateLayout(params);
+  if (view.byteLength < HEADER_BYTES || view[0] !== MAGIC_0 || view[1] !== MAGIC_1) return 'not a Vigil series state (bad magic)';
+  if (view[2] !== LAYOUT_VERSION) return `layout version ${view[2]}, this build reads version ${LAYOUT_VERSION}`;
+  const dv = new DataView(view.buffer, view.byteOffset, HEADER_BYTES);
+  const stored = [dv.getUint32(4, true), dv.getUint32(8, true), dv.getUint32(12, true)];
+  const expected = [layout.windowSize, layout.episodeCapacity, layout.recentCapacity];
+  if (stored.some((v, i) => v !== expected[i])) {
+    return `sized for windowSize/episode/recent = ${stored.join('/')}, params need ${expected.join('/')}`;
+  }
+  if (view.byteLength !== layout.slots * 8) return `${view.byteLength} bytes, params need ${layout.slots * 8}`;
+  return null;
+}
+
+/** A fresh SharedArrayBuffer holding a copy of snapshot bytes (e.g. `Buffer.from(new Uint8Array(sab))`). */
+export function restoreSeriesState(bytes: Uint8Array | ArrayBuffer, params: DetectorParams): SharedArrayBuffer {
+  validateDetectorParams(params);
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const problem = stateMismatch(view, params);
+  if (problem) {
+    throw new VigilError(`cannot restore series state: ${problem}`, {
+      code: 'STATE_LAYOUT',
+      action: 'the detector layout or window params changed since the snapshot: rebuild the window by replaying points instead',
+    });
+  }
+  const buffer = new SharedArrayBuffer(view.byteLength);
+  new Uint8Array(buffer).set(view);
+  return buffer;
+}
+
+/** A plain copy of the state bytes (what goes into the changelog). */
+export function snapshotSeriesState(state: SharedArrayBuffer): Buffer {
+  return Buffer.from(new Uint8Array(state).slice());
+}
+
+export interface SeriesStateSummary {
+  pointsSeen: number;
+  baselinePoints: number;
+  mean: number;
+  std: number;
+  openEpisode: null | { startTimestamp: number; type: number; version: number; pointCount: number };
+}
+
+/** Read-only summary for stats/health pages (not used by the math). */
+export function inspectSeriesState(state: SharedArrayBuffer, params: DetectorParams): SeriesStateSummary {
+  const problem = stateMismatch(state, params);
+  if (problem) throw new VigilError(`cannot inspect series state: ${problem}`, { code: 'STATE_LAYOUT', action: 'pass the params the state was created with' });
+  const f = new Float64Array(state);
+  const n = f[S.baseCount];
+  return {
+    pointsSeen: f[S.pointsSeen],
+    baselinePoints: n,
+    mean: f[S.baseMean],
+    std: n > 1 ? Math.sqrt(f[S.baseM2] / (n - 1)) : 0,
+    openEpisode: f[S.epOpen] ? { startTimestamp: f[S.epStart], type: f[S.epType], version: f[S.epVersion], pointCount: f[S.epCount] } : null,
+  };
+}
