@@ -46,6 +46,23 @@ export function gatewayGroupId(host = os.hostname(), pid = process.pid): string 
 const LOG_FIRST = 20;
 const LOG_EVERY = 1000;
 
+/**
+ * Right after topics are created or a broker restarts, leadership can still be moving
+ * (NOT_LEADER_OR_FOLLOWER) for a few seconds past kafkajs's own retries; keep asking while
+ * the error says it is retriable.
+ */
+async function retryRetriable<T>(fn: () => Promise<T>, attempts = 20, delayMs = 500): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const retriable = (err as { retriable?: boolean }).retriable === true || (err as { cause?: { retriable?: boolean } }).cause?.retriable === true;
+      if (!retriable || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
 export class KafkaSource {
   readonly groupId: string;
   private consumer: Consumer | null = null;
@@ -128,7 +145,7 @@ export class KafkaSource {
       await admin.connect();
       const out: Record<string, Array<{ partition: number; offset: string }>> = {};
       for (const topic of topics) {
-        const offsets = await admin.fetchTopicOffsets(topic);
+        const offsets = await retryRetriable(() => admin.fetchTopicOffsets(topic));
         out[topic] = offsets.map((o) => ({ partition: o.partition, offset: o.high }));
       }
       return out;

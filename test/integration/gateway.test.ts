@@ -156,7 +156,7 @@ beforeAll(async () => {
   env = await createTestEnv('gateway', {
     partitions: 3,
     migrations: false,
-    overrides: { gateway: { port: 0, tokens: [TOKEN], maxBackpressureBytes: MAX_BACKPRESSURE, replayBufferSize: 1000, idleTimeoutSec: 8 } },
+    overrides: { gateway: { port: 0, tokens: [TOKEN], maxBackpressureBytes: MAX_BACKPRESSURE, replayBufferSize: 5000, idleTimeoutSec: 8 } },
   });
   gateway = await startGateway(env.config, env.logger);
   producer = createKafka(env.config, env.logger).producer({ allowAutoTopicCreation: false });
@@ -347,6 +347,12 @@ describe('slow consumers', () => {
 
     await published(before, flood.length, [healthy]);
     expect(healthy.events().length).toBe(flood.length);
+
+    // Resuming after the 4008 delivers exactly the rest of the stream: nothing was skipped.
+    const resumed = await connect(`channels=alerts&lastEventId=${slowIds.at(-1) ?? `${gateway.gatewayId}.${before}`}`);
+    await resumed.next('replayed', 0, 30_000);
+    expect([...slowIds, ...resumed.events().map((e) => e.id)]).toEqual(healthy.events().map((e) => e.id));
+    resumed.close();
     expect(healthy.events().map((e) => e.data.eventId)).toEqual(expect.arrayContaining(flood.map((a) => a.eventId)));
     expect(gateway.server.getStats().droppedSlowConsumers).toBe(droppedBefore + 1);
     expect((await health()).status).toBe('ok');
