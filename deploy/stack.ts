@@ -532,19 +532,22 @@ export async function stackDown(options: { logger?: Logger } = {}): Promise<Stac
   const logger = options.logger ?? createLogger('warn', { component: 'stack' });
   return withLock(async () => {
     const result: StackDownResult = { stopped: [], leftExternal: [] };
-    // Kafka first so its controlled shutdown is not racing anything else for the CPU.
-    for (const def of [kafkaDef(), clickhouseDef()]) {
-      const pid = ownPid(def);
-      if (pid !== null) {
-        const how = await stopPid(pid, def.name === 'kafka' ? 30_000 : 10_000);
-        logger.info({ service: def.name, pid, how }, 'stopped');
-        result.stopped.push({ service: def.name, pid, how });
-      } else {
-        const other = findInstance(def);
-        if (other?.external) result.leftExternal.push({ service: def.name, pid: other.pid });
-      }
-      rmSync(def.pidFile, { force: true });
-    }
+    // Both at once: Kafka's controlled shutdown takes a few seconds, and ClickHouse 18.16 waits
+    // up to ~15 s for busy keep-alive HTTP clients before it exits cleanly.
+    await Promise.all(
+      [kafkaDef(), clickhouseDef()].map(async (def) => {
+        const pid = ownPid(def);
+        if (pid !== null) {
+          const how = await stopPid(pid, def.name === 'kafka' ? 30_000 : 20_000);
+          logger.info({ service: def.name, pid, how }, 'stopped');
+          result.stopped.push({ service: def.name, pid, how });
+        } else {
+          const other = findInstance(def);
+          if (other?.external) result.leftExternal.push({ service: def.name, pid: other.pid });
+        }
+        rmSync(def.pidFile, { force: true });
+      }),
+    );
     return result;
   });
 }
