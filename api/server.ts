@@ -52,8 +52,10 @@ export async function buildApi(config: VigilConfig, deps: ApiDeps, options: Buil
   for (const schema of sharedSchemas) app.addSchema(schema);
 
   await app.register(errorsPlugin);
-  await app.register(authPlugin, { ring, apiPrefix: `${API_PREFIX}/` });
+  // Rate limit first: its onRequest hook must also count requests that auth then refuses,
+  // or guessing keys would be unlimited.
   await app.register(rateLimitPlugin, { perMinute: config.api.rateLimitPerMinute, ring });
+  await app.register(authPlugin, { ring, apiPrefix: `${API_PREFIX}/` });
   await app.register(metricsPlugin, { metrics });
 
   await app.register(swagger, {

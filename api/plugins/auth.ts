@@ -65,7 +65,10 @@ export const actorOf = (req: FastifyRequest) => req.principal?.name ?? 'anonymou
 async function authPlugin(app: FastifyInstance, opts: { ring: KeyRing; apiPrefix: string }) {
   const { ring } = opts;
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (req, reply) => {
+  // preParsing, not onRequest: route-level onRequest hooks (the rate limiter's) run after every
+  // app-level onRequest hook, and refused requests must be rate limited too. It still runs
+  // before the body is read, so an unauthenticated caller never gets a body parsed.
+  app.addHook('preParsing', async (req, reply) => {
     const key = presentedKey(req);
     if (key !== undefined && ring.enabled) req.principal = ring.lookup(key) ?? null;
     const url = req.routeOptions.url;

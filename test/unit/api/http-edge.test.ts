@@ -379,6 +379,25 @@ describe('definitions', () => {
   });
 });
 
+describe('rate limit', () => {
+  it('counts refused (401) requests too, per client, so keys cannot be guessed at full speed', async () => {
+    const limited = await buildApi({ ...config, api: { ...config.api, rateLimitPerMinute: 3 } }, fakes.deps());
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        codes.push((await limited.inject({ method: 'GET', url: '/api/v1/alerts', headers: { 'x-api-key': `guess-${i}-0123456789` } })).statusCode);
+      }
+      expect(codes).toEqual([401, 401, 401, 429, 429]);
+      const limitedBody = await limited.inject({ method: 'GET', url: '/api/v1/alerts' });
+      expect(limitedBody.json()).toMatchObject({ statusCode: 429, error: 'Too Many Requests', message: expect.stringMatching(/rate limit of 3/) });
+      // a valid key has its own budget
+      expect((await limited.inject({ method: 'GET', url: '/api/v1/alerts', headers: { 'x-api-key': KEYS.reader } })).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('health', () => {
   it('pipelineCheck warns without members or with a large lag', () => {
     expect(pipelineCheck({ groupId: 'g', state: 'Empty', members: 0, lag: 0 }).status).toBe('warn');
