@@ -53,10 +53,16 @@ export default async function statusRoutes(app: FastifyInstance, ctx: RouteConte
   const { deps, tables, config } = ctx;
   const metricsTopic = topicNames(config).metrics;
 
-  const consumerStatus = (): Promise<ConsumerStatus> =>
-    deps.kafka
-      .consumerGroup(config.kafka.groupId, metricsTopic)
-      .catch((err: unknown) => ({ groupId: config.kafka.groupId, state: 'Unknown', members: 0, lag: null, error: (err as Error)?.message ?? String(err) }));
+  // Bounded: with Kafka down the admin client retries for about a minute; the dashboard
+  // should still get its ClickHouse figures promptly.
+  const consumerStatus = (): Promise<ConsumerStatus> => {
+    const unknown = (error: string): ConsumerStatus => ({ groupId: config.kafka.groupId, state: 'Unknown', members: 0, lag: null, error });
+    return withTimeout(
+      deps.kafka.consumerGroup(config.kafka.groupId, metricsTopic).catch((err: unknown) => unknown((err as Error)?.message ?? String(err))),
+      CHECK_TIMEOUT_MS,
+      unknown(`Kafka did not answer within ${CHECK_TIMEOUT_MS} ms`),
+    );
+  };
 
   const slaStatuses = async (q: SlaStatusQuery): Promise<SlaStatus[]> => {
     const rows = await deps.clickhouse.query<SlaStatusRow>(slaStatusQuery(tables, q, ctx.now()));

@@ -405,6 +405,33 @@ describe('health', () => {
     expect(pipelineCheck({ groupId: 'g', state: 'Stable', members: 2, lag: 5 }).status).toBe('ok');
   });
 
+  it('503 naming the failing checks when Kafka hangs and ClickHouse refuses; stats stay bounded', async () => {
+    const base = fakes.deps();
+    const hang = () => new Promise<never>(() => {});
+    const broken = await buildApi(config, {
+      ...base,
+      clickhouse: { query: base.clickhouse.query, ping: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:18123'), { code: 'ECONNREFUSED' })) },
+      kafka: { ping: hang, consumerGroup: hang },
+    });
+    try {
+      const started = Date.now();
+      const [health, stats] = await Promise.all([
+        broken.inject({ method: 'GET', url: '/api/v1/health' }),
+        broken.inject({ method: 'GET', url: '/api/v1/dashboard-stats', headers: { 'x-api-key': KEYS.reader } }),
+      ]);
+      expect(Date.now() - started).toBeLessThan(6000);
+      expect(health.statusCode).toBe(503);
+      expect(health.json()).toMatchObject({
+        status: 'fail',
+        checks: { kafka: { status: 'fail', message: expect.stringMatching(/no answer/) }, clickhouse: { status: 'fail', message: expect.stringMatching(/ECONNREFUSED/) }, pipeline: { status: 'warn' } },
+      });
+      expect(stats.statusCode).toBe(200);
+      expect(stats.json().consumer).toMatchObject({ state: 'Unknown', lag: null, error: expect.stringMatching(/did not answer/) });
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('reports ok with every check', async () => {
     const res = await get('/api/v1/health', null);
     expect(res.json()).toMatchObject({ status: 'ok', checks: { kafka: { status: 'ok' }, clickhouse: { status: 'ok' }, pipeline: { status: 'ok' } } });
