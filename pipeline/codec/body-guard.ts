@@ -38,6 +38,14 @@ function fail(c: Cursor, kind: BodyProblemKind, message: string): false {
 
 /** Reads a zig-zag varint of at most `maxBytes`; returns NaN on failure (problem set). */
 function readVarint(c: Cursor, maxBytes: number, what: string): number {
+  // One-byte varints (lengths and counts under 64) are the common case.
+  if (c.pos < c.end) {
+    const first = c.buf[c.pos];
+    if (first < 0x80) {
+      c.pos++;
+      return first & 1 ? -((first + 1) >> 1) : first >> 1;
+    }
+  }
   let value = 0;
   let scale = 1;
   for (let i = 0; i < maxBytes; i++) {
@@ -65,8 +73,16 @@ function lengthPrefixed(c: Cursor, what: string, utf8: boolean): boolean {
   if (Number.isNaN(len)) return false;
   if (len < 0) return fail(c, 'invalid', `${what} has negative length ${len}`);
   if (len > c.end - c.pos) return fail(c, 'truncated', `${what} declares ${len} bytes, ${c.end - c.pos} left`);
-  if (utf8 && len > 0 && !isUtf8(c.buf.subarray(c.pos, c.pos + len))) return fail(c, 'invalid', `${what} is not valid UTF-8`);
+  if (utf8 && len > 0 && !validUtf8(c.buf, c.pos, c.pos + len)) return fail(c, 'invalid', `${what} is not valid UTF-8`);
   c.pos += len;
+  return true;
+}
+
+/** ASCII is checked in place (most names and tags); anything else goes to Node's validator. */
+function validUtf8(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    if (buf[i] >= 0x80) return isUtf8(buf.subarray(start, end));
+  }
   return true;
 }
 

@@ -38,7 +38,21 @@ export class AvroRecordReader {
     return guard;
   }
 
+  // The last plan used: a topic's records nearly always share one writer schema.
+  private lastWriter: SchemaEntry | null = null;
+  private lastReaderName = '';
+  private lastPlan: Plan | null = null;
+
   private plan(writer: SchemaEntry, readerName: string): Plan {
+    if (writer === this.lastWriter && readerName === this.lastReaderName) return this.lastPlan!;
+    const plan = this.lookupPlan(writer, readerName);
+    this.lastWriter = writer;
+    this.lastReaderName = readerName;
+    this.lastPlan = plan;
+    return plan;
+  }
+
+  private lookupPlan(writer: SchemaEntry, readerName: string): Plan {
     let byReader = this.plans.get(writer);
     if (!byReader) {
       byReader = new Map();

@@ -50,9 +50,14 @@ export function nameProblem(field: 'source' | 'metric', value: string): PointPro
   const reason: DlqReason = field === 'source' ? 'invalid-source' : 'invalid-metric';
   if (value.length === 0) return { reason, field, message: 'must not be empty' };
   if (utf8Bytes(value) > MAX_NAME_BYTES) return { reason, field, message: `longer than ${MAX_NAME_BYTES} UTF-8 bytes` };
-  if (CONTROL.test(value)) return { reason, field, message: 'contains a control character' };
-  // The series id is `${source}/${metric}`: a '/' in source would let two series share an id.
-  if (field === 'source' && value.includes('/')) return { reason, field, message: "must not contain '/' (it separates source and metric in the series id)" };
+  // One pass instead of a regex and an indexOf: this runs twice per record.
+  const isSource = field === 'source';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return { reason, field, message: 'contains a control character' };
+    // The series id is `${source}/${metric}`: a '/' in source would let two series share an id.
+    if (c === 0x2f && isSource) return { reason, field, message: "must not contain '/' (it separates source and metric in the series id)" };
+  }
   return null;
 }
 
@@ -74,7 +79,10 @@ export function timestampProblem(timestamp: number, limits: IngestLimits): Point
 /** Tags as read from Avro or JSON: values must be strings (JSON may carry anything). */
 export function tagsProblem(tags: Record<string, unknown>, limits: IngestLimits): PointProblem | null {
   let count = 0;
+  // UTF-16 length × 3 bounds the UTF-8 size: exact counting starts only near the limit.
+  let bound = 0;
   let bytes = 0;
+  let exact = false;
   for (const key in tags) {
     if (!Object.hasOwn(tags, key)) continue;
     if (++count > limits.maxTagCount) return { reason: 'oversize-tags', field: 'tags', message: `more than ${limits.maxTagCount} tags` };
@@ -83,8 +91,21 @@ export function tagsProblem(tags: Record<string, unknown>, limits: IngestLimits)
     if (RESERVED_TAG_KEYS.has(key)) return { reason: 'invalid-tags', field: `tags.${key}`, message: 'is a reserved key' };
     if (CONTROL.test(key)) return { reason: 'invalid-tags', field: 'tags', message: 'a tag key contains a control character' };
     if (typeof value !== 'string') return { reason: 'invalid-tags', field: `tags.${key}`, message: `must be a string, got ${value === null ? 'null' : typeof value}` };
-    bytes += Buffer.byteLength(key, 'utf8') + Buffer.byteLength(value, 'utf8');
-    if (bytes > limits.maxTagBytes) return { reason: 'oversize-tags', field: 'tags', message: `more than ${limits.maxTagBytes} UTF-8 bytes of keys and values` };
+    if (!exact) {
+      bound += 3 * (key.length + value.length);
+      if (bound > limits.maxTagBytes) {
+        exact = true;
+        bytes = 0;
+        for (const k in tags) {
+          if (k === key) break;
+          if (Object.hasOwn(tags, k)) bytes += Buffer.byteLength(k, 'utf8') + Buffer.byteLength(tags[k] as string, 'utf8');
+        }
+      }
+    }
+    if (exact) {
+      bytes += Buffer.byteLength(key, 'utf8') + Buffer.byteLength(value, 'utf8');
+      if (bytes > limits.maxTagBytes) return { reason: 'oversize-tags', field: 'tags', message: `more than ${limits.maxTagBytes} UTF-8 bytes of keys and values` };
+    }
   }
   // An object whose prototype was swapped (e.g. by an assignment to __proto__) is not a map.
   const proto = Object.getPrototypeOf(tags);

@@ -47,17 +47,39 @@ export function createMetricDecoder(registry: SchemaRegistry = getSchemaRegistry
       const point = read.value;
       const problem = firstPointProblem(point, limits);
       if (problem) return { ok: false, reason: problem.reason, detail: `${problem.field}: ${problem.message}` };
-      const id = `${point.source}/${point.metric}`;
-      // Equal byte length + equal decoded text = equal bytes (UTF-8 has one encoding per text).
-      if (key.length !== Buffer.byteLength(id, 'utf8') || key.toString('utf8') !== id) {
+      if (!keyEquals(key, point.source, point.metric)) {
+        const id = `${point.source}/${point.metric}`;
         return { ok: false, reason: 'key-mismatch', detail: `key ${JSON.stringify(key.toString('utf8').slice(0, 200))} is not ${JSON.stringify(id)}` };
       }
-      return { ok: true, point, seriesId: id };
+      return { ok: true, point, seriesId: `${point.source}/${point.metric}` };
     } catch (err) {
       // Nothing above should throw; if something does, the record is still not lost.
       return { ok: false, reason: 'decode-error', detail: `unexpected: ${(err as Error)?.message ?? String(err)}` };
     }
   };
+}
+
+/** Whether `key` holds the UTF-8 bytes of `source/metric`, without decoding it on the common (ASCII) path. */
+function keyEquals(key: Buffer, source: string, metric: string): boolean {
+  const n = source.length;
+  if (key.length === n + 1 + metric.length) {
+    let ascii = true;
+    for (let i = 0; i < n && ascii; i++) {
+      const c = source.charCodeAt(i);
+      if (c >= 0x80) ascii = false;
+      else if (key[i] !== c) return false;
+    }
+    if (ascii && key[n] !== 0x2f) return false;
+    for (let i = 0; i < metric.length && ascii; i++) {
+      const c = metric.charCodeAt(i);
+      if (c >= 0x80) ascii = false;
+      else if (key[n + 1 + i] !== c) return false;
+    }
+    if (ascii) return true;
+  }
+  // Equal byte length + equal decoded text = equal bytes (UTF-8 has one encoding per text).
+  const id = `${source}/${metric}`;
+  return key.length === Buffer.byteLength(id, 'utf8') && key.toString('utf8') === id;
 }
 
 let defaultDecoder: MetricDecoder | undefined;

@@ -55,6 +55,9 @@ describe('decodeMetricRecord: accepted records', () => {
     const result = decodeMetricRecord(msg(raw(edge), `${edge.source}/${edge.metric}`), limits);
     expect(result.ok).toBe(true);
     expect(decodeMetricRecord(msg(raw({ timestamp: Date.UTC(2000, 0, 1) })), limits).ok).toBe(true);
+    // Exactly 64 bytes of tags (the limit), ASCII and two-byte UTF-8.
+    expect(decodeMetricRecord(msg(raw({ tags: { a: 'x'.repeat(62), b: '' } })), limits).ok).toBe(true);
+    expect(decodeMetricRecord(msg(raw({ tags: { é: 'é'.repeat(31) } })), limits).ok).toBe(true);
   });
 });
 
@@ -98,6 +101,8 @@ describe('decodeMetricRecord: every DLQ reason', () => {
     ['timestamp past the skew', msg(raw({ timestamp: NOW + 60_001 })), 'invalid-timestamp', /future/],
     ['five tags (max 4)', msg(raw({ tags: { a: '1', b: '2', c: '3', d: '4', e: '5' } })), 'oversize-tags', /more than 4 tags/],
     ['tags over 64 bytes', msg(raw({ tags: { a: 'x'.repeat(64) } })), 'oversize-tags', /64 UTF-8 bytes/],
+    ['tags one byte over 64', msg(raw({ tags: { a: 'x'.repeat(63), b: '' } })), 'oversize-tags', /64 UTF-8 bytes/],
+    ['tags over 64 bytes in two-byte characters', msg(raw({ tags: { é: 'é'.repeat(32) } })), 'oversize-tags'],
     ['empty tag key', msg(raw({ tags: { '': 'x' } })), 'invalid-tags', /empty/],
     ['constructor tag key', msg(raw({ tags: { constructor: 'x' } })), 'invalid-tags', /reserved/],
   ];
