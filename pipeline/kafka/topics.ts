@@ -78,9 +78,14 @@ function isAlreadyExists(err: unknown): boolean {
 
 type TopicMetadata = Awaited<ReturnType<Admin['fetchTopicMetadata']>>['topics'];
 
+const NOT_READY = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER']);
+
 /**
- * Polls metadata until every partition of `names` has a leader; returns that metadata. Use
- * after admin.createTopics({ waitForLeaders: false }) instead of kafkajs's waitForLeaders.
+ * Polls until every partition of `names` has a leader that answers: metadata names a leader AND
+ * a ListOffsets succeeds (a KRaft broker publishes the leader in metadata a moment before its
+ * replica manager serves the partition, and answers NOT_LEADER in between). Returns the
+ * metadata. Use after admin.createTopics({ waitForLeaders: false }) instead of kafkajs's
+ * waitForLeaders.
  */
 export async function waitForLeaders(admin: Admin, names: string[], timeoutMs: number): Promise<TopicMetadata> {
   const deadline = Date.now() + timeoutMs;
@@ -89,11 +94,13 @@ export async function waitForLeaders(admin: Admin, names: string[], timeoutMs: n
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: names });
       const leaderless = topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
-      if (leaderless.length === 0 && topics.length === names.length) return topics;
+      if (leaderless.length === 0 && topics.length === names.length) {
+        for (const name of names) await admin.fetchTopicOffsets(name);
+        return topics;
+      }
       problem = `no leader yet for ${leaderless.map((t) => t.name).join(', ')}`;
     } catch (err) {
-      const type = (err as { type?: string }).type;
-      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw err;
+      if (!NOT_READY.has((err as { type?: string }).type ?? '')) throw err;
       problem = err;
     }
     if (Date.now() > deadline) {
