@@ -48,8 +48,8 @@ Synthetic load (deterministic for a given --seed and --start):
   --truth <file>        write the ground truth (incidents, gaps, timestamps) as JSON
 
 CSV replay (NAB format: "timestamp,value" header, UTC "YYYY-MM-DD HH:MM:SS" timestamps):
-  --csv <file>          a file to replay; repeat for several (merged by time).
-                        source = the file's base name
+  --csv <file>...       files to replay (--csv a.csv b.csv or --csv a.csv --csv b.csv),
+                        merged by time; source = the file's base name
   --metric-name <name>  metric name for CSV values                             (default value)
   --speedup <n>         replay in real time, n times faster than recorded; without it as fast
                         as possible
@@ -121,7 +121,6 @@ function wrap<T>(fn: () => T): T {
 
 /** Options → a plan; pure (no clock, no I/O), so every flag is unit-tested. */
 export function parseProduceArgs(values: Values, positionals: string[]): ProducePlan {
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (CSV files go after --csv)`);
   const tags: Record<string, string> = {};
   for (const tag of (values.tag as string[] | undefined) ?? []) {
     const eq = tag.indexOf('=');
@@ -134,7 +133,12 @@ export function parseProduceArgs(values: Values, positionals: string[]): Produce
     maxPoints: positiveNumber(values, 'max-points', 10_000_000, true),
     dryRun: values['dry-run'] === true,
   };
-  const files = (values.csv as string[] | undefined) ?? [];
+  const csvFlags = (values.csv as string[] | undefined) ?? [];
+  if (csvFlags.length === 0 && positionals.length > 0) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (CSV files go after --csv)`);
+  }
+  // `--csv a.csv b.csv` and `--csv a.csv --csv b.csv` both work.
+  const files = [...csvFlags, ...positionals];
   if (files.length > 0) {
     const clash = SYNTHETIC_FLAGS.find((f) => values[f] !== undefined);
     if (clash) throw new UsageError(`--${clash} is for synthetic load; it cannot be combined with --csv`);

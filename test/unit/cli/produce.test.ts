@@ -36,6 +36,8 @@ describe('vigil produce: options', () => {
     expect(parseProduceArgs({ csv: ['a.csv', 'b.csv'], speedup: '60', 'metric-name': 'temp', rebase: true }, [])).toMatchObject({
       mode: 'csv', files: ['a.csv', 'b.csv'], speedup: 60, metric: 'temp', rebase: true,
     });
+    expect(parseProduceArgs({ csv: ['a.csv'] }, ['b.csv', 'c.csv'])).toMatchObject({ mode: 'csv', files: ['a.csv', 'b.csv', 'c.csv'] });
+    expect(() => parseProduceArgs({}, ['a.csv'])).toThrow(/CSV files go after --csv/);
   });
 
   it.each([

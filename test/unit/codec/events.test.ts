@@ -11,7 +11,7 @@ import {
   SCHEMA_TABLE,
   type SchemaDefinition,
 } from '../../../schemas/avro/registry.ts';
-import type { AlertEvent, CommandResult, MetricPoint } from '../../../schemas/records.ts';
+import type { AlertCommand, AlertEvent, AnomalyEvent, CommandResult, LiveSnapshot, MetricPoint, SlaSnapshot } from '../../../schemas/records.ts';
 
 const vectors = JSON.parse(readFileSync(new URL('../../fixtures/avro/vectors.json', import.meta.url), 'utf8')) as {
   singleObject: Array<{ name: string; schemaFile: string; record: Record<string, unknown>; bodyHex: string; singleObjectHex: string }>;
@@ -197,5 +197,24 @@ describe('schema registry', () => {
   it('an independent codec instance over the same registry agrees', () => {
     const codec = createEventCodec(getSchemaRegistry());
     expect(codec.decodeEvent(encodeEvent('alert', alert))).toEqual({ kind: 'alert', record: { ...alert } });
+  });
+});
+
+describe('schemas match schemas/records.ts', () => {
+  // Object literals typed as the interfaces: the compiler rejects a missing or an extra field,
+  // so the key lists below are the interfaces' own.
+  const samples: Record<EventKind, object> = {
+    metric: { source: 's', metric: 'm', value: 1, timestamp: 1, tags: {} } satisfies MetricPoint,
+    anomaly: { id: 'i', source: 's', metric: 'm', type: 'drop', version: 1, startTimestamp: 1, detectedTimestamp: 2, value: 1, expected: 2, zscore: -3, score: 0.5, confidence: 0.5, pointCount: 1 } satisfies AnomalyEvent,
+    alert: { ...alert } satisfies AlertEvent,
+    live: { source: 's', metric: 'm', timestamp: 1, value: 1, mean: 1, std: 0, zscore: 0, anomalyScore: 0 } satisfies LiveSnapshot,
+    sla: { id: 'i', slaId: 'x', source: 's', metric: 'm', timestamp: 1, windowMs: 1, objective: 0.9, compliance: 1, good: 1, total: 1, errorBudgetRemaining: 1, burnRateFast: 0, burnRateSlow: 0, violated: false } satisfies SlaSnapshot,
+    command: { commandId: 'c', type: 'acknowledge', alertId: 'a', source: 's', metric: 'm', actor: 'x', comment: '', issuedAt: 1 } satisfies AlertCommand,
+    commandResult: { commandId: 'c', alertId: 'a', applied: false, status: 'unknown', reason: '', event: null } satisfies CommandResult,
+  };
+  it.each(Object.entries(samples))('%s: the Avro fields are exactly the interface fields', (kind, sample) => {
+    const entry = createEventCodec().writerOf(kind as EventKind);
+    const fields = (entry.schema.fields as Array<{ name: string }>).map((f) => f.name);
+    expect([...fields].sort()).toEqual(Object.keys(sample).sort());
   });
 });
