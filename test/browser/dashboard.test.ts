@@ -6,6 +6,7 @@
  * Screenshots land in test/artifacts/ (desktop and phone size).
  */
 import { mkdirSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,11 +22,15 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
 const API_KEY = 'browser-test-key-0123456789abcdef';
 const HOT_SOURCE = 'web-1';
+const HOST_SERIES = `${HOT_SOURCE}/cpu_usage`;
 const RULE_ID = 'browser.cpu_hot';
+// A source name that is markup: it must reach the page as text, never as an element.
+const HOSTILE_SOURCE = '<img src=x onerror="window.__pwned=1">';
 
 let env: TestEnv;
 let pipeline: PipelineHandle | undefined;
 let gateway: RunningGateway | undefined;
+let link: Link | undefined;
 let api: RunningApi | undefined;
 let producer: MetricProducer | undefined;
 let browser: Browser | undefined;
@@ -48,11 +53,53 @@ function startFeeding(p: MetricProducer) {
       { source: HOT_SOURCE, metric: 'cpu_usage', value: cpuLevel + wobble * 3 + Math.random(), timestamp: ts },
       { source: HOT_SOURCE, metric: 'response_time', value: 180 + wobble * 20 + Math.random() * 5, timestamp: ts },
       { source: 'api-1', metric: 'throughput', value: 500 + wobble * 30 + Math.random() * 5, timestamp: ts },
+      { source: HOSTILE_SOURCE, metric: 'queue_size', value: 10 + wobble, timestamp: ts },
     ];
     p.send(points)
       .catch(() => undefined) // a failed send shows up as values not moving
       .finally(() => (sending = false));
   }, 250);
+}
+
+/**
+ * A TCP relay between the browser and the gateway, so the test can drop the network path
+ * (fault injection) without touching either end. While cut, connections are refused.
+ */
+interface Link {
+  port: number;
+  cut(down: boolean): void;
+  close(): Promise<void>;
+}
+async function startLink(targetPort: number): Promise<Link> {
+  const open = new Set<net.Socket>();
+  let down = false;
+  const server = net.createServer((client) => {
+    if (down) return client.destroy();
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    open.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut(value) {
+      down = value;
+      if (value) for (const s of open) s.destroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 async function apiRequest(method: string, route: string, body?: unknown) {
@@ -77,8 +124,10 @@ describe('dashboard in a browser against the real stack', () => {
     pipeline = await startPipeline(env.config, env.logger, { snapshotIntervalMs: 5000 });
     // The pipeline writes Avro to the output topics; the gateway reads them with the same codec.
     gateway = await startGateway(env.config, env.logger, { decode: (value) => decodeEvent(value) });
-    // The API tells the page where the gateway listens: give it the port actually bound.
-    const apiConfig: VigilConfig = { ...env.config, gateway: { ...env.config.gateway, port: gateway.port } };
+    // The page reaches the gateway through a relay the test can cut; the API tells the page
+    // that address (in production it is the gateway's own host:port).
+    link = await startLink(gateway.port);
+    const apiConfig: VigilConfig = { ...env.config, gateway: { ...env.config.gateway, port: link.port } };
     api = await startApi(apiConfig, env.logger);
 
     // An operator's rule: web-1 CPU above 95 % is critical at once (the default waits 5 min).
@@ -118,9 +167,10 @@ describe('dashboard in a browser against the real stack', () => {
     page.on('response', (res) => {
       if (res.status() >= 400 && res.status() !== 401) pageErrors.push(`HTTP ${res.status()} ${res.url()}`);
     });
+    // Refused WebSocket connections during the deliberate network cut are expected noise.
     page.on('console', (msg) => {
       // Failed responses are reported above with their URL; the console line says less.
-      if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) pageErrors.push(msg.text());
+      if (msg.type() === 'error' && !/Failed to load resource|WebSocket connection to/.test(msg.text())) pageErrors.push(msg.text());
     });
   }, 180_000);
 
@@ -129,6 +179,7 @@ describe('dashboard in a browser against the real stack', () => {
     await browser?.close().catch(() => undefined);
     await producer?.close().catch(() => undefined);
     await api?.close().catch(() => undefined);
+    await link?.close().catch(() => undefined);
     await gateway?.close().catch(() => undefined);
     await pipeline?.stop().catch(() => undefined);
     await env?.cleanup().catch(() => undefined);
@@ -168,6 +219,14 @@ describe('dashboard in a browser against the real stack', () => {
     // The chart has drawn something: uPlot renders into a canvas of real size.
     const canvas = page.locator(`.chart-card[data-series="${HOT_SOURCE}/cpu_usage"] canvas`);
     expect((await canvas.boundingBox())?.width ?? 0).toBeGreaterThan(100);
+    // The hostile series shows up in the series table as literal text, and nothing ran.
+    await page.click('#series-picker summary');
+    await page.locator('#series-table tbody td.series', { hasText: `${HOSTILE_SOURCE}/queue_size` }).waitFor({ timeout: 30_000 });
+    expect(await page.evaluate(() => ({ pwned: (window as unknown as { __pwned?: number }).__pwned, imgs: document.querySelectorAll('img').length }))).toEqual({
+      pwned: undefined,
+      imgs: 0,
+    });
+    await page.click('#series-picker summary');
     await page.waitForTimeout(3000); // a few more seconds of line for the screenshot
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
   }, 120_000);
@@ -200,6 +259,73 @@ describe('dashboard in a browser against the real stack', () => {
     expect(detail.alert.status).toBe('acknowledged');
     expect(detail.alert.actor).toBe('browser-test');
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+
+    // Resolve: the row leaves the default filter (firing + acknowledged) and shows under resolved.
+    await acked.locator('button[data-action="resolve"]').click();
+    await page.locator(`#alerts-table tbody tr[data-alert-id="${alertId}"]`).waitFor({ state: 'detached', timeout: 30_000 });
+    await page.check('#alert-filters input[name="status"][value="resolved"]');
+    await page.locator(`#alerts-table tbody tr[data-alert-id="${alertId}"][data-status="resolved"]`).waitFor({ timeout: 20_000 });
+    await page.uncheck('#alert-filters input[name="status"][value="resolved"]');
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+  }, 120_000);
+
+  it('lists the anomaly the CPU jump caused and the SLA status per objective', async () => {
+    await page.click('#tab-btn-anomalies');
+    // Show every confidence: this test is about the page, not the detector's calibration.
+    await page.locator('#anomaly-filters input[name="minConfidence"]').fill('0');
+    expect(await page.locator('#min-confidence-out').textContent()).toBe('0.00');
+    const anomaly = page.locator('#anomalies-table tbody tr', { hasText: `${HOST_SERIES}` }).first();
+    await anomaly.waitFor({ timeout: 60_000 });
+    expect(await anomaly.locator('td[data-label="Type"]').textContent()).toMatch(/outlier|spike|drop|trend change|pattern change/);
+    expect(await anomaly.locator('td[data-label="Confidence"] .text').textContent()).toMatch(/^(0|1)\.\d\d$/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-anomalies.png'), fullPage: true });
+
+    await page.click('#tab-btn-sla');
+    const sla = page.locator('#sla-table tbody tr').first();
+    await sla.waitFor({ timeout: 60_000 });
+    expect(await sla.locator('td[data-label="Compliance"] .text').textContent()).toMatch(/^\d{1,3}\.\d\d %$/);
+    expect(await sla.locator('td[data-label="Error budget"] .text').textContent()).toMatch(/%$/);
+    expect(await sla.locator('td[data-label="Burn fast"]').textContent()).toMatch(/×$/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-sla.png'), fullPage: true });
+    await page.click('#tab-btn-overview');
+  }, 120_000);
+
+  it('reconnects after the connection drops and resumes from the last event it saw', async () => {
+    const sockets: string[] = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    type LiveView = { lastEventId: string | null; gatewayId: string | null; live: number; gaps: number };
+    const live = (): Promise<LiveView> =>
+      page.evaluate(() => {
+        const v = (window as unknown as { vigil: { live: { lastEventId: string | null; gatewayId: string | null }; state: { received: { live: number; gaps: number } } } }).vigil;
+        return { lastEventId: v.live.lastEventId, gatewayId: v.live.gatewayId, live: v.state.received.live, gaps: v.state.received.gaps };
+      });
+    const before = await live();
+    expect(before.gatewayId).toBe(gateway!.gatewayId);
+    expect(before.lastEventId).toMatch(new RegExp(`^${gateway!.gatewayId}\\.\\d+$`));
+
+    // Cut the network path and keep it down for a few seconds: events keep flowing into the
+    // gateway meanwhile, and the page has to notice and retry.
+    link!.cut(true);
+    await page.locator('#connection:not([data-status="connected"])').waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(3000);
+    const missedFrom = (await live()).lastEventId;
+    link!.cut(false);
+    await page.locator('#connection[data-status="connected"]').waitFor({ timeout: 45_000 });
+
+    // The reconnect asked to resume exactly where the page stopped, on the same gateway, and the
+    // gateway could replay it (no gap, so no REST refetch was needed).
+    const resumedFrom = sockets.map((u) => new URL(u).searchParams.get('lastEventId')).filter(Boolean);
+    expect(resumedFrom).toContain(missedFrom);
+    await waitFor(async () => {
+      const now = await live();
+      return now.live > before.live + 6 ? now : undefined;
+    }, 30_000, { message: 'live events after the reconnect' });
+    const after = await live();
+    expect(after.gaps).toBe(before.gaps);
+    expect(after.gatewayId).toBe(before.gatewayId);
+    // Sequence ids are contiguous per gateway: the position moved past the cut.
+    const seq = (id: string | null) => Number(String(id).split('.')[1]);
+    expect(seq(after.lastEventId)).toBeGreaterThan(seq(missedFrom));
   }, 120_000);
 
   it('fits a phone screen', async () => {

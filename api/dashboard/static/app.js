@@ -286,6 +286,7 @@ const live = createLiveClient({
         : `${detail.reason ?? ''}${detail.retryInMs ? ` — retrying in ${Math.round(detail.retryInMs / 1000)} s` : ''}`;
   },
   onGap() {
+    state.received.gaps += 1;
     // The gateway could not replay everything we missed: what the REST API says is the truth.
     refreshAll();
     loadLiveMetrics();

@@ -14,7 +14,7 @@ export interface DashboardState {
   health: unknown;
   stats: unknown;
   sla: unknown[] | null;
-  received: { alerts: number; anomalies: number; live: number; rejected: number };
+  received: { alerts: number; anomalies: number; live: number; rejected: number; gaps: number };
   on(topic: string, fn: (detail?: unknown) => void): void;
   emit(topic: string, detail?: unknown): void;
 }

@@ -21,7 +21,7 @@ export function createState({ maxRecords = 2000, maxSeries = 500 } = {}) {
     stats: null,
     sla: null,
     /** Counts per event channel: the browser test and the status line read them. */
-    received: { alerts: 0, anomalies: 0, live: 0, rejected: 0 },
+    received: { alerts: 0, anomalies: 0, live: 0, rejected: 0, gaps: 0 },
     on(topic, fn) {
       if (!listeners.has(topic)) listeners.set(topic, new Set());
       listeners.get(topic).add(fn);
