@@ -157,11 +157,18 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
     return p ? BigInt(p.offset) : -1n;
   }
 
-  async function ensureState(partition: number): Promise<PartitionState> {
+  /**
+   * The partition's state, rebuilt when missing or when the consumer's position is past what the
+   * state reflects (another instance committed more while this one was not the owner).
+   * @param position first offset about to be processed, when known: the authority on where the
+   *   group really is, unlike a committed offset fetched a moment earlier.
+   */
+  async function ensureState(partition: number, position?: bigint): Promise<PartitionState> {
     const existing = states.get(partition);
-    if (existing) return existing;
-    const committed = await committedOffset(partition);
-    const state = await store.rebuild(partition, committed, async (s, points) => {
+    if (existing && (position === undefined || position <= existing.stateOffset + 1n)) return existing;
+    if (existing) logger.info({ partition, stateOffset: String(existing.stateOffset), position: String(position) }, 'state behind the group position: rebuilding');
+    const target = position ?? (await committedOffset(partition));
+    const state = await store.rebuild(partition, target, async (s, points) => {
       await scorePoints(ctxFor(s), points);
     });
     states.set(partition, state);
@@ -199,7 +206,8 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
   async function handleMetrics(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const partition = batch.partition;
-    const state = await ensureState(partition);
+    if (batch.messages.length === 0) return;
+    const state = await ensureState(partition, BigInt(batch.messages[0].offset));
     const incoming: IncomingPoint[] = [];
     const outputs: OutputBatch = emptyOutputs();
     const nowMs = Date.now();
@@ -219,7 +227,6 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
         logger.debug({ partition, offset: message.offset, reason: decoded.reason, detail: decoded.detail }, 'record sent to DLQ');
       }
     }
-    if (batch.messages.length === 0) return;
     const lastOffset = batch.messages[batch.messages.length - 1].offset;
     try {
       const processed = await scorePoints(ctxFor(state), incoming);

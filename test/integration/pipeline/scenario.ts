@@ -69,11 +69,17 @@ export async function producePoints(config: VigilConfig, topic: string, points: 
   await producer.connect();
   try {
     for (let i = 0; i < points.length; i += chunk) {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: points.slice(i, i + chunk).map((p) => ({ key: seriesId(p.source, p.metric), value: encodeEvent('metric', p) })),
-      });
+      const messages = points.slice(i, i + chunk).map((p) => ({ key: seriesId(p.source, p.metric), value: encodeEvent('metric', p) }));
+      // Freshly created topics may not have elected leaders yet: a refused send wrote nothing.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await producer.send({ topic, acks: -1, messages });
+          break;
+        } catch (err) {
+          if (attempt >= 10) throw err;
+          await new Promise((r) => setTimeout(r, 300 * attempt));
+        }
+      }
     }
   } finally {
     await producer.disconnect();

@@ -1,0 +1,190 @@
+/**
+ * Crash and rebalance recovery: the same input through (a) one uninterrupted pipeline,
+ * (b) a pipeline process killed with SIGKILL twice — once right before a commit, once at an
+ * arbitrary moment — and restarted, and (c) two instances with partitions moving between
+ * them. (b) and (c) must store exactly what (a) stored: same points and scores, same
+ * anomalies, same alert transitions, rollups counting each point once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { VigilConfig } from '../../../core/config.ts';
+import { createTestEnv, waitFor, type TestEnv } from '../../support/index.ts';
+import { createClickHouse } from '../../../pipeline/storage/clickhouse.ts';
+import { startPipeline } from '../../../pipeline/runtime/pipeline.ts';
+import { POINTS_PER_SERIES, SCENARIO, STEP_MS, pointCount, producePoints, query, scenarioPoints, waitForCommitted } from './scenario.ts';
+
+const start = Date.now() - POINTS_PER_SERIES * STEP_MS - 60_000;
+const points = scenarioPoints(start, 11);
+const half = Math.floor(points.length / 2);
+const overrides = { pipeline: { windowSize: 200, workerThreads: 1, snapshotIntervalMs: 500 } };
+const vigilBin = fileURLToPath(new URL('../../../bin/vigil', import.meta.url));
+
+interface Outcome {
+  points: string[];
+  rawPoints: number;
+  rollupCount: number;
+  anomalies: string[];
+  alertEvents: string[];
+}
+
+async function outcome(ch: ClickHouseClient, db: string): Promise<Outcome> {
+  const pts = await query<Record<string, unknown>>(
+    ch,
+    `SELECT source, metric, timestamp_ms, kafka_partition, kafka_offset, value, mean, std, zscore, anomaly_score FROM ${db}.points FINAL ORDER BY kafka_partition, kafka_offset`,
+  );
+  const anomalies = await query<Record<string, unknown>>(
+    ch,
+    `SELECT id, source, metric, type, version, start_timestamp_ms, detected_timestamp_ms, confidence, score FROM ${db}.anomalies FINAL ORDER BY id`,
+  );
+  const alerts = await query<Record<string, unknown>>(
+    ch,
+    `SELECT event_id, alert_id, rule_id, severity, status, version, timestamp_ms, reason FROM ${db}.alert_events FINAL ORDER BY alert_id, version`,
+  );
+  const { raw } = await pointCount(ch, db);
+  const [rollup] = await query<{ n: string }>(ch, `SELECT countMerge(value_count) AS n FROM ${db}.points_1m`);
+  return {
+    points: pts.map((r) => JSON.stringify(r)),
+    rawPoints: raw,
+    rollupCount: Number(rollup.n),
+    anomalies: anomalies.map((r) => JSON.stringify(r)),
+    alertEvents: alerts.map((r) => JSON.stringify(r)),
+  };
+}
+
+function childEnv(config: VigilConfig, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    VIGIL_CONFIG: '',
+    VIGIL_LOG_LEVEL: process.env.VIGIL_TEST_CHILD_LOG ? 'info' : 'warn',
+    VIGIL_KAFKA_BROKERS: config.kafka.brokers.join(','),
+    VIGIL_TOPIC_PREFIX: config.kafka.topicPrefix,
+    VIGIL_KAFKA_GROUP_ID: config.kafka.groupId,
+    VIGIL_KAFKA_PARTITIONS: String(config.kafka.partitions),
+    VIGIL_CLICKHOUSE_URL: config.clickhouse.url,
+    VIGIL_CLICKHOUSE_DATABASE: config.clickhouse.database,
+    VIGIL_WINDOW_SIZE: String(config.pipeline.windowSize),
+    VIGIL_WORKER_THREADS: '1',
+    VIGIL_SNAPSHOT_INTERVAL_MS: String(config.pipeline.snapshotIntervalMs),
+    ...extra,
+  };
+}
+
+function spawnPipeline(config: VigilConfig, extra: Record<string, string> = {}): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null> } {
+  const child = spawn(vigilBin, ['pipeline', '--stats-every', '0'], { env: childEnv(config, extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  if (process.env.VIGIL_TEST_CHILD_LOG) child.stdout?.on('data', (d) => appendFileSync(process.env.VIGIL_TEST_CHILD_LOG!, d));
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  void exited.then((how) => {
+    if (how !== 'SIGKILL' && how !== 'SIGTERM' && how !== 0) console.error(`pipeline child exited with ${how}: ${stderr}`);
+  });
+  return { child, exited };
+}
+
+/** Equal row lists; on a difference, names the first differing row rather than dumping all. */
+function expectSameRows(got: string[], want: string[], what: string) {
+  const i = got.findIndex((row, k) => row !== want[k]);
+  const where = i >= 0 ? i : got.length === want.length ? -1 : Math.min(got.length, want.length);
+  expect(where === -1 ? null : { what, row: where, got: got[where], want: want[where], gotRows: got.length, wantRows: want.length }).toBeNull();
+}
+
+const envs: TestEnv[] = [];
+const clients: ClickHouseClient[] = [];
+let reference: Outcome;
+
+async function newEnv(name: string) {
+  const env = await createTestEnv(name, { overrides });
+  envs.push(env);
+  const ch = createClickHouse(env.config);
+  clients.push(ch);
+  return { env, ch };
+}
+
+beforeAll(async () => {
+  const { env, ch } = await newEnv('recovery-ref');
+  const pipeline = await startPipeline(env.config, env.logger);
+  try {
+    await producePoints(env.config, env.topics.metrics, points);
+    await waitForCommitted(env.config, env.topics.metrics, 120_000);
+  } finally {
+    await pipeline.stop();
+  }
+  reference = await outcome(ch, env.config.clickhouse.database);
+}, 180_000);
+
+afterAll(async () => {
+  for (const ch of clients) await ch.close();
+  for (const env of envs) await env.cleanup().catch(() => undefined);
+});
+
+describe('recovery', () => {
+  it('the reference run is not trivial', () => {
+    expect(reference.points).toHaveLength(points.length);
+    expect(reference.rawPoints).toBe(points.length);
+    expect(reference.rollupCount).toBe(points.length);
+    expect(reference.anomalies.length).toBeGreaterThan(2);
+    expect(reference.alertEvents.length).toBeGreaterThan(2);
+    expect(SCENARIO.length * POINTS_PER_SERIES).toBe(points.length);
+  });
+
+  it('kill -9 before a commit and at a random moment, then restart: same results as an uninterrupted run', async () => {
+    const { env, ch } = await newEnv('recovery-kill');
+    const db = env.config.clickhouse.database;
+    await producePoints(env.config, env.topics.metrics, points.slice(0, half));
+
+    // 1. Dies right after writing its 3rd batch's outputs, before committing it.
+    const first = spawnPipeline(env.config, { VIGIL_FAULT_KILL_BEFORE_COMMIT: '3' });
+    expect(await first.exited).toBe('SIGKILL');
+
+    // 2. Restarted; killed at an arbitrary moment once some progress is stored.
+    const second = spawnPipeline(env.config);
+    const before = (await pointCount(ch, db)).raw;
+    await producePoints(env.config, env.topics.metrics, points.slice(half));
+    await waitFor(async () => (await pointCount(ch, db)).raw > before + 200, 60_000, { message: 'progress after restart' });
+    await new Promise((r) => setTimeout(r, 150));
+    second.child.kill('SIGKILL');
+    expect(await second.exited).toBe('SIGKILL');
+
+    // 3. Restarted again and left to finish.
+    const third = spawnPipeline(env.config);
+    try {
+      await waitForCommitted(env.config, env.topics.metrics, 120_000);
+    } finally {
+      third.child.kill('SIGTERM');
+      await third.exited;
+    }
+    const got = await outcome(ch, db);
+    expect(got.rawPoints).toBe(points.length);
+    expect(got.rollupCount).toBe(points.length);
+    expectSameRows(got.points, reference.points, 'points');
+    expectSameRows(got.anomalies, reference.anomalies, 'anomalies');
+    expectSameRows(got.alertEvents, reference.alertEvents, 'alert events');
+  }, 240_000);
+
+  it('two instances sharing the partitions through rebalances: same results as one instance', async () => {
+    const { env, ch } = await newEnv('recovery-rebalance');
+    const a = await startPipeline(env.config, env.logger, { instanceId: 'a' });
+    let b: Awaited<ReturnType<typeof startPipeline>> | undefined;
+    try {
+      await producePoints(env.config, env.topics.metrics, points.slice(0, half));
+      await waitFor(async () => (await pointCount(ch, env.config.clickhouse.database)).raw > 500, 60_000, { message: 'instance a made progress' });
+      b = await startPipeline(env.config, env.logger, { instanceId: 'b' }); // rebalance: a gives up half its partitions
+      await producePoints(env.config, env.topics.metrics, points.slice(half));
+      await waitFor(() => b!.stats().ownedPartitions.length > 0 && b!.stats().points > 0, 60_000, { message: 'instance b took partitions' });
+      await a.stop(); // rebalance again: b takes everything
+      await waitForCommitted(env.config, env.topics.metrics, 120_000);
+    } finally {
+      await a.stop().catch(() => undefined);
+      await b?.stop();
+    }
+    const got = await outcome(ch, env.config.clickhouse.database);
+    expect(got.rawPoints).toBe(points.length);
+    expect(got.rollupCount).toBe(points.length);
+    expectSameRows(got.points, reference.points, 'points');
+    expectSameRows(got.anomalies, reference.anomalies, 'anomalies');
+    expectSameRows(got.alertEvents, reference.alertEvents, 'alert events');
+  }, 240_000);
+});
