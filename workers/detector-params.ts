@@ -73,7 +73,7 @@ export function detectorParams(overrides: Partial<DetectorParams> = {}): Detecto
     // a spike is "a few points up to about a tenth of the window"
     spikeMaxPoints: Math.max(3, Math.round(windowSize / 10)),
     trendWindow: Math.max(40, Math.round(windowSize * 0.4)),
-    varianceWindow: Math.max(20, Math.round(windowSize / 10)),
+    varianceWindow: Math.max(30, Math.round(windowSize / 10)),
     minPoints: Math.min(DETECTOR_DEFAULTS.minPoints, Math.max(3, Math.floor(windowSize / 2))),
     ...overrides,
   };

@@ -66,8 +66,8 @@ const LOG_SCALE_SD = 1;
 const MIN_NOISE_SHARE = 0.1;
 /** Returned episode points re-enter the baseline clipped at this many zThresholds. */
 const RETURN_CLIP = 2;
-/** Cap on one second-difference term in the recent noise scale, in baseline noise scales. */
-const VARIANCE_TERM_CAP = 6;
+/** A variance change must also be this many standard errors of the log noise-scale ratio. */
+const VARIANCE_SIGNIFICANCE = 5;
 
 let scratch = new Float64Array(0);
 const trendResult = newTrendTestResult();
@@ -323,6 +323,21 @@ export class SeriesDetector {
 
   // ---- episodes ----
 
+  /**
+   * Timestamp of the recent point at `index` (0 = oldest), moved forward to the first point after
+   * the newest reported start: a change estimated to begin before an anomaly already reported
+   * is dated after it, so starts stay in order and anomaly ids stay unique with bounded state.
+   */
+  private recentTimeAfterLastStart(index: number): number {
+    const f = this.f;
+    const C = this.L.recentCapacity;
+    const head = f[S.recentHead] | 0;
+    const count = f[S.recentCount] | 0;
+    let k = index < 0 ? 0 : index;
+    while (k < count - 1 && f[this.L.recentTimes + ((head + k) % C)] <= f[S.lastStart]) k++;
+    return f[this.L.recentTimes + ((head + k) % C)];
+  }
+
   private reserveStart(ts: number): number {
     const f = this.f;
     // two anomalies of one series must never share a start: the anomaly id derives from it
@@ -482,23 +497,52 @@ export class SeriesDetector {
     const y = scratch;
     copyRing(f, this.L.recentValues, this.L.recentCapacity, f[S.recentHead] | 0, count - V, V, y);
     const baseScale = this.floorStd(baseNoise, mean);
-    // each term is capped, so a few huge spikes cannot pass for a wider spread (they are the
-    // episode logic's business); a real variance change moves most terms and survives the cap
-    const cap = VARIANCE_TERM_CAP * baseScale / DIFF2_TO_STD;
+    // the recent points are clipped the way returned episodes enter the baseline, so both sides
+    // measure the same thing and a few huge spikes cannot pass for a wider spread
+    const clip = RETURN_CLIP * P.zThreshold * this.floorStd(baseStd, mean);
+    const lo = mean - clip;
+    const hi = mean + clip;
+    for (let k = 0; k < V; k++) y[k] = y[k] < lo ? lo : y[k] > hi ? hi : y[k];
+    // second-difference terms, in place: y[k] = |Δ²| ending at point k + 2
+    const m = V - 2;
     let sumAbs = 0;
-    for (let k = 2; k < V; k++) {
-      const t = Math.abs(y[k] - 2 * y[k - 1] + y[k - 2]);
-      sumAbs += t < cap ? t : cap;
+    for (let k = 0; k < m; k++) {
+      const t = Math.abs(y[k + 2] - 2 * y[k + 1] + y[k]);
+      y[k] = t;
+      sumAbs += t;
     }
-    const recentScale = this.floorStd((sumAbs / (V - 2)) * DIFF2_TO_STD, mean);
+    const recentScale = this.floorStd((sumAbs / m) * DIFF2_TO_STD, mean);
     const ratio = recentScale / baseScale;
-    if (ratio < P.varianceRatio && ratio > 1 / P.varianceRatio) return false;
-
     const logRatio = Math.abs(Math.log(ratio));
-    const conf = this.warmFactor(nBase) * confidenceFromZ(logRatio / (LOG_SCALE_SD / Math.sqrt(V - 2)), this.L.windowSize / P.checkStride);
+    // practically large (varianceRatio) and statistically clear for this many terms
+    if (logRatio < Math.log(P.varianceRatio) || logRatio < VARIANCE_SIGNIFICANCE * (LOG_SCALE_SD / Math.sqrt(m))) return false;
+
+    // where in the window did the spread change? The split with the largest weighted log contrast;
+    // the part after it is the new regime (its scale, its points, its start)
+    const minSeg = Math.max(5, Math.floor(m / 10));
+    let total = 0;
+    for (let k = 0; k < m; k++) total += y[k];
+    let before = 0;
+    let split = 0;
+    let bestContrast = -1;
+    for (let j = 1; j < m; j++) {
+      before += y[j - 1];
+      if (j < minSeg || m - j < minSeg) continue;
+      const a = this.floorStd((before / j) * DIFF2_TO_STD, mean);
+      const b = this.floorStd(((total - before) / (m - j)) * DIFF2_TO_STD, mean);
+      const contrast = Math.abs(Math.log(b / a)) * Math.sqrt((j * (m - j)) / m);
+      if (contrast > bestContrast) {
+        bestContrast = contrast;
+        split = j;
+      }
+    }
+    let after = 0;
+    for (let k = split; k < m; k++) after += y[k];
+    const newScale = this.floorStd((after / (m - split)) * DIFF2_TO_STD, mean);
+
+    const conf = this.warmFactor(nBase) * confidenceFromZ(logRatio / (LOG_SCALE_SD / Math.sqrt(m)), this.L.windowSize / P.checkStride);
     const score = strengthScore(logRatio, Math.log(P.varianceRatio));
-    const C = this.L.recentCapacity;
-    const firstPos = ((f[S.recentHead] | 0) + count - V) % C;
+    const keep = V - split - 1; // points from the one that opens the first post-split term
     if (f[S.epOpen] !== 0) {
       f[S.epVersion] += 1;
       f[S.epType] = PATTERN;
@@ -506,12 +550,12 @@ export class SeriesDetector {
       // the episode's in-band points are ordinary members of the new regime
       this.closeReturnedEpisode();
     } else {
-      const start = this.reserveStart(f[this.L.recentTimes + firstPos]);
-      this.emit(i, PATTERN, 1, start, conf, score, z, mean, V, 'variance');
+      const start = this.reserveStart(this.recentTimeAfterLastStart(count - keep));
+      this.emit(i, PATTERN, 1, start, conf, score, z, mean, keep, 'variance');
     }
     // the new spread is normal from now on: the baseline keeps its level and shape, rescaled
-    this.shiftBaseline(0, ratio);
-    this.keepNewestRecent(V, true);
+    this.shiftBaseline(0, newScale / baseScale);
+    this.keepNewestRecent(keep, true);
     return true;
   }
 
@@ -537,8 +581,7 @@ export class SeriesDetector {
     const departure = Math.abs(r.slopeChange) * (n - 1 - r.knot);
     if (departure < P.trendMinShift * noise) return;
 
-    const knotPos = (head + count - n + r.knot) % C;
-    const startTs = this.reserveStart(f[this.L.recentTimes + knotPos]);
+    const startTs = this.reserveStart(this.recentTimeAfterLastStart(count - n + r.knot));
     const conf = this.warmFactor(nBase) * confidenceFromZ(r.t, this.L.windowSize / P.checkStride);
     const score = Math.max(strengthScore(Math.abs(r.t), P.trendThreshold), strengthScore(departure / noise, P.zThreshold));
     this.emit(i, TREND, 1, startTs, conf, score, z, mean, n - r.knot, 'slope');

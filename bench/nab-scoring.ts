@@ -1,0 +1,136 @@
+/**
+ * NAB v1.1 scoring, as specified in /work/shared/data/nab/README.md (and NAB's sweeper):
+ * probation, scaled-sigmoid weights, only the earliest detection per window counts, every
+ * false positive counts, one threshold for the whole corpus chosen by sweeping every distinct
+ * score, normalised against the null and the perfect detector.
+ */
+
+export interface CostProfile {
+  tpWeight: number;
+  fpWeight: number;
+  fnWeight: number;
+}
+
+export const STANDARD_PROFILE: CostProfile = { tpWeight: 1, fpWeight: 0.11, fnWeight: 1 };
+
+export interface LabelledFile {
+  name: string;
+  /** Anomaly scores per row, in [0, 1]. */
+  scores: ArrayLike<number>;
+  /** Windows as inclusive row index ranges, in time order, non-overlapping. */
+  windows: Array<[start: number, end: number]>;
+}
+
+/** σ(p) = 2 / (1 + e^(5p)) - 1, and -1 from p >= 3 on (a detection far past any window). */
+export function scaledSigmoid(p: number): number {
+  if (p >= 3) return -1;
+  return 2 / (1 + Math.exp(5 * p)) - 1;
+}
+
+export function probationRows(rows: number): number {
+  return Math.min(Math.floor(0.15 * rows), 0.15 * 5000);
+}
+
+interface ScorableRow {
+  score: number;
+  /** Corpus-wide window id, or -1 outside every window. */
+  window: number;
+  /** What a detection at this row adds (TP: the window's value if it is the best; FP: added). */
+  weight: number;
+}
+
+export interface SweepResult {
+  threshold: number;
+  rawScore: number;
+  nullScore: number;
+  perfectScore: number;
+  normalized: number;
+  windows: number;
+  detectedWindows: number;
+  falsePositives: number;
+}
+
+/** Weight of a detection at each row (NAB sweeper.calcSweepScore), probation rows left out. */
+function scorableRows(file: LabelledFile, firstWindowId: number, profile: CostProfile, out: ScorableRow[]): void {
+  const n = file.scores.length;
+  const probation = probationRows(n);
+  const maxTP = scaledSigmoid(-1);
+  let w = 0; // next window
+  let cur = -1; // index of the window we are in
+  let prevRight = -1;
+  let prevWidth = 0;
+  for (let i = 0; i < n; i++) {
+    if (cur < 0 && w < file.windows.length && i === file.windows[w][0]) cur = w++;
+    let weight: number;
+    if (cur >= 0) {
+      const [left, right] = file.windows[cur];
+      const width = right - left + 1;
+      weight = (scaledSigmoid(-(right - i + 1) / width) * profile.tpWeight) / maxTP;
+    } else if (prevRight < 0) {
+      weight = -profile.fpWeight;
+    } else {
+      weight = scaledSigmoid(Math.abs(prevRight - i) / (prevWidth - 1)) * profile.fpWeight;
+    }
+    if (i >= probation) out.push({ score: file.scores[i], window: cur >= 0 ? firstWindowId + cur : -1, weight });
+    if (cur >= 0 && i === file.windows[cur][1]) {
+      prevRight = i;
+      prevWidth = file.windows[cur][1] - file.windows[cur][0] + 1;
+      cur = -1;
+    }
+  }
+}
+
+/**
+ * Sweeps every distinct score as the threshold (detection: score >= t) and returns the best
+ * corpus score, normalised: 100 · (S − S_null) / (S_perfect − S_null).
+ */
+export function nabScore(files: LabelledFile[], profile: CostProfile = STANDARD_PROFILE): SweepResult {
+  const rows: ScorableRow[] = [];
+  let windows = 0;
+  for (const file of files) {
+    scorableRows(file, windows, profile, rows);
+    windows += file.windows.length;
+  }
+  rows.sort((a, b) => b.score - a.score);
+  const best = new Float64Array(windows).fill(-profile.fnWeight);
+  const nullScore = -windows * profile.fnWeight;
+  const perfectScore = windows * profile.tpWeight;
+  let total = nullScore;
+  let fp = 0;
+  let detected = 0;
+  let bestTotal = nullScore;
+  let bestThreshold = Infinity;
+  let bestFp = 0;
+  let bestDetected = 0;
+  for (let k = 0; k < rows.length; ) {
+    const t = rows[k].score;
+    // every row with this exact score becomes a detection together
+    for (; k < rows.length && rows[k].score === t; k++) {
+      const r = rows[k];
+      if (r.window < 0) {
+        total += r.weight;
+        fp++;
+      } else if (r.weight > best[r.window]) {
+        if (best[r.window] === -profile.fnWeight) detected++;
+        total += r.weight - best[r.window];
+        best[r.window] = r.weight;
+      }
+    }
+    if (total > bestTotal) {
+      bestTotal = total;
+      bestThreshold = t;
+      bestFp = fp;
+      bestDetected = detected;
+    }
+  }
+  return {
+    threshold: bestThreshold,
+    rawScore: bestTotal,
+    nullScore,
+    perfectScore,
+    normalized: (100 * (bestTotal - nullScore)) / (perfectScore - nullScore),
+    windows,
+    detectedWindows: bestDetected,
+    falsePositives: bestFp,
+  };
+}
