@@ -21,6 +21,7 @@ import { createTestEnv, waitFor, type TestEnv } from '../support/index.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
 const API_KEY = 'browser-test-key-0123456789abcdef';
+const GATEWAY_TOKEN = 'browser-test-gateway-token-0123456789';
 const HOT_SOURCE = 'web-1';
 const HOST_SERIES = `${HOT_SOURCE}/cpu_usage`;
 const RULE_ID = 'browser.cpu_hot';
@@ -118,7 +119,7 @@ describe('dashboard in a browser against the real stack', () => {
       overrides: {
         pipeline: { workerThreads: 1, windowSize: 200 },
         api: { port: 0, apiKeys: [{ key: API_KEY, roles: ['read', 'operate', 'ingest'], name: 'browser-test' }], commandWaitMs: 8000 },
-        gateway: { port: 0 },
+        gateway: { port: 0, tokens: [GATEWAY_TOKEN] },
       },
     });
     pipeline = await startPipeline(env.config, env.logger, { snapshotIntervalMs: 5000 });
@@ -185,15 +186,19 @@ describe('dashboard in a browser against the real stack', () => {
     await env?.cleanup().catch(() => undefined);
   }, 120_000);
 
-  it('asks for the API key on 401, keeps it, and loads with it', async () => {
+  it('asks for the API key (and gateway token) on 401, keeps them, and loads with them', async () => {
     await page.goto(api!.url, { waitUntil: 'domcontentloaded' });
     const dialog = page.locator('#key-dialog');
     await dialog.waitFor({ state: 'visible' });
     await expect(page.locator('#key-dialog-reason').textContent()).resolves.toMatch(/key/i);
+    // Without a token the gateway refuses the page: live stays down until one is given.
+    expect(await page.locator('#connection').getAttribute('data-status')).not.toBe('connected');
+    await page.locator('#gateway-token-field').waitFor({ state: 'visible' });
     await page.fill('#api-key-input', API_KEY);
+    await page.fill('#gateway-token-input', GATEWAY_TOKEN);
     await page.click('#key-save');
     await dialog.waitFor({ state: 'hidden' });
-    expect(await page.evaluate(() => localStorage.getItem('vigil.apiKey'))).toBe(API_KEY);
+    expect(await page.evaluate(() => [localStorage.getItem('vigil.apiKey'), localStorage.getItem('vigil.gatewayToken')])).toEqual([API_KEY, GATEWAY_TOKEN]);
     // Health cards come from /health: Kafka and ClickHouse are up.
     await page.locator('#health [data-check="kafka"].check-ok').waitFor();
     await page.locator('#health [data-check="clickhouse"].check-ok').waitFor();
@@ -238,6 +243,17 @@ describe('dashboard in a browser against the real stack', () => {
     const before = await page.locator('#alerts-table tbody tr').count();
     expect(before).toBe(0);
 
+    // Let the detector build a baseline first (it reports nothing before 30 points), so the
+    // jump is also an anomaly for the next test.
+    await waitFor(
+      async () => {
+        const r = await apiRequest('GET', `live-metrics?source=${HOT_SOURCE}&metric=cpu_usage`);
+        const items = (r.body as { items?: Array<{ points: number }> } | null)?.items ?? [];
+        return items[0] && items[0].points >= 45 ? true : undefined;
+      },
+      60_000,
+      { message: 'a 45-point baseline for web-1/cpu_usage' },
+    );
     cpuLevel = 99; // breach: every web-1/cpu_usage point is now above 95
     const row = page.locator(`#alerts-table tbody tr[data-status="firing"]`, { hasText: `${HOT_SOURCE}/cpu_usage` }).first();
     await row.waitFor({ timeout: 60_000 });
@@ -331,7 +347,13 @@ describe('dashboard in a browser against the real stack', () => {
   it('fits a phone screen', async () => {
     const phone = await browser!.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     try {
-      await phone.addInitScript((key) => localStorage.setItem('vigil.apiKey', key), API_KEY);
+      await phone.addInitScript(
+        ([key, token]) => {
+          localStorage.setItem('vigil.apiKey', key);
+          localStorage.setItem('vigil.gatewayToken', token);
+        },
+        [API_KEY, GATEWAY_TOKEN],
+      );
       await phone.goto(`${api!.url}/#overview`, { waitUntil: 'domcontentloaded' });
       await phone.locator('#connection[data-status="connected"]').waitFor({ timeout: 30_000 });
       await phone.locator('.chart-card [data-role="live-value"]').first().waitFor({ timeout: 30_000 });

@@ -251,15 +251,19 @@ const indicator = $('#connection');
 const indicatorLabel = $('#connection-label');
 const STATUS_TEXT = { connecting: 'connecting', connected: 'live', reconnecting: 'reconnecting', offline: 'offline' };
 
-async function resolveGatewayUrl() {
-  if (!clientConfig) {
-    try {
-      clientConfig = await api.get('client-config');
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) onError(err, 'the gateway address');
-      throw err;
-    }
+/** GET /client-config (public): where the gateway is and whether keys / tokens are needed. */
+async function loadClientConfig() {
+  try {
+    clientConfig = await api.get('client-config');
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) onError(err, 'the gateway address');
+    throw err;
   }
+  return clientConfig;
+}
+
+async function resolveGatewayUrl() {
+  if (!clientConfig) await loadClientConfig();
   if (typeof clientConfig?.gatewayUrl !== 'string') throw new Error('client-config has no gatewayUrl');
   // A relative URL (e.g. "/ws" behind a proxy) is resolved against the page.
   const url = new URL(clientConfig.gatewayUrl, location.href);
@@ -278,6 +282,11 @@ const live = createLiveClient({
     if (topic) state.emit(topic);
   },
   onStatus(status, detail) {
+    // A refused upgrade looks like any dropped connection to a browser; when the gateway wants a
+    // token and none is stored, that is the likely reason, so ask for one.
+    if (status === 'offline' && clientConfig?.gatewayAuthRequired && !storage.get(GATEWAY_TOKEN_KEY)) {
+      keyDialog.open('The gateway needs a token for live events.', { gatewayToken: true });
+    }
     indicator.dataset.status = status;
     indicatorLabel.textContent = STATUS_TEXT[status] ?? status;
     indicator.title =
@@ -309,6 +318,8 @@ Object.defineProperty(window, 'vigil', { value: Object.freeze({ state, live }), 
 
 // ---------------------------------------------------------------- start
 
+// Known before anything can answer 401, so the key prompt already offers the gateway token field.
+await loadClientConfig().catch(() => undefined);
 setAutoRefresh(storage.get(AUTO_REFRESH_KEY) !== '0');
 showTab(location.hash.slice(1) || 'overview');
 renderHealth($('#health'), null);
