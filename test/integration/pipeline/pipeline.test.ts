@@ -102,6 +102,38 @@ describe('pipeline end to end', () => {
   });
 });
 
+describe('SLA figures', () => {
+  it('match a recount computed independently from the generated series', async () => {
+    const db = env.config.clickhouse.database;
+    const now = Date.now();
+    // Every 8th response is slow (2500 ms > 2000 ms): 12.5 % bad against a 95 % objective.
+    const points: MetricPoint[] = Array.from({ length: 240 }, (_, i) => ({
+      source: 'svc-sla', metric: 'response_time', value: i % 8 === 3 ? 2500 : 150 + (i % 7), timestamp: now - 300_000 + i * 1000, tags: {},
+    }));
+    await producePoints(env.config, env.topics.metrics, points);
+    await waitForCommitted(env.config, env.topics.metrics, 60_000);
+    const snaps = await query<{ timestamp_ms: string; good: string; total: string; compliance: number; error_budget_remaining: number; burn_rate_fast: number; violated: number; objective: number }>(
+      ch,
+      `SELECT timestamp_ms, good, total, compliance, error_budget_remaining, burn_rate_fast, violated, objective FROM ${db}.sla_snapshots FINAL
+       WHERE source = 'svc-sla' AND sla_id = 'default.response_time' ORDER BY timestamp_ms`,
+    );
+    expect(snaps.length).toBeGreaterThanOrEqual(4); // one per minute of event time
+    for (const snap of snaps) {
+      const upTo = points.filter((p) => p.timestamp <= Number(snap.timestamp_ms));
+      const good = upTo.filter((p) => p.value < 2000).length;
+      const compliance = good / upTo.length;
+      expect(Number(snap.total)).toBe(upTo.length);
+      expect(Number(snap.good)).toBe(good);
+      expect(snap.compliance).toBeCloseTo(compliance, 12);
+      expect(snap.error_budget_remaining).toBeCloseTo(1 - (1 - compliance) / (1 - 0.95), 9);
+      // The whole series is inside the 1 h window of the fast burn rate.
+      expect(snap.burn_rate_fast).toBeCloseTo((1 - compliance) / (1 - 0.95), 9);
+      expect(snap.violated).toBe(compliance < 0.95 ? 1 : 0);
+    }
+    expect(snaps[snaps.length - 1].violated).toBe(1);
+  });
+});
+
 describe('hostile records', () => {
   it('sends each bad record to the DLQ with its reason while good records in the same batch are processed', async () => {
     const kafka = createKafka(env.config, env.logger);

@@ -1,0 +1,148 @@
+/**
+ * End-to-end pipeline throughput on the real local stack (npm run stack:up first).
+ *
+ *   npx tsx bench/pipeline-throughput.ts [--series 200] [--points 500] [--threads 1]
+ *
+ * Produces series × points metric records into a fresh topic set, then measures in the same run:
+ *  - ceiling: a bare kafkajs consumer group reading every record with eachBatch and doing nothing
+ *    (what the broker and client deliver on this machine);
+ *  - vigil:   `startPipeline` from first assignment until every offset is committed — decode,
+ *    scoring on the worker pool, alert/SLA monitors, ClickHouse inserts, output produces,
+ *    commits and state snapshots.
+ * Also prints window state bytes per series and the process RSS. Bounded by the record count;
+ * loopback only; the topics and database are deleted afterwards.
+ */
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import { loadConfig, topicNames, type VigilConfig } from '../core/config.ts';
+import { createLogger } from '../core/logger.ts';
+import { createKafka } from '../pipeline/kafka/client.ts';
+import { deleteTopicsWithPrefix, ensureTopics } from '../pipeline/kafka/topics.ts';
+import { createClickHouse } from '../pipeline/storage/clickhouse.ts';
+import { migrate } from '../pipeline/storage/migrate.ts';
+import { encodeEvent } from '../pipeline/codec/events.ts';
+import { startPipeline } from '../pipeline/runtime/pipeline.ts';
+import { STANDARD_METRICS, seriesId, type MetricPoint } from '../schemas/records.ts';
+
+const { values: args } = parseArgs({
+  options: { series: { type: 'string', default: '200' }, points: { type: 'string', default: '500' }, threads: { type: 'string', default: '1' } },
+});
+const SERIES = Math.min(Math.max(1, Number(args.series) || 200), 5000);
+const POINTS = Math.min(Math.max(10, Number(args.points) || 500), 10_000);
+const THREADS = Math.min(Math.max(1, Number(args.threads) || 1), 8);
+const TOTAL = SERIES * POINTS;
+const logger = createLogger('warn', { bench: 'pipeline-throughput' });
+
+const id = randomBytes(3).toString('hex');
+const config: VigilConfig = loadConfig({
+  overrides: {
+    logLevel: 'warn',
+    kafka: { topicPrefix: `bench.${id}.`, groupId: `bench.${id}.pipeline`, partitions: 12 },
+    clickhouse: { database: `bench_${id}` },
+    pipeline: { workerThreads: THREADS },
+  },
+});
+const topics = topicNames(config);
+
+async function produce(): Promise<void> {
+  const kafka = createKafka(config, logger);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const start = Date.now() - POINTS * 1000 - 60_000;
+  const batch: { key: string; value: Buffer }[] = [];
+  for (let i = 0; i < POINTS; i++) {
+    for (let s = 0; s < SERIES; s++) {
+      const metric = STANDARD_METRICS[s % STANDARD_METRICS.length];
+      const point: MetricPoint = { source: `svc-${Math.floor(s / STANDARD_METRICS.length)}`, metric, value: 50 + 10 * Math.sin(i / 7 + s) + (i % 13), timestamp: start + i * 1000, tags: {} };
+      batch.push({ key: seriesId(point.source, point.metric), value: encodeEvent('metric', point) });
+      if (batch.length === 5000) await producer.send({ topic: topics.metrics, acks: -1, messages: batch.splice(0) });
+    }
+  }
+  if (batch.length) await producer.send({ topic: topics.metrics, acks: -1, messages: batch.splice(0) });
+  await producer.disconnect();
+}
+
+async function ceiling(): Promise<number> {
+  const kafka = createKafka(config, logger);
+  const consumer = kafka.consumer({ groupId: `bench.${id}.ceiling`, maxBytesPerPartition: config.pipeline.maxBytesPerPartition });
+  await consumer.connect();
+  await consumer.subscribe({ topic: topics.metrics, fromBeginning: true });
+  let seen = 0;
+  let t0 = 0;
+  const done = new Promise<number>((resolve) => {
+    void consumer.run({
+      partitionsConsumedConcurrently: 8,
+      eachBatch: async ({ batch }) => {
+        if (t0 === 0) t0 = performance.now();
+        seen += batch.messages.length;
+        if (seen >= TOTAL) resolve(performance.now() - t0);
+      },
+    });
+  });
+  const ms = await done;
+  await consumer.disconnect();
+  return ms;
+}
+
+async function waitCommitted(groupId: string): Promise<void> {
+  const admin = createKafka(config, logger).admin();
+  await admin.connect();
+  try {
+    for (;;) {
+      const ends = await admin.fetchTopicOffsets(topics.metrics);
+      const [c] = await admin.fetchOffsets({ groupId, topics: [topics.metrics] });
+      const behind = ends.some((e) => BigInt(c?.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1') < BigInt(e.high) && e.high !== '0');
+      if (!behind) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function vigil() {
+  const t0 = performance.now();
+  const pipeline = await startPipeline(config, logger);
+  const startedMs = performance.now() - t0;
+  const t1 = performance.now();
+  await waitCommitted(config.kafka.groupId);
+  const ms = performance.now() - t1;
+  const stats = pipeline.stats();
+  const rss = process.memoryUsage().rss;
+  await pipeline.stop();
+  return { ms, startedMs, stats, rss };
+}
+
+async function main() {
+  await ensureTopics(config, logger);
+  await migrate(config, { logger });
+  try {
+    const tp = performance.now();
+    await produce();
+    const produceMs = performance.now() - tp;
+    const ceilingMs = await ceiling();
+    const v = await vigil();
+    const rate = (ms: number) => Math.round(TOTAL / (ms / 1000)).toLocaleString('en-US');
+    console.log(`pipeline throughput: ${SERIES} series × ${POINTS} points = ${TOTAL} records, 12 partitions, ${THREADS} worker thread(s), Node ${process.version}`);
+    console.log('| path | seconds | records/s |');
+    console.log('| --- | ---: | ---: |');
+    console.log(`| produce (idempotent, acks=all, 5000/send) | ${(produceMs / 1000).toFixed(2)} | ${rate(produceMs)} |`);
+    console.log(`| ceiling: bare consumer group, no work | ${(ceilingMs / 1000).toFixed(2)} | ${rate(ceilingMs)} |`);
+    console.log(`| vigil pipeline: decode → score → monitor → ClickHouse + Kafka → commit | ${(v.ms / 1000).toFixed(2)} | ${rate(v.ms)} |`);
+    console.log(`startup (config topic, pool): ${(v.startedMs / 1000).toFixed(2)} s; batches ${v.stats.batches}; anomalies ${v.stats.anomalies}; alert events ${v.stats.alertEvents}`);
+    console.log(`window state: ${v.stats.windowBytes} bytes for ${v.stats.series} series = ${Math.round(v.stats.windowBytes / Math.max(1, v.stats.series))} bytes/series; process RSS ${(v.rss / 1048576).toFixed(0)} MiB`);
+  } finally {
+    await deleteTopicsWithPrefix(config, config.kafka.topicPrefix, logger).catch(() => undefined);
+    const ch = createClickHouse(config, { database: null });
+    await ch.command({ query: `DROP DATABASE IF EXISTS bench_${id}` }).finally(() => ch.close());
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
