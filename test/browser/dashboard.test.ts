@@ -367,6 +367,12 @@ describe('dashboard in a browser against the real stack', () => {
       const alertsOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(alertsOverflow).toBeLessThanOrEqual(0);
       await phone.screenshot({ path: path.join(ARTIFACTS, 'dashboard-phone-alerts.png'), fullPage: true });
+      for (const tab of ['anomalies', 'sla']) {
+        await phone.click(`#tab-btn-${tab}`);
+        await phone.locator(`#${tab}-table tbody tr`).first().waitFor({ timeout: 20_000 });
+        expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+        await phone.screenshot({ path: path.join(ARTIFACTS, `dashboard-phone-${tab}.png`), fullPage: true });
+      }
     } finally {
       await phone.close();
     }

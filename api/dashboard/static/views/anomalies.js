@@ -83,7 +83,12 @@ export class AnomaliesView {
           { dataset: { anomalyId: a.id, version: String(a.version) } },
           h('td', { dataset: { label: 'Detected' }, title: formatIso(a.detectedTimestamp) }, formatTime(a.detectedTimestamp, now)),
           h('td', { className: 'series', dataset: { label: 'Series' } }, `${a.source}/${a.metric}`),
-          h('td', { dataset: { label: 'Type' } }, h('span', { className: 'pill sev-info' }, anomalyTypeLabel(a.type)), a.version > 1 ? h('span', { className: 'muted', title: 'refined' }, ` v${a.version}`) : null),
+          h(
+            'td',
+            { dataset: { label: 'Type' } },
+            // One child per cell: the phone layout spreads a cell's children apart.
+            h('span', {}, h('span', { className: 'pill sev-info' }, anomalyTypeLabel(a.type)), a.version > 1 ? h('span', { className: 'muted', title: `refined ${a.version - 1}×` }, ` v${a.version}`) : null),
+          ),
           h('td', { dataset: { label: 'Confidence' } }, meter(a.confidence, formatScore(a.confidence), '')),
           h('td', { dataset: { label: 'Score' } }, meter(a.score, formatScore(a.score), toneForScore(a.score))),
           h('td', { className: 'num', dataset: { label: 'Value' } }, formatNumber(a.value)),

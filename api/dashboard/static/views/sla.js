@@ -44,8 +44,12 @@ export class SlaView {
           h(
             'td',
             { dataset: { label: 'Objective' } },
-            h('div', {}, s.name || s.slaId),
-            h('div', { className: 'muted' }, `${formatPercent(s.objective, 1)} target `, h('span', { className: `pill ${s.violated ? 'violated' : 'met'}` }, s.violated ? 'violated' : 'met')),
+            h(
+              'div',
+              {},
+              h('div', {}, s.name || s.slaId),
+              h('div', { className: 'muted' }, `${formatPercent(s.objective, 1)} target `, h('span', { className: `pill ${s.violated ? 'violated' : 'met'}` }, s.violated ? 'violated' : 'met')),
+            ),
           ),
           h('td', { className: 'series', dataset: { label: 'Series' } }, `${s.source}/${s.metric}`),
           h('td', { dataset: { label: 'Compliance' }, title: `${formatCount(s.good)} good of ${formatCount(s.total)}` }, meter(s.compliance, formatPercent(s.compliance), s.compliance >= s.objective ? 'good' : 'bad')),
