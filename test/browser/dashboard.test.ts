@@ -12,7 +12,6 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '../../api/index.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
-import { decodeEvent } from '../../pipeline/codec/events.ts';
 import { startPipeline, type PipelineHandle } from '../../pipeline/runtime/pipeline.ts';
 import { createMetricProducer, type MetricPointInput, type MetricProducer } from '../../pipeline/sdk/producer.ts';
 import type { VigilConfig } from '../../core/config.ts';
@@ -123,8 +122,7 @@ describe('dashboard in a browser against the real stack', () => {
       },
     });
     pipeline = await startPipeline(env.config, env.logger, { snapshotIntervalMs: 5000 });
-    // The pipeline writes Avro to the output topics; the gateway reads them with the same codec.
-    gateway = await startGateway(env.config, env.logger, { decode: (value) => decodeEvent(value) });
+    gateway = await startGateway(env.config, env.logger);
     // The page reaches the gateway through a relay the test can cut; the API tells the page
     // that address (in production it is the gateway's own host:port).
     link = await startLink(gateway.port);

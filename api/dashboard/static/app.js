@@ -301,8 +301,10 @@ const live = createLiveClient({
     loadLiveMetrics();
   },
   onServerError(frame) {
-    if (frame.code === 'unauthorized' || frame.code === 'forbidden') {
-      keyDialog.open(`The gateway refused the token: ${String(frame.message ?? '')}`, { gatewayToken: true });
+    // The gateway could not use our position: subscriptions apply but nothing was replayed.
+    if (frame.code === 'bad-last-event-id') {
+      state.received.gaps += 1;
+      refreshAll();
     }
   },
 });
