@@ -29,8 +29,10 @@ export interface DetectorParams {
   trendWindow: number;
   /** layout — newest points whose noise scale is compared with the baseline's (variance change). */
   varianceWindow: number;
-  /** Variance and trend tests run on every checkStride-th point of a series. */
+  /** The variance test runs on every checkStride-th point of a series. */
   checkStride: number;
+  /** The (costlier, slower-moving) trend test runs at most every trendStride points; a multiple of checkStride. */
+  trendStride: number;
   /** Recent/baseline noise-scale ratio (or its inverse) that declares a variance change. */
   varianceRatio: number;
   /** t statistic of the slope change (broken line vs straight line) that declares a trend change. */
@@ -74,6 +76,7 @@ export function detectorParams(overrides: Partial<DetectorParams> = {}): Detecto
     spikeMaxPoints: Math.max(3, Math.round(windowSize / 10)),
     trendWindow: Math.max(40, Math.round(windowSize * 0.4)),
     varianceWindow: Math.max(30, Math.round(windowSize / 10)),
+    trendStride: (overrides.checkStride ?? DETECTOR_DEFAULTS.checkStride) * Math.max(1, Math.round(windowSize / 500)),
     minPoints: Math.min(DETECTOR_DEFAULTS.minPoints, Math.max(3, Math.floor(windowSize / 2))),
     ...overrides,
   };
@@ -115,6 +118,8 @@ export function validateDetectorParams(params: DetectorParams): void {
   int(params, 'trendWindow', 16, params.windowSize * 4);
   int(params, 'varianceWindow', 8, params.windowSize * 4);
   int(params, 'checkStride', 1, 1_000_000);
+  int(params, 'trendStride', params.checkStride, 1_000_000);
+  if (params.trendStride % params.checkStride !== 0) fail(`trendStride=${params.trendStride} must be a multiple of checkStride=${params.checkStride}`);
   num(params, 'varianceRatio', 1.01, 1e6);
   num(params, 'trendThreshold', 0.5, 1e6);
   num(params, 'trendMinShift', 0, 1e6);

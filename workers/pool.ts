@@ -14,7 +14,11 @@ import type { ScoreResult, ScoreTask } from './score-batch.ts';
 export interface ScoringPoolOptions {
   threads: number;
   logger: Logger;
-  /** Tasks allowed to wait for a thread before run() rejects (default: Piscina's 'auto' = threads²). */
+  /**
+   * Tasks allowed to wait for a thread before run() rejects. Default unbounded: the pipeline
+   * already bounds in-flight work (one batch per partition lane), and Piscina's 'auto'
+   * (threads²) would reject a 12-partition instance running 1–2 threads.
+   */
   maxQueue?: number;
 }
 
@@ -59,7 +63,7 @@ export function createScoringPool(options: ScoringPoolOptions): ScoringPool {
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 60_000,
-    maxQueue: options.maxQueue ?? 'auto',
+    maxQueue: options.maxQueue ?? Infinity,
     execArgv: ['--import', 'tsx'],
   });
   let closed = false;

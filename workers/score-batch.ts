@@ -10,7 +10,7 @@ import { Piscina } from 'piscina';
 import { VigilError } from '../core/errors.ts';
 import { validateDetectorParams, type DetectorParams } from './detector-params.ts';
 import { SeriesDetector, type AnomalyFinding } from './series-detector.ts';
-import { stateLayout, stateMismatch } from './series-state.ts';
+import { layoutMismatch, stateLayout } from './series-state.ts';
 
 export type { AnomalyFinding, FindingCause } from './series-detector.ts';
 
@@ -52,9 +52,10 @@ function validateTask(task: ScoreTask): void {
   const n = values.length;
   if (series.length !== n || timestamps.length !== n) invalid(`length mismatch: series ${series.length}, values ${n}, timestamps ${timestamps.length}`);
   validateDetectorParams(task.params);
+  const layout = stateLayout(task.params);
   for (let s = 0; s < states.length; s++) {
     if (!(states[s] instanceof SharedArrayBuffer)) invalid(`states[${s}] is not a SharedArrayBuffer`);
-    const problem = stateMismatch(states[s], task.params);
+    const problem = layoutMismatch(states[s], layout);
     if (problem) {
       throw new VigilError(`invalid score task: states[${s}]: ${problem}`, {
         code: 'STATE_LAYOUT',

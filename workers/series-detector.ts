@@ -16,9 +16,16 @@
  */
 import type { AnomalyType } from '../schemas/records.ts';
 import type { DetectorParams } from './detector-params.ts';
-import { confidenceFromZ, strengthScore, twoSidedTail } from './probability.ts';
-import { S, type StateLayout } from './series-state.ts';
-import { newTrendTestResult, trendChangeTest } from './trend-test.ts';
+import * as probability from './probability.ts';
+import { S as SLOTS, type StateLayout } from './series-state.ts';
+import * as trendTest from './trend-test.ts';
+
+// Module-local copies of everything the per-point path uses. Worker threads on Node 20 load this
+// file through tsx's CommonJS transform, where every use of an imported binding is a getter call;
+// paid per point and per slot access that halves the throughput.
+const S: typeof SLOTS = { ...SLOTS };
+const { confidenceFromZ, strengthScore, twoSidedTail } = probability;
+const { newTrendTestResult, trendChangeTest } = trendTest;
 
 /** What made the detector report: lets an alert say "level shift" rather than just "pattern change". */
 export type FindingCause = 'isolated' | 'burst' | 'level' | 'variance' | 'slope';
@@ -148,7 +155,7 @@ export class SeriesDetector {
     }
     const pointScore = warm ? 0.5 * strengthScore(strength, P.zThreshold) : 0;
 
-    if (seen % P.checkStride === 0) this.shapeChecks(z, i);
+    if (seen % P.checkStride === 0) this.shapeChecks(seen, z, i);
 
     outMean[i] = mean;
     outStd[i] = std;
@@ -475,9 +482,13 @@ export class SeriesDetector {
 
   // ---- variance and trend tests ----
 
-  private shapeChecks(z: number, i: number): void {
+  private shapeChecks(seen: number, z: number, i: number): void {
     if (this.varianceCheck(z, i)) return;
-    if (this.f[S.epOpen] === 0) this.trendCheck(z, i);
+    // an open episode postpones the trend test to the next check without one
+    if (this.f[S.epOpen] === 0 && seen - this.f[S.lastTrendTest] >= this.P.trendStride) {
+      this.f[S.lastTrendTest] = seen;
+      this.trendCheck(z, i);
+    }
   }
 
   /** Noise scales from second differences: blind to level, slope and slow seasons. */
@@ -582,7 +593,7 @@ export class SeriesDetector {
     if (departure < P.trendMinShift * noise) return;
 
     const startTs = this.reserveStart(this.recentTimeAfterLastStart(count - n + r.knot));
-    const conf = this.warmFactor(nBase) * confidenceFromZ(r.t, this.L.windowSize / P.checkStride);
+    const conf = this.warmFactor(nBase) * confidenceFromZ(r.t, this.L.windowSize / P.trendStride);
     const score = Math.max(strengthScore(Math.abs(r.t), P.trendThreshold), strengthScore(departure / noise, P.zThreshold));
     this.emit(i, TREND, 1, startTs, conf, score, z, mean, n - r.knot, 'slope');
     // forget the points before the change: the next test compares the new slope with what follows

@@ -49,6 +49,7 @@ export const S = {
   lastClean: 27, // newest value that was not out of band (stands in for episode points in trend tests)
   epSumValues: 28, // sum of the episode's values (its running level)
   onsetRate: 29, // new anomalies over roughly the last windowSize points (decays by 1/windowSize per point)
+  lastTrendTest: 30, // pointsSeen when the trend test last ran
 } as const;
 
 export interface StateLayout {
@@ -119,17 +120,22 @@ export function createSeriesState(params: DetectorParams): SharedArrayBuffer {
  * every batch, so a state from another layout never gets misread as numbers.
  */
 export function stateMismatch(bytes: ArrayBufferLike | Uint8Array, params: DetectorParams): string | null {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  const layout = stateLayout(params);
+  return layoutMismatch(bytes, stateLayout(params));
+}
+
+/** stateMismatch with the layout computed once (checked for every state of every batch). */
+export function layoutMismatch(bytes: ArrayBufferLike | Uint8Array, layout: StateLayout): string | null {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes, 0, Math.min(HEADER_BYTES, bytes.byteLength));
+  const byteLength = bytes.byteLength;
   if (view.byteLength < HEADER_BYTES || view[0] !== MAGIC_0 || view[1] !== MAGIC_1) return 'not a Vigil series state (bad magic)';
   if (view[2] !== LAYOUT_VERSION) return `layout version ${view[2]}, this build reads version ${LAYOUT_VERSION}`;
   const dv = new DataView(view.buffer, view.byteOffset, HEADER_BYTES);
   const stored = [dv.getUint32(4, true), dv.getUint32(8, true), dv.getUint32(12, true)];
   const expected = [layout.windowSize, layout.episodeCapacity, layout.recentCapacity];
-  if (stored.some((v, i) => v !== expected[i])) {
+  if (stored[0] !== expected[0] || stored[1] !== expected[1] || stored[2] !== expected[2]) {
     return `sized for windowSize/episode/recent = ${stored.join('/')}, params need ${expected.join('/')}`;
   }
-  if (view.byteLength !== layout.slots * 8) return `${view.byteLength} bytes, params need ${layout.slots * 8}`;
+  if (byteLength !== layout.slots * 8) return `${byteLength} bytes, params need ${layout.slots * 8}`;
   return null;
 }
 

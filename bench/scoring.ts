@@ -1,0 +1,153 @@
+/**
+ * Scoring throughput, three ways over the same synthetic partitions, in one run:
+ *   1. scoreBatch in-process (one thread, no pool);
+ *   2. the Piscina pool, one task per partition batch, typed arrays transferred, states shared;
+ *   3. the peer the architecture forbids: the same pool, one task per point.
+ * Partitions run as serial lanes (a series' state is only ever touched by one task at a time),
+ * all lanes concurrently, as the pipeline does.
+ *
+ *   node --import tsx bench/scoring.ts [--threads 2] [--partitions 4] [--series 1000]
+ *                                      [--points 2000000] [--batch 5000] [--per-point 20000]
+ */
+import { parseArgs } from 'node:util';
+import { createLogger } from '../core/logger.ts';
+import { detectorParams } from '../workers/detector-params.ts';
+import { createScoringPool } from '../workers/pool.ts';
+import { scoreBatch, type ScoreTask } from '../workers/score-batch.ts';
+import { createSeriesState, seriesStateBytes } from '../workers/series-state.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '2' },
+    partitions: { type: 'string', default: '4' },
+    series: { type: 'string', default: '1000' },
+    points: { type: 'string', default: '2000000' },
+    batch: { type: 'string', default: '5000' },
+    'per-point': { type: 'string', default: '20000' },
+  },
+});
+const threads = Number(args.threads);
+const partitions = Number(args.partitions);
+const seriesCount = Number(args.series);
+const totalPoints = Number(args.points);
+const batchSize = Number(args.batch);
+const perPointCount = Number(args['per-point']);
+const params = detectorParams({ windowMs: 3_600_000 });
+
+interface Batch {
+  partition: number;
+  /** Global series ids of the batch's states, in state-index order. */
+  seriesIds: number[];
+  series: Uint32Array;
+  values: Float64Array;
+  timestamps: Float64Array;
+}
+
+/** Deterministic noisy series with the odd spike; series s lives on partition s % partitions. */
+function makeBatches(points: number): Batch[] {
+  let seed = 12345;
+  const rand = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 4294967296;
+  };
+  const perPartition = Math.floor(points / partitions);
+  const clock = new Float64Array(seriesCount).fill(1_700_000_000_000);
+  const out: Batch[] = [];
+  for (let p = 0; p < partitions; p++) {
+    const own: number[] = [];
+    for (let s = p; s < seriesCount; s += partitions) own.push(s);
+    for (let start = 0; start < perPartition; start += batchSize) {
+      const n = Math.min(batchSize, perPartition - start);
+      const local = new Map<number, number>();
+      const seriesIds: number[] = [];
+      const idx = new Uint32Array(n);
+      const values = new Float64Array(n);
+      const timestamps = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const s = own[Math.floor(rand() * own.length)];
+        let k = local.get(s);
+        if (k === undefined) {
+          k = seriesIds.push(s) - 1;
+          local.set(s, k);
+        }
+        clock[s] += 1000;
+        idx[i] = k;
+        values[i] = 100 + (s % 7) * 10 + (rand() + rand() + rand() - 1.5) * 4 + (rand() < 0.0005 ? 60 : 0);
+        timestamps[i] = clock[s];
+      }
+      out.push({ partition: p, seriesIds, series: idx, values, timestamps });
+    }
+  }
+  return out;
+}
+
+const clone = (batches: Batch[]) => batches.map((b) => ({ ...b, series: b.series.slice(), values: b.values.slice(), timestamps: b.timestamps.slice() }));
+const task = (b: Batch, states: SharedArrayBuffer[]): ScoreTask => ({ params, states: b.seriesIds.map((s) => states[s]), series: b.series, values: b.values, timestamps: b.timestamps });
+const freshStates = () => Array.from({ length: seriesCount }, () => createSeriesState(params));
+const pointsOf = (batches: Batch[]) => batches.reduce((s, b) => s + b.values.length, 0);
+
+/** One serial lane per partition, all lanes at once. */
+async function runLanes<T>(items: T[], partitionOf: (item: T) => number, run: (item: T) => Promise<unknown>): Promise<void> {
+  const lanes = new Map<number, T[]>();
+  for (const item of items) lanes.set(partitionOf(item), [...(lanes.get(partitionOf(item)) ?? []), item]);
+  await Promise.all(
+    [...lanes.values()].map(async (lane) => {
+      for (const item of lane) await run(item);
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const logger = createLogger('warn');
+  const batches = makeBatches(totalPoints);
+  const points = pointsOf(batches);
+  const rows: Array<{ mode: string; points: number; seconds: number }> = [];
+
+  // 1. in-process
+  const inStates = freshStates();
+  const inBatches = clone(batches);
+  let t = performance.now();
+  for (const b of inBatches) scoreBatch(task(b, inStates));
+  rows.push({ mode: 'scoreBatch in-process (1 thread)', points, seconds: (performance.now() - t) / 1000 });
+
+  // 2. pool, one task per batch
+  const pool = createScoringPool({ threads, logger });
+  await pool.run(task(makeBatches(batchSize)[0], freshStates())); // thread start-up outside the timing
+  const poolStates = freshStates();
+  const poolBatches = clone(batches);
+  t = performance.now();
+  await runLanes(poolBatches, (b) => b.partition, (b) => pool.run(task(b, poolStates)));
+  rows.push({ mode: `Piscina pool, ${threads} threads, 1 task per batch (transferred arrays)`, points, seconds: (performance.now() - t) / 1000 });
+  const same = inStates.every((s, k) => Buffer.from(new Uint8Array(s)).equals(Buffer.from(new Uint8Array(poolStates[k]))));
+  const detached = poolBatches.every((b) => b.values.byteLength === 0);
+
+  // 3. the forbidden peer: one task per point, same pool, same lanes
+  const perPoint: Batch[] = [];
+  for (const b of clone(batches)) {
+    for (let i = 0; i < b.values.length && perPoint.length < perPointCount; i++) {
+      perPoint.push({ partition: b.partition, seriesIds: [b.seriesIds[b.series[i]]], series: new Uint32Array(1), values: b.values.slice(i, i + 1), timestamps: b.timestamps.slice(i, i + 1) });
+    }
+  }
+  const ppStates = freshStates();
+  t = performance.now();
+  await runLanes(perPoint, (b) => b.partition, (b) => pool.run(task(b, ppStates)));
+  rows.push({ mode: `Piscina pool, ${threads} threads, 1 task per point (forbidden peer)`, points: perPoint.length, seconds: (performance.now() - t) / 1000 });
+  await pool.close();
+
+  console.log(
+    `scoring: ${seriesCount} series on ${partitions} partitions, batches of ${batchSize} points, windowSize ${params.windowSize} ` +
+      `(${(seriesStateBytes(params) / 1024).toFixed(1)} KiB state per series), node ${process.version}`,
+  );
+  console.log('');
+  console.log('| mode | points | seconds | points/s | vs in-process |');
+  console.log('| --- | --- | --- | --- | --- |');
+  const base = rows[0].points / rows[0].seconds;
+  for (const r of rows) {
+    const rate = r.points / r.seconds;
+    console.log(`| ${r.mode} | ${r.points} | ${r.seconds.toFixed(2)} | ${Math.round(rate).toLocaleString('en-US')} | ${(rate / base).toFixed(2)}× |`);
+  }
+  console.log('');
+  console.log(`pool states identical to in-process states: ${same}; input arrays transferred (detached after run): ${detached}`);
+}
+
+await main();
