@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   const base = rows[0].points / rows[0].seconds;
   for (const r of rows) {
     const rate = r.points / r.seconds;
-    console.log(`| ${r.mode} | ${r.points} | ${r.seconds.toFixed(2)} | ${Math.round(rate).toLocaleString('en-US')} | ${(rate / base).toFixed(2)}× |`);
+    console.log(`| ${r.mode} | ${r.points} | ${r.seconds.toFixed(2)} | ${Math.round(rate).toLocaleString('en-US')} | ${(rate / base).toPrecision(2)}× |`);
   }
   console.log('');
   console.log(`pool states identical to in-process states: ${same}; input arrays transferred (detached after run): ${detached}`);
