@@ -68,9 +68,12 @@ function startFeeding(p: MetricProducer) {
 interface Link {
   port: number;
   cut(down: boolean): void;
+  /** New connections go to this port from now on (e.g. a restarted gateway). */
+  retarget(port: number): void;
   close(): Promise<void>;
 }
-async function startLink(targetPort: number): Promise<Link> {
+async function startLink(initialTarget: number): Promise<Link> {
+  let targetPort = initialTarget;
   const open = new Set<net.Socket>();
   let down = false;
   const server = net.createServer((client) => {
@@ -93,6 +96,9 @@ async function startLink(targetPort: number): Promise<Link> {
     cut(value) {
       down = value;
       if (value) for (const s of open) s.destroy();
+    },
+    retarget(port) {
+      targetPort = port;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -340,6 +346,41 @@ describe('dashboard in a browser against the real stack', () => {
     // Sequence ids are contiguous per gateway: the position moved past the cut.
     const seq = (id: string | null) => Number(String(id).split('.')[1]);
     expect(seq(after.lastEventId)).toBeGreaterThan(seq(missedFrom));
+  }, 120_000);
+
+  it('after a gateway restart notices the gap, reloads from the API and carries on', async () => {
+    const view = () =>
+      page.evaluate(() => {
+        const v = (window as unknown as { vigil: { live: { gatewayId: string | null }; state: { received: { live: number; gaps: number } } } }).vigil;
+        return { gatewayId: v.live.gatewayId, live: v.state.received.live, gaps: v.state.received.gaps };
+      });
+    const before = await view();
+    const restRequests: string[] = [];
+    const onRequest = (req: { url(): string }) => {
+      if (/\/api\/v1\/(alerts|anomalies|health|dashboard-stats)/.test(req.url())) restRequests.push(req.url());
+    };
+    // Auto-refresh off, so any REST reload seen below comes from the gap handling.
+    await page.uncheck('#auto-refresh');
+    page.on('request', onRequest);
+    try {
+      // A new gateway process (new id, empty replay buffer) behind the same address.
+      const old = gateway!;
+      gateway = await startGateway(env.config, env.logger);
+      link!.retarget(gateway.port);
+      await old.close();
+      link!.cut(true);
+      link!.cut(false);
+      await waitFor(async () => ((await view()).gatewayId === gateway!.gatewayId ? true : undefined), 45_000, { message: 'the page on the new gateway' });
+      await page.locator('#connection[data-status="connected"]').waitFor({ timeout: 10_000 });
+      const after = await view();
+      // Its old position means nothing to the new process: one gap, answered by a REST reload.
+      expect(after.gaps).toBe(before.gaps + 1);
+      await waitFor(() => (restRequests.length > 0 ? true : undefined), 10_000, { message: 'a REST reload after the gap' });
+      await waitFor(async () => ((await view()).live > after.live + 4 ? true : undefined), 30_000, { message: 'live events from the new gateway' });
+    } finally {
+      page.off('request', onRequest);
+      await page.check('#auto-refresh');
+    }
   }, 120_000);
 
   it('fits a phone screen', async () => {
