@@ -25,7 +25,11 @@ export interface ScoreTask {
 }
 
 export interface ScoreResult {
-  /** Per point: baseline mean and std BEFORE the point joined, its z and its anomaly score [0, 1]. */
+  /**
+   * Per point: baseline mean and std BEFORE the point joined, its z, and its anomaly score in
+   * [0, 1] — >= 0.5 exactly at points that report a new anomaly (a finding with version 1),
+   * below 0.5 elsewhere, growing with the deviation.
+   */
   mean: Float64Array;
   std: Float64Array;
   zscore: Float64Array;

@@ -6,17 +6,23 @@
  * Per point, in order:
  *  1. expire baseline points older than windowMs;
  *  2. mean/std of the baseline BEFORE the point, z = (value - mean) / max(std, floor);
- *  3. episode logic: a point with |z| >= zThreshold opens an episode (finding v1, "outlier");
- *     while open, points are held out of the baseline; more than outlierMaxPoints out-of-band
- *     points refine it to spike/drop; returnPoints consecutive points back inside zExit close
- *     it; still open after spikeMaxPoints points → pattern_change, and the episode's points
- *     become the baseline (the new level is normal from then on);
+ *  3. episode logic: a warm baseline and an inclusive |z| >= zThreshold open an episode (finding
+ *     v1, "outlier"); while open, points are held out of the baseline; more than outlierMaxPoints
+ *     out-of-band points refine it to spike/drop; returnPoints consecutive points back inside
+ *     zExit close it (its points then join the baseline, clipped); still open after
+ *     spikeMaxPoints points → pattern_change, and its points join the baseline unclipped (the
+ *     new level is normal from then on);
  *  4. every checkStride-th point of the series: the variance test (noise scale of the newest
- *     points vs the baseline's) and, when no episode is open, the slope-change test.
+ *     points vs the baseline's) and, at most every trendStride points and only without an open
+ *     episode, the slope-change test (trend-test.ts).
+ *
+ * Point score: a point that reports a new anomaly scores 0.5 + 0.5·score·confidence of that
+ * finding; every other point scores below 0.5, by the strength of its deviation.
  */
 import type { AnomalyType } from '../schemas/records.ts';
 import type { DetectorParams } from './detector-params.ts';
 import * as probability from './probability.ts';
+import * as robust from './robust.ts';
 import { S as SLOTS, type StateLayout } from './series-state.ts';
 import * as trendTest from './trend-test.ts';
 
@@ -26,6 +32,7 @@ import * as trendTest from './trend-test.ts';
 const S: typeof SLOTS = { ...SLOTS };
 const { confidenceFromZ, strengthScore, twoSidedTail } = probability;
 const { newTrendTestResult, trendChangeTest } = trendTest;
+const { medianInPlace } = robust;
 
 /** What made the detector report: lets an alert say "level shift" rather than just "pattern change". */
 export type FindingCause = 'isolated' | 'burst' | 'level' | 'variance' | 'slope';
@@ -40,7 +47,12 @@ export interface AnomalyFinding {
   version: number;
   /** Episode start: stable across refinements, unique per series (anomaly id = series + start). */
   startTimestamp: number;
+  /**
+   * [0, 1]: how unlikely the evidence is under normal behaviour (Gaussian tail over a window of
+   * trials), scaled down during warm-up and when new anomalies have been frequent in the series.
+   */
   confidence: number;
+  /** [0, 1]: strength; 0.5 at zThreshold (or at the trend/variance test's threshold), → 1 beyond. */
   score: number;
   /** z of the reporting point against the baseline. */
   zscore: number;
@@ -64,6 +76,8 @@ const PATTERN = 4;
  * normal noise, and a level, a slope or a slow season contribute (almost) nothing to it.
  */
 const DIFF2_TO_STD = Math.sqrt(Math.PI / 2) / Math.sqrt(6);
+/** median |Δ²| = 0.6745·√6·σ for independent normal noise. */
+const MEDIAN_DIFF2_TO_STD = 1 / (0.6744897501960817 * Math.sqrt(6));
 /** sd of log(mean |Δ²|) over m terms is about 1/√m for normal noise (overlapping terms included). */
 const LOG_SCALE_SD = 1;
 /**
@@ -77,6 +91,7 @@ const RETURN_CLIP = 2;
 const VARIANCE_SIGNIFICANCE = 5;
 
 let scratch = new Float64Array(0);
+let scratch2 = new Float64Array(0);
 const trendResult = newTrendTestResult();
 
 /** Copies `n` ring entries, starting `from` entries after the oldest, into dst[0..n-1]. */
@@ -527,6 +542,9 @@ export class SeriesDetector {
     const logRatio = Math.abs(Math.log(ratio));
     // practically large (varianceRatio) and statistically clear for this many terms
     if (logRatio < Math.log(P.varianceRatio) || logRatio < VARIANCE_SIGNIFICANCE * (LOG_SCALE_SD / Math.sqrt(m))) return false;
+    // confirm with medians (rarely reached, so their O(windowSize) cost is affordable): a single
+    // extreme point moves a mean of |Δ²| on either side, never a median
+    if (!this.confirmedByMedians(y, m, mean, ratio > 1)) return false;
 
     // where in the window did the spread change? The split with the largest weighted log contrast;
     // the part after it is the new regime (its scale, its points, its start)
@@ -568,6 +586,30 @@ export class SeriesDetector {
     this.shiftBaseline(0, newScale / baseScale);
     this.keepNewestRecent(keep, true);
     return true;
+  }
+
+  /** Median noise scales agree with the mean-based test: same direction, at least varianceRatio. */
+  private confirmedByMedians(terms: Float64Array, m: number, mean: number, wider: boolean): boolean {
+    const f = this.f;
+    const W = this.L.windowSize;
+    const count = f[S.baseCount] | 0;
+    if (scratch2.length < Math.max(m, count)) scratch2 = new Float64Array(Math.max(m, count, this.L.recentCapacity));
+    const t = scratch2;
+    t.set(terms.subarray(0, m));
+    const recent = this.floorStd(medianInPlace(t, m) * MEDIAN_DIFF2_TO_STD, mean);
+    const head = f[S.baseHead] | 0;
+    const bv = this.L.baseValues;
+    let x2 = f[bv + head];
+    let x1 = f[bv + ((head + 1) % W)];
+    for (let k = 2; k < count; k++) {
+      const x0 = f[bv + ((head + k) % W)];
+      t[k - 2] = Math.abs(x0 - 2 * x1 + x2);
+      x2 = x1;
+      x1 = x0;
+    }
+    const base = this.floorStd(medianInPlace(t, count - 2) * MEDIAN_DIFF2_TO_STD, mean);
+    const ratio = recent / base;
+    return wider ? ratio >= this.P.varianceRatio : ratio <= 1 / this.P.varianceRatio;
   }
 
   private trendCheck(z: number, i: number): void {

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../core/logger.ts';
 import { VigilError } from '../../../core/errors.ts';
@@ -93,5 +96,14 @@ describe('scoring pool (real Piscina threads)', () => {
     expect(err).toBeInstanceOf(VigilError);
     expect(String((err as Error).message)).toMatch(/non-finite value/);
     expect(Buffer.from(new Uint8Array(state)).equals(before)).toBe(true);
+  });
+});
+
+describe('scoring pool outside vitest', () => {
+  it('works under plain `node --import tsx` (how the CLI runs it)', async () => {
+    const script = fileURLToPath(new URL('./fixtures/pool-smoke.ts', import.meta.url));
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: root, timeout: 60_000 });
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ sameScores: true, findings: ['outlier@400'], transferred: true });
   });
 });
