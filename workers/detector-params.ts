@@ -44,7 +44,11 @@ export interface DetectorParams {
    * a broken line does not describe (seasonal swings, curves) is no evidence of a trend change.
    */
   trendFitTolerance: number;
-  /** Floor for the standard deviation used in z: max(stdFloorAbs, stdFloorRel * |mean|). */
+  /**
+   * Floor for the standard deviation used in z: max(stdFloorAbs, stdFloorRel · |mean|). Only
+   * keeps z finite on (nearly) constant series: changes below a millionth of the level are
+   * not anomalies by themselves, anything above that is judged by the data's own spread.
+   */
   stdFloorAbs: number;
   stdFloorRel: number;
 }
@@ -63,7 +67,7 @@ export const DETECTOR_DEFAULTS = {
   trendMinShift: 2,
   trendFitTolerance: 1.5,
   stdFloorAbs: 1e-9,
-  stdFloorRel: 1e-3,
+  stdFloorRel: 1e-6,
 } as const;
 
 /** Defaults scaled from the window size; `overrides` win. Validates the result. */

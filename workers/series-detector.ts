@@ -85,6 +85,10 @@ const LOG_SCALE_SD = 1;
  * a noise-scale comparison says nothing about its variance.
  */
 const MIN_NOISE_SHARE = 0.1;
+/** New anomalies within about a window (decayed count, this one included) that make them "recurring". */
+const RECURRING_ONSETS = 3;
+/** Largest magnitude the statistics take in: (2·1e150)² · 1e6 points still fits a double. */
+export const MAX_MAGNITUDE = 1e150;
 /** Returned episode points re-enter the baseline clipped at this many zThresholds. */
 const RETURN_CLIP = 2;
 /** A variance change must also be this many standard errors of the log noise-scale ratio. */
@@ -122,8 +126,10 @@ export class SeriesDetector {
   }
 
   /** Scores one point, updates the state, appends findings; writes the outputs at index i. */
-  step(value: number, ts: number, i: number, outMean: Float64Array, outStd: Float64Array, outZ: Float64Array, outScore: Float64Array): void {
+  step(raw: number, ts: number, i: number, outMean: Float64Array, outStd: Float64Array, outZ: Float64Array, outScore: Float64Array): void {
     const f = this.f;
+    // squares of larger magnitudes overflow a double: such points count as ±MAX_MAGNITUDE
+    const value = raw > MAX_MAGNITUDE ? MAX_MAGNITUDE : raw < -MAX_MAGNITUDE ? -MAX_MAGNITUDE : raw;
     const P = this.P;
     const seen = f[S.pointsSeen] + 1;
     f[S.pointsSeen] = seen;
@@ -144,8 +150,7 @@ export class SeriesDetector {
     // needs a larger deviation to open an episode.
     const d = value - mean;
     const shrink = n / (n + 1);
-    const incVar = n > 0 ? (f[S.baseM2] + d * d * shrink) / n : 0;
-    const incStd = Math.sqrt(incVar);
+    const incStd = n > 0 ? Math.hypot(Math.sqrt(f[S.baseM2] / n), d * Math.sqrt(shrink / n)) : 0;
     const absZInc = n > 0 ? Math.abs(d * shrink) / (incStd > stdEff ? incStd : stdEff) : 0;
 
     const open = f[S.epOpen] !== 0;
@@ -159,11 +164,11 @@ export class SeriesDetector {
     // high where it starts rather than on every point of the new level.
     let strength = 0;
     if (open) {
-      const novelty = Math.abs(value - f[S.epSumValues] / f[S.epCount]) / f[S.epStd];
+      const novelty = Math.abs(value - f[S.epSumValues] / f[S.epCount]) / f[S.epIncStd];
       strength = novelty < absZInc ? novelty : absZInc;
       this.continueEpisode(value, ts, z, i);
     } else if (outOfBand) {
-      this.openEpisode(value, ts, z, absZInc, mean, incStd > stdEff ? incStd : stdEff, n, i);
+      this.openEpisode(value, ts, z, absZInc, mean, stdEff, incStd > stdEff ? incStd : stdEff, n, i);
     } else {
       strength = absZInc;
       this.pushBaseline(value, ts);
@@ -368,7 +373,7 @@ export class SeriesDetector {
     return start;
   }
 
-  private openEpisode(value: number, ts: number, z: number, absZInc: number, mean: number, stdEff: number, n: number, i: number): void {
+  private openEpisode(value: number, ts: number, z: number, absZInc: number, mean: number, stdEff: number, incStd: number, n: number, i: number): void {
     const f = this.f;
     f[S.epOpen] = 1;
     f[S.epStart] = this.reserveStart(ts);
@@ -382,6 +387,7 @@ export class SeriesDetector {
     f[S.epPeakZ] = 0;
     f[S.epExpected] = mean;
     f[S.epStd] = stdEff;
+    f[S.epIncStd] = incStd;
     f[S.epWarm] = n;
     this.bufferEpisodePoint(value, ts, z);
     const conf = this.warmFactor(n) * confidenceFromZ(absZInc, this.L.windowSize);
@@ -440,11 +446,15 @@ export class SeriesDetector {
 
   /**
    * Back to normal: the episode's points join the baseline clipped to ±RETURN_CLIP·zThreshold
-   * baseline deviations. One outlier then barely moves the statistics, while outliers that keep
-   * recurring (an hourly job) widen the spread until they are no longer anomalies.
+   * baseline deviations, so a one-off outlier (however huge: a unit bug) barely moves the
+   * statistics. When anomalies keep recurring (an hourly job, a spiky source) the bound is
+   * taken from the std with the opening point included, so they widen the spread — also of a
+   * flat baseline — until they are no longer anomalies.
    */
   private closeReturnedEpisode(): void {
-    this.flushEpisode(RETURN_CLIP * this.P.zThreshold * this.f[S.epStd]);
+    const f = this.f;
+    const recurring = f[S.onsetRate] >= RECURRING_ONSETS;
+    this.flushEpisode(RETURN_CLIP * this.P.zThreshold * (recurring ? f[S.epIncStd] : f[S.epStd]));
   }
 
   /** The episode is the new regime: its points join the baseline unclipped and it ends. */

@@ -50,6 +50,7 @@ export const S = {
   epSumValues: 28, // sum of the episode's values (its running level)
   onsetRate: 29, // new anomalies over roughly the last windowSize points (decays by 1/windowSize per point)
   lastTrendTest: 30, // pointsSeen when the trend test last ran
+  epIncStd: 31, // baseline std with the opening point included (bounded scale on degenerate baselines)
 } as const;
 
 export interface StateLayout {

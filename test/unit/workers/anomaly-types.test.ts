@@ -148,6 +148,15 @@ describe('anomaly typing and refinement', () => {
     }
   });
 
+  it('a spike every 12 points (an hourly job) becomes normal; one every 200 points stays an anomaly each time', () => {
+    const frequent = run((i, g) => 10 + g() + (i >= AT && i % 12 === 0 ? 15 : 0), 6000);
+    expect(frequent.findings.length).toBeGreaterThan(5);
+    expect(frequent.findings.filter((f) => f.pointIndex >= 4000)).toEqual([]);
+    const rare = run((i, g) => 10 + g() + (i >= AT && i % 200 === 0 ? 15 : 0), 6000);
+    const starts = rare.findings.filter((f) => f.version === 1).map((f) => f.pointIndex);
+    expect(starts).toEqual(Array.from({ length: 20 }, (_, k) => AT + 200 * k));
+  });
+
   it('no anomaly during the warm-up (minPoints)', () => {
     const r = run((i, g) => 10 + g() + (i === 10 ? 30 : 0), 200);
     expect(r.findings).toEqual([]);

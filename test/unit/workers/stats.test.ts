@@ -38,7 +38,7 @@ describe('rolling statistics', () => {
       const w = naiveWindow(values, timestamps, i, 100, Infinity);
       expect(r.mean[i]).toBeCloseTo(w.mean, 9);
       expect(r.std[i]).toBeCloseTo(w.std, 9);
-      if (w.n > 0) expect(r.zscore[i]).toBeCloseTo((values[i] - w.mean) / Math.max(w.std, 1e-3 * Math.abs(w.mean)), 9);
+      if (w.n > 0) expect(r.zscore[i]).toBeCloseTo((values[i] - w.mean) / Math.max(w.std, params.stdFloorRel * Math.abs(w.mean)), 9);
     }
   });
 
@@ -78,12 +78,29 @@ describe('rolling statistics', () => {
     const timestamps = new Float64Array(200).map((_, i) => T0 + i * 1000);
     const r = scoreSeries(params, values, timestamps);
     expect(r.std[150]).toBe(0);
-    expect(r.zscore[150]).toBeCloseTo(0.5 / (1e-3 * 100), 9); // floor = 1e-3·|mean|
+    expect(r.zscore[150]).toBeCloseTo(0.5 / (params.stdFloorRel * 100), 6); // floor = stdFloorRel·|mean|
+    expect(Number.isFinite(r.zscore[150])).toBe(true);
     expect(Number.isFinite(r.score[150])).toBe(true);
     expect(r.score[150]).toBeLessThanOrEqual(1);
     // a change after 100 identical points is an anomaly, but a bounded one
     expect(r.findings.map((f) => f.type)).toEqual(['outlier']);
     expect(r.findings[0].score).toBeLessThan(1);
+  });
+
+  it('keeps its statistics finite and the baseline intact after a value too large to square (clamped at ±1e150)', () => {
+    const params = detectorParams({ windowSize: 100, windowMs: Infinity });
+    const { values, timestamps } = uniformSeries(600, 6);
+    values[300] = 1e300;
+    values[350] = 120; // an ordinary outlier (uniform 50..60) right after: the detector is not blinded
+    values[400] = -Number.MAX_VALUE;
+    const r = scoreSeries(params, values, timestamps);
+    expect(r.findings.filter((f) => f.version === 1).map((f) => f.pointIndex)).toEqual([300, 350, 400]);
+    expect(r.mean[349]).toBeLessThan(60);
+    for (let i = 0; i < values.length; i++) {
+      for (const out of [r.mean, r.std, r.zscore, r.score]) expect(Number.isFinite(out[i])).toBe(true);
+    }
+    expect(r.mean[599]).toBeGreaterThan(50);
+    expect(r.mean[599]).toBeLessThan(60);
   });
 
   it('does not drift over a million points with a large offset (Welford + periodic exact recompute)', () => {
