@@ -1,6 +1,7 @@
 /** `vigil <command> [options]` — dispatches to one module per command under bin/commands/. */
 import type { Command } from './command.ts';
 import { UsageError, parseCommandArgs } from './command.ts';
+import { VigilError } from '../core/errors.ts';
 
 const loaders: Record<string, () => Promise<{ command: Command }>> = {
   stack: () => import('./commands/stack.ts'),
@@ -14,12 +15,39 @@ async function loadAll(): Promise<Command[]> {
   return Promise.all(Object.values(loaders).map(async (load) => (await load()).command));
 }
 
-async function main(argv: string[]): Promise<number> {
+/** `--config <file>` anywhere on the line is global: it names the JSON config file (VIGIL_CONFIG). */
+function takeConfigFlag(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--config') {
+      const file = argv[++i];
+      if (!file) throw new UsageError('--config needs a file path');
+      process.env.VIGIL_CONFIG = file;
+    } else if (arg.startsWith('--config=')) {
+      process.env.VIGIL_CONFIG = arg.slice('--config='.length);
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+async function main(rawArgv: string[]): Promise<number> {
+  let argv: string[];
+  try {
+    argv = takeConfigFlag(rawArgv);
+  } catch (err) {
+    process.stderr.write(`vigil: ${(err as Error).message}\n`);
+    return 2;
+  }
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     const commands = await loadAll();
     const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
-    process.stdout.write(`usage: vigil <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'vigil <command> --help' for a command's options.\n`);
+    process.stdout.write(
+      `usage: vigil [--config <file.json>] <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'vigil <command> --help' for a command's options.\nConfiguration: VIGIL_* environment variables and an optional JSON file (--config or VIGIL_CONFIG); see README.\n`,
+    );
     return name ? 0 : 1;
   }
   const load = loaders[name];
@@ -49,7 +77,13 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`vigil: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // A VigilError already says what went wrong and what to do: print that, not a stack trace.
+    if (err instanceof VigilError) {
+      const cause = err.cause instanceof Error ? ` (cause: ${err.cause.message})` : '';
+      process.stderr.write(`vigil: ${err.message}${cause}\n`);
+    } else {
+      process.stderr.write(`vigil: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
     process.exitCode = 1;
   },
 );
