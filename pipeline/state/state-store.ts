@@ -9,6 +9,7 @@
  */
 import type { Logger } from '../../core/logger.ts';
 import { snapshotSeriesState } from '../../workers/series-state.ts';
+import { VigilError } from '../../core/errors.ts';
 import type { ClickHouseSink } from '../storage/writer.ts';
 import type { SeriesStateRow } from '../storage/rows.ts';
 import type { IncomingPoint } from '../processor/score-points.ts';
@@ -20,6 +21,8 @@ export interface SeriesFactory {
 }
 
 const REPLAY_CHUNK = 20_000;
+/** Error codes of snapshots written by an incompatible build (detector layout, monitor format). */
+const RESTORE_ERRORS = new Set(['STATE_LAYOUT', 'BAD_MONITOR_STATE']);
 
 export class StateStore {
   constructor(
@@ -46,14 +49,23 @@ export class StateStore {
     }
     let newest = -1n;
     let skipped = 0;
-    for (const row of await this.sink.loadSnapshots(partition)) {
-      const offset = BigInt(row.kafka_offset);
-      if (offset >= committedOffset) {
-        skipped++;
-        continue;
+    try {
+      for (const row of await this.sink.loadSnapshots(partition)) {
+        const offset = BigInt(row.kafka_offset);
+        if (offset >= committedOffset) {
+          skipped++;
+          continue;
+        }
+        state.series.set(row.series_id, this.factory.restore(row));
+        if (offset > newest) newest = offset;
       }
-      state.series.set(row.series_id, this.factory.restore(row));
-      if (offset > newest) newest = offset;
+    } catch (err) {
+      // A snapshot this build cannot read (state layout or window size changed): start every
+      // series fresh and replay the partition's whole history from `points` instead.
+      if (!(err instanceof VigilError) || !RESTORE_ERRORS.has(err.code ?? '')) throw err;
+      this.logger.warn({ partition, err }, 'snapshots unreadable by this version: rebuilding from the full point history');
+      state.series.clear();
+      newest = -1n;
     }
     if (skipped > 0) {
       this.logger.warn({ partition, skipped, committedOffset: String(committedOffset) }, 'ignored snapshots newer than the committed offset');
