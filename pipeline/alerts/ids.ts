@@ -1,15 +1,11 @@
-import { createHash } from 'node:crypto';
+import { stableId } from '../../core/ids.ts';
 
 /**
- * Deterministic ids for alert events and SLA snapshots: the same inputs give the same id in
- * every run and on every instance, so consumers and ClickHouse (ReplacingMergeTree) can drop
- * re-delivered or replayed events. Parts are NUL-separated so ('a|b', 'c') ≠ ('a', 'b|c').
+ * Deterministic ids for alert events and SLA snapshots (see core/ids.ts): the same inputs give
+ * the same id in every run and on every instance, so consumers and ClickHouse
+ * (ReplacingMergeTree) can drop re-delivered or replayed events.
  */
-export function hashId(...parts: Array<string | number>): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(String(p)).update('\u0000');
-  return h.digest('hex').slice(0, 32);
-}
+export const hashId = stableId;
 
 export function fingerprintOf(source: string, metric: string, ruleId: string): string {
   return `${source}|${metric}|${ruleId}`;

@@ -52,6 +52,9 @@ export function pinoLogCreator(logger: Logger): logCreator {
         case KafkaLogLevel.WARN:
           // "The group is rebalancing, re-joining" is how a consumer group works, not a problem.
           if (namespace === 'Runner' && /rebalancing/i.test(message)) log.info(fields, message);
+          // Printed for every idempotent producer: Vigil bounds send retries on purpose (its own
+          // retry loop pauses the partition instead), so this is a design note, not a warning.
+          else if (namespace === 'Producer' && /Limiting retries for the idempotent producer/.test(message)) log.debug(fields, message);
           else log.warn(fields, message);
           break;
         case KafkaLogLevel.INFO:

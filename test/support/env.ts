@@ -4,7 +4,7 @@
  * broker and one server and clean up after themselves.
  */
 import { randomBytes } from 'node:crypto';
-import { loadConfig, topicNames, type TopicNames, type VigilConfig } from '../../core/config.ts';
+import { deepMerge, loadConfig, topicNames, type TopicNames, type VigilConfig } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
 import { deleteTopicsWithPrefix, ensureTopics } from '../../pipeline/kafka/topics.ts';
@@ -37,17 +37,6 @@ function slug(name: string): string {
   return s || 'test';
 }
 
-function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(extra)) {
-    const prev = out[k];
-    out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
-        ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
-        : v;
-  }
-  return out;
-}
 
 /**
  * A config for one test file: `t.<name>.<random>.` topic prefix, its own group id and
