@@ -36,10 +36,13 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 
-# Ten minutes of realtime load: 4 sources x 8 standard metrics at 2 points/s each, with
-# incidents a minute in and then every couple of minutes so the dashboard shows alerts.
-start load ./bin/vigil produce --sources 4 --rate 2 --duration ${VIGIL_DEMO_DURATION:-600s} --realtime \
-  --incidents "${VIGIL_DEMO_INCIDENTS:-spike:120,drop:240,level_shift:360,spike:480,trend_change:600,outlier:720}"
+# Ten minutes of quiet history first (windows warm, charts with a past), then realtime load:
+# 4 sources x 8 standard metrics at 2 points/s each, with incidents a minute in and then every
+# minute or two, so the dashboard shows anomalies and alerts arriving and resolving.
+echo "demo: backfilling 10 minutes of history"
+./bin/vigil produce --sources 4 --rate 1 --duration 10m --seed 7 >"$logs/backfill.log" 2>&1
+start load ./bin/vigil produce --sources 4 --rate 2 --duration "${VIGIL_DEMO_DURATION:-600s}" --realtime --seed 8 \
+  --incidents "${VIGIL_DEMO_INCIDENTS:-spike:120:source-1,drop:180:source-2/throughput,level_shift:240:source-2/error_rate,level_shift:300:source-3/cpu_usage,spike:420:source-4/response_time,outlier:540,trend_change:660:source-2}"
 
 cat <<MSG
 
