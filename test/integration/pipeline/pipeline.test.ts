@@ -102,6 +102,28 @@ describe('pipeline end to end', () => {
   });
 });
 
+describe('live snapshots', () => {
+  it('are throttled to at most one per series per second', async () => {
+    const admin = createKafka(env.config, env.logger).admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(env.topics.live);
+    await admin.disconnect();
+    const total = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+    expect(total).toBeGreaterThanOrEqual(SCENARIO.length); // every series got at least one
+    expect(total).toBeLessThan(POINTS_PER_SERIES); // far fewer than the points
+    const msgs = await consumeN(env.config, env.topics.live, total, 20_000);
+    const bySeries = new Map<string, number[]>();
+    for (const m of msgs) {
+      const key = m.key!.toString();
+      bySeries.set(key, [...(bySeries.get(key) ?? []), Number(m.timestamp)]);
+    }
+    for (const [key, times] of bySeries) {
+      times.sort((a, b) => a - b);
+      for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1], key).toBeGreaterThanOrEqual(900);
+    }
+  });
+});
+
 describe('SLA figures', () => {
   it('match a recount computed independently from the generated series', async () => {
     const db = env.config.clickhouse.database;
