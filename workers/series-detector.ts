@@ -17,7 +17,8 @@
  *     episode, the slope-change test (trend-test.ts).
  *
  * Point score: a point that reports a new anomaly scores 0.5 + 0.5·score·confidence of that
- * finding; every other point scores below 0.5, by the strength of its deviation.
+ * finding; every other point scores below 0.5, by the strength of its deviation (an out-of-band
+ * point of an open episode: 0.25 at zExit, → 0.5 beyond, so it never reads as "back to normal").
  */
 import type { AnomalyType } from '../schemas/records.ts';
 import type { DetectorParams } from './detector-params.ts';
@@ -163,9 +164,16 @@ export class SeriesDetector {
     // or inside an open episode against the episode's running level, so a level shift scores
     // high where it starts rather than on every point of the new level.
     let strength = 0;
+    // An out-of-band point of an open episode is not back to normal, however flat the new level:
+    // it scores by its distance past the exit band, 0.25 at zExit → 0.5. Alert rules read
+    // "normal" off the point score, and an anomaly alert must not clear while the episode that
+    // raised it is still out of band (a level shift would otherwise resolve its alert before
+    // the detector calls it a pattern change, and re-open a second one then).
+    let heldOpen = 0;
     if (open) {
       const novelty = Math.abs(value - f[S.epSumValues] / f[S.epCount]) / f[S.epIncStd];
       strength = novelty < absZInc ? novelty : absZInc;
+      if (outOfBand) heldOpen = 0.5 * strengthScore(absZ, P.zExit > 0 ? P.zExit : P.zThreshold);
       this.continueEpisode(value, ts, z, i);
     } else if (outOfBand) {
       this.openEpisode(value, ts, z, absZInc, mean, stdEff, incStd > stdEff ? incStd : stdEff, n, i);
@@ -173,7 +181,8 @@ export class SeriesDetector {
       strength = absZInc;
       this.pushBaseline(value, ts);
     }
-    const pointScore = warm ? 0.5 * strengthScore(strength, P.zThreshold) : 0;
+    let pointScore = warm ? 0.5 * strengthScore(strength, P.zThreshold) : 0;
+    if (heldOpen > pointScore) pointScore = heldOpen;
 
     if (seen % P.checkStride === 0) this.shapeChecks(seen, z, i);
 
