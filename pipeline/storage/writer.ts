@@ -44,12 +44,17 @@ export class ClickHouseSink {
     await this.client.insert({ table: this.table(table), values, format: 'JSONEachRow' });
   }
 
-  /** Points first: the rest of the batch is derived from them and deduplicated by id anyway. */
+  /**
+   * Points first (their stored offsets must stay a prefix of the partition: the re-delivery
+   * skip relies on it); the derived rows are deduplicated by id, so they go in parallel.
+   */
   async writeBatch(rows: BatchRows, nowMs = Date.now()): Promise<void> {
     await this.insert('points', rows.points.map((p) => pointRow(p, nowMs)));
-    await this.insert('anomalies', rows.anomalies.map(anomalyRow));
-    await this.insert('alert_events', rows.alerts.map(alertEventRow));
-    await this.insert('sla_snapshots', rows.sla.map(slaSnapshotRow));
+    await Promise.all([
+      this.insert('anomalies', rows.anomalies.map(anomalyRow)),
+      this.insert('alert_events', rows.alerts.map(alertEventRow)),
+      this.insert('sla_snapshots', rows.sla.map(slaSnapshotRow)),
+    ]);
   }
 
   async writeSnapshots(rows: SeriesStateRow[]): Promise<void> {
