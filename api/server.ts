@@ -25,6 +25,7 @@ import anomalyRoutes from './routes/anomalies.ts';
 import type { RouteContext } from './routes/context.ts';
 import definitionRoutes from './routes/definitions.ts';
 import ingestRoutes from './routes/ingest.ts';
+import seriesRoutes from './routes/series.ts';
 import statusRoutes from './routes/status.ts';
 
 export const API_PREFIX = '/api/v1';
@@ -88,6 +89,7 @@ export async function buildApi(config: VigilConfig, deps: ApiDeps, options: Buil
       await api.register(anomalyRoutes, ctx);
       await api.register(definitionRoutes, ctx);
       await api.register(statusRoutes, ctx);
+      await api.register(seriesRoutes, ctx);
       api.get('/openapi.json', { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
       // Unmatched /api paths (including ones too long for the router) get a JSON 404, never a static-file lookup.
       api.all('/*', { config: { role: 'public' }, schema: { hide: true } }, async (req) => {

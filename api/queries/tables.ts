@@ -3,6 +3,8 @@ import { ident, sql, type Sql } from '../sql.ts';
 
 export interface Tables {
   points: Sql;
+  /** Per-minute rollup of points (aggregate states). */
+  points1m: Sql;
   anomalies: Sql;
   alertEvents: Sql;
   slaSnapshots: Sql;
@@ -12,6 +14,7 @@ export function tablesIn(database: string): Tables {
   const db = ident(database);
   return {
     points: sql`${db}.points`,
+    points1m: sql`${db}.points_1m`,
     anomalies: sql`${db}.anomalies`,
     alertEvents: sql`${db}.alert_events`,
     slaSnapshots: sql`${db}.sla_snapshots`,

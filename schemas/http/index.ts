@@ -3,9 +3,10 @@ import { alertEventSchema, alertSchema } from './alerts.ts';
 import { anomalySchema } from './anomalies.ts';
 import { errorResponse } from './common.ts';
 import { ruleSchema, slaDefinitionSchema } from './definitions.ts';
+import { seriesPointSchema } from './series.ts';
 import { liveMetricSchema, slaStatusSchema } from './status.ts';
 
-export const sharedSchemas = [errorResponse, alertSchema, alertEventSchema, anomalySchema, ruleSchema, slaDefinitionSchema, slaStatusSchema, liveMetricSchema] as const;
+export const sharedSchemas = [errorResponse, alertSchema, alertEventSchema, anomalySchema, ruleSchema, slaDefinitionSchema, slaStatusSchema, liveMetricSchema, seriesPointSchema] as const;
 
 export * from './common.ts';
 export * from './ingest.ts';
@@ -13,3 +14,4 @@ export * from './alerts.ts';
 export * from './anomalies.ts';
 export * from './definitions.ts';
 export * from './status.ts';
+export * from './series.ts';
