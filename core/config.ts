@@ -56,6 +56,10 @@ export const configSchema = z
         maxTagCount: z.number().int().min(0).default(32),
         maxTagBytes: z.number().int().min(16).default(2048),
         maxFutureSkewMs: z.number().int().min(0).default(86_400_000),
+        /** The pipeline process's GET /metrics (Prometheus) and GET /health endpoint. */
+        httpHost: z.string().min(1).default('127.0.0.1'),
+        /** 0 = any free port (tests), -1 = no endpoint. */
+        httpPort: z.number().int().min(-1).max(65535).default(9464),
       })
       .strict()
       .prefault({}),
@@ -105,6 +109,8 @@ const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list
   VIGIL_WORKER_THREADS: { path: ['pipeline', 'workerThreads'], kind: 'number' },
   VIGIL_NO_DATA_MS: { path: ['pipeline', 'noDataMs'], kind: 'number' },
   VIGIL_SNAPSHOT_INTERVAL_MS: { path: ['pipeline', 'snapshotIntervalMs'], kind: 'number' },
+  VIGIL_PIPELINE_HTTP_HOST: { path: ['pipeline', 'httpHost'], kind: 'string' },
+  VIGIL_PIPELINE_HTTP_PORT: { path: ['pipeline', 'httpPort'], kind: 'number' },
   VIGIL_API_HOST: { path: ['api', 'host'], kind: 'string' },
   VIGIL_API_PORT: { path: ['api', 'port'], kind: 'number' },
   VIGIL_API_KEYS: { path: ['api', 'apiKeys'], kind: 'json' },

@@ -1,6 +1,7 @@
 import { getConfig } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { startPipeline } from '../../pipeline/runtime/pipeline.ts';
+import { startMetricsServer, type MetricsServer } from '../../pipeline/runtime/metrics-server.ts';
 import type { Command } from '../command.ts';
 import type { Logger } from '../../core/logger.ts';
 
@@ -29,6 +30,9 @@ topics, scores every point on a worker pool (VIGIL_WORKER_THREADS), writes Click
 output topics, and commits offsets only after both are acknowledged. Start several instances to
 share the partitions; stop with Ctrl-C (SIGINT/SIGTERM) for a clean hand-over.
 
+Serves GET /metrics (Prometheus) and GET /health on VIGIL_PIPELINE_HTTP_HOST:VIGIL_PIPELINE_HTTP_PORT
+(default 127.0.0.1:9464; -1 = off). A taken port stops the command before it joins the group.
+
 options:
   --stats-every <s>  log throughput and state figures every s seconds (default 10, 0 = never)
   -h, --help         this help`,
@@ -38,7 +42,13 @@ options:
     const logger = createLogger(config.logLevel, { app: 'vigil-pipeline' });
     const every = Number(values['stats-every'] ?? 10);
     if (!Number.isFinite(every) || every < 0) throw new Error('--stats-every takes a number of seconds');
-    const pipeline = await startPipeline(config, logger, { beforeCommit: faultInjection(logger) });
+    const { httpHost, httpPort } = config.pipeline;
+    const http: MetricsServer | undefined = httpPort >= 0 ? await startMetricsServer({ host: httpHost, port: httpPort, logger }) : undefined;
+    const pipeline = await startPipeline(config, logger, { beforeCommit: faultInjection(logger) }).catch(async (err: unknown) => {
+      await http?.close();
+      throw err;
+    });
+    http?.attach(pipeline);
     let last = pipeline.stats();
     const timer =
       every > 0
@@ -71,6 +81,7 @@ options:
     });
     if (timer) clearInterval(timer);
     await pipeline.stop();
+    await http?.close();
     return 0;
   },
 };

@@ -30,6 +30,8 @@ import { SeriesMonitor } from '../alerts/series-monitor.ts';
 import type { DefinitionSet } from '../alerts/definitions.ts';
 import { decodeMetricRecord, toDlqMessage } from '../ingest/decode-record.ts';
 import { decodeEvent, encodeEvent } from '../codec/events.ts';
+import type { Registry } from 'prom-client';
+import { consumerLag, createPipelineMetrics, nextConsumerStatus, type ConsumerEvent, type ConsumerStatus, type PartitionLag } from './pipeline-metrics.ts';
 
 export interface PipelineStats {
   instanceId: string;
@@ -48,9 +50,27 @@ export interface PipelineStats {
   pool: ReturnType<ReturnType<typeof createScoringPool>['stats']>;
 }
 
+/** GET /health: `healthy` (HTTP 200) only while the consumer is running in its group. */
+export interface PipelineHealth {
+  status: ConsumerStatus;
+  healthy: boolean;
+  instanceId: string;
+  groupId: string;
+  ownedPartitions: number[];
+  series: number;
+  lastBatchAt: number | null;
+  /** Why the consumer last crashed, if it did. */
+  lastError: string | null;
+  uptimeSeconds: number;
+  pool: PipelineStats['pool'];
+}
+
 export interface PipelineHandle {
   readonly instanceId: string;
   stats(): PipelineStats;
+  /** Prometheus registry of this instance (scraped by the metrics server, or by tests). */
+  readonly registry: Registry;
+  health(): PipelineHealth;
   /** Waits until every owned partition's lane is idle (tests). */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -100,6 +120,18 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
     lastBatchAt: null as number | null,
   };
   let stopping = false;
+  const startedAt = Date.now();
+  let consumerStatus: ConsumerStatus = 'starting';
+  let lastConsumerError: string | null = null;
+  const consumerEvent = (event: ConsumerEvent) => {
+    consumerStatus = nextConsumerStatus(consumerStatus, event);
+  };
+  const metrics = createPipelineMetrics({
+    snapshot: () => currentStats(),
+    consumerStatus: () => consumerStatus,
+    consumerLag: () => ownedLag(),
+    onLagError: (err) => logger.warn({ err }, 'consumer lag unavailable for this scrape'),
+  });
 
   let definitions: DefinitionSet | undefined;
   const follower: DefinitionsFollower = await startDefinitionsFollower({
@@ -157,6 +189,15 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
     return p ? BigInt(p.offset) : -1n;
   }
 
+  async function ownedLag(): Promise<PartitionLag[]> {
+    if (stopping || owned.size === 0) return [];
+    const [ends, [committed]] = await Promise.all([
+      admin.fetchTopicOffsets(topics.metrics),
+      admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [topics.metrics] }),
+    ]);
+    return consumerLag(ends, committed?.partitions ?? [], owned);
+  }
+
   /**
    * The partition's state, rebuilt when missing or when the consumer's position is past what the
    * state reflects (another instance committed more while this one was not the owner).
@@ -184,7 +225,10 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
       // A revoked partition must not keep writing: its new owner has taken over.
       shouldStop: () =>
         stopping || (payload ? !payload.isRunning() || payload.isStale() || !owned.has(payload.batch.partition) : false),
-      onRetry: () => stats.retries++,
+      onRetry: () => {
+        stats.retries++;
+        metrics.retry(what);
+      },
     });
 
   function liveSnapshots(batch: Map<SeriesEntry, { timestamp: number; value: number; mean: number; std: number; zscore: number; anomalyScore: number; source: string; metric: string }>): LiveSnapshot[] {
@@ -208,6 +252,7 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
     const partition = batch.partition;
     if (batch.messages.length === 0) return;
     const state = await ensureState(partition, BigInt(batch.messages[0].offset));
+    const batchStartedAt = performance.now();
     const incoming: IncomingPoint[] = [];
     const outputs: OutputBatch = emptyOutputs();
     const nowMs = Date.now();
@@ -229,7 +274,9 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
     }
     const lastOffset = batch.messages[batch.messages.length - 1].offset;
     try {
+      const scoringStartedAt = performance.now();
       const processed = await scorePoints(ctxFor(state), incoming);
+      const scoringSeconds = (performance.now() - scoringStartedAt) / 1000;
       outputs.anomalies = processed.anomalies;
       outputs.alerts = processed.alerts;
       outputs.live = liveSnapshots(processed.lastBySeries);
@@ -251,6 +298,14 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
       stats.alertEvents += processed.alerts.length;
       stats.batches++;
       stats.lastBatchAt = Date.now();
+      metrics.metricsBatch({
+        points: incoming.length,
+        dlq: outputs.dlq,
+        anomalies: processed.anomalies,
+        alerts: processed.alerts,
+        seconds: (performance.now() - batchStartedAt) / 1000,
+        scoringSeconds,
+      });
       await maybeSnapshot(state, false, payload);
     } catch (err) {
       // The state has moved past what is committed: drop it; the next batch rebuilds it.
@@ -298,6 +353,8 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
       await retry('offset commit (commands)', () => payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition, offset: String(BigInt(lastOffset) + 1n) }] }] }), payload);
       payload.resolveOffset(lastOffset);
       stats.alertEvents += events.length;
+      metrics.commandsBatch(outputs.commandResults, outputs.dlq.length);
+      metrics.alertEvents(events);
     } catch (err) {
       states.delete(partition);
       if (err instanceof RetryAbortedError) return;
@@ -335,6 +392,7 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
       await retry('Kafka produce (state events)', () => publishOutputs(producer, topics, encoder, { ...emptyOutputs(), alerts: events }));
       await maybeSnapshot(state, true);
       stats.alertEvents += events.length;
+      metrics.alertEvents(events);
     } catch (err) {
       states.delete(partition);
       if (!(err instanceof RetryAbortedError)) logger.error({ err, partition }, 'state event emission failed');
@@ -373,11 +431,15 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
       });
     }
     for (const p of assigned) owned.add(p);
+    consumerEvent('join');
     logger.info({ partitions: [...assigned].sort((a, b) => a - b) }, 'partitions assigned');
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+    lastConsumerError = payload.error?.message ?? String(payload.error);
+    consumerEvent(payload.restart ? 'crash-restart' : 'crash');
   });
+  consumer.on(consumer.events.STOP, () => consumerEvent('stop'));
   await consumer.connect();
   await consumer.subscribe({ topics: [topics.metrics, topics.commands], fromBeginning: true });
   await consumer.run({
@@ -398,22 +460,41 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
 
   logger.info({ groupId: config.kafka.groupId, topics: [topics.metrics, topics.commands], threads: config.pipeline.workerThreads }, 'pipeline started');
 
+  function currentStats(): PipelineStats {
+    let series = 0;
+    let windowBytes = 0;
+    for (const s of states.values()) {
+      series += s.series.size;
+      windowBytes += s.windowBytes();
+    }
+    return { instanceId, ownedPartitions: [...owned].sort((a, b) => a - b), series, windowBytes, ...stats, dlqByReason: { ...stats.dlqByReason }, pool: pool.stats() };
+  }
+
   return {
     instanceId,
-    stats(): PipelineStats {
-      let series = 0;
-      let windowBytes = 0;
-      for (const s of states.values()) {
-        series += s.series.size;
-        windowBytes += s.windowBytes();
-      }
-      return { instanceId, ownedPartitions: [...owned].sort((a, b) => a - b), series, windowBytes, ...stats, dlqByReason: { ...stats.dlqByReason }, pool: pool.stats() };
+    stats: currentStats,
+    registry: metrics.registry,
+    health(): PipelineHealth {
+      const s = currentStats();
+      return {
+        status: consumerStatus,
+        healthy: consumerStatus === 'running',
+        instanceId,
+        groupId: config.kafka.groupId,
+        ownedPartitions: s.ownedPartitions,
+        series: s.series,
+        lastBatchAt: s.lastBatchAt,
+        lastError: lastConsumerError,
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        pool: s.pool,
+      };
     },
     async idle() {
       await Promise.all([...owned].map((p) => lanes.drain(p)));
     },
     async stop() {
       stopping = true;
+      consumerEvent('stop-requested');
       clearInterval(silenceTimer);
       await consumer.disconnect().catch(() => undefined);
       await Promise.all([...states.keys()].map((p) => lanes.drain(p)));
@@ -424,6 +505,7 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
       await producer.disconnect().catch(() => undefined);
       await pool.close();
       await clickhouse.close();
+      consumerEvent('stop');
       logger.info('pipeline stopped');
     },
   };
