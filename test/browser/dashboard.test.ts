@@ -310,6 +310,36 @@ describe('dashboard in a browser against the real stack', () => {
     await page.click('#tab-btn-overview');
   }, 120_000);
 
+  it('opens the charts with recent history after a reload, before any live event', async () => {
+    type Received = { live: number };
+    const received = () => page.evaluate(() => (window as unknown as { vigil: { state: { received: Received } } }).vigil.state.received.live);
+    // What the API holds for the series right now: the reloaded chart must show at least this.
+    const stored = (await apiRequest('GET', `series/points?source=${HOT_SOURCE}&metric=cpu_usage&step=1&limit=300`)).body as { points: unknown[] };
+    expect(stored.points.length).toBeGreaterThanOrEqual(10);
+    // With the gateway path cut no live event can reach the page: whatever is drawn came from the API.
+    link!.cut(true);
+    try {
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      const card = page.locator(`.chart-card[data-series="${HOST_SERIES}"]`);
+      const drawn = await waitFor(
+        async () => {
+          const n = Number((await card.getAttribute('data-points', { timeout: 1000 }).catch(() => null)) ?? 0);
+          return n >= stored.points.length ? n : undefined;
+        },
+        20_000,
+        { message: `at least ${stored.points.length} history points in the ${HOST_SERIES} chart` },
+      );
+      expect(drawn).toBeLessThanOrEqual(300);
+      expect(await received()).toBe(0);
+      expect(await page.locator('#connection').getAttribute('data-status')).not.toBe('connected');
+    } finally {
+      // Live points append to the history once the gateway is back (and the next tests need them).
+      link!.cut(false);
+      await page.locator('#connection[data-status="connected"]').waitFor({ timeout: 45_000 });
+      await waitFor(async () => ((await received()) > 0 ? true : undefined), 20_000, { message: 'live events after the reload' });
+    }
+  }, 90_000);
+
   it('reconnects after the connection drops and resumes from the last event it saw', async () => {
     const sockets: string[] = [];
     page.on('websocket', (ws) => sockets.push(ws.url()));

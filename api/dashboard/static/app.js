@@ -1,6 +1,7 @@
 // Dashboard entry point: wires the API client, the gateway connection, the state and the views.
 import { API_KEY_STORAGE_KEY, ApiError, createApiClient } from './lib/api-client.js';
 import { $, frameScheduler } from './lib/dom.js';
+import { applyHistory, createHistoryLoader } from './lib/history.js';
 import { createLiveClient } from './lib/live-client.js';
 import { applyLiveEvent, chooseChartSeries, createState, recordLatest } from './lib/state.js';
 import { AlertsView } from './views/alerts.js';
@@ -120,6 +121,19 @@ const seriesBody = $('#series-table tbody');
 const liveHint = $('#live-hint');
 const openBadge = $('#open-alert-badge');
 
+// Charts open with the last minutes from the API, then live points append as they arrive.
+const chartHistory = createHistoryLoader({
+  fetchHistory: (query) => api.get('series/points', query),
+  apply(_id, series, body) {
+    if (applyHistory(state, series, body) > 0) state.emit('live');
+  },
+  onError(err) {
+    // A missing key is already asked for by the other loaders; one prompt is enough.
+    if (!(err instanceof ApiError && err.status === 401)) onError(err, 'chart history');
+  },
+});
+const seriesOf = (id) => state.latest.get(id);
+
 let charted = [];
 function updateChartChoice() {
   const next = chooseChartSeries([...state.latest.keys()], savedCharts(), state.latest);
@@ -127,6 +141,7 @@ function updateChartChoice() {
     charted = next;
     charts.show(charted);
   }
+  chartHistory.want(charted, seriesOf);
 }
 function toggleChart(id, on) {
   let picked = savedCharts() ?? [...charted];
@@ -299,6 +314,8 @@ const live = createLiveClient({
     // The gateway could not replay everything we missed: what the REST API says is the truth.
     refreshAll();
     loadLiveMetrics();
+    // The charts have a hole where the missed events were; the API has those points.
+    chartHistory.refresh(charted, seriesOf);
   },
   onServerError(frame) {
     // The gateway could not use our position: subscriptions apply but nothing was replayed.

@@ -47,6 +47,37 @@ export class SeriesRing {
     return true;
   }
 
+  /**
+   * Merge older points (history from the API) under what the ring holds: the union by x, a
+   * point already held winning a tie (live data is as fresh as history or fresher), the newest
+   * `capacity` kept. `points` are `{x, values}` in any order. Returns how many of them ended up
+   * in the ring (0: nothing changed).
+   */
+  merge(points) {
+    const byX = new Map();
+    for (let i = 0; i < this.length; i++) {
+      const j = (this.start + i) % this.capacity;
+      byX.set(this.xs[j], { held: true, ys: this.ys.map((col) => col[j]) });
+    }
+    for (const p of points ?? []) {
+      if (!p || !Number.isFinite(p.x) || byX.has(p.x)) continue;
+      const values = Array.isArray(p.values) ? p.values : [p.values];
+      byX.set(p.x, { held: false, ys: this.ys.map((_, f) => (typeof values[f] === 'number' && Number.isFinite(values[f]) ? values[f] : NaN)) });
+    }
+    const kept = [...byX.keys()].sort((a, b) => a - b).slice(-this.capacity);
+    let added = 0;
+    for (const x of kept) if (!byX.get(x).held) added += 1;
+    if (added === 0) return 0;
+    this.start = 0;
+    this.length = kept.length;
+    kept.forEach((x, i) => {
+      this.xs[i] = x;
+      const { ys } = byX.get(x);
+      for (let f = 0; f < this.fields; f++) this.ys[f][i] = ys[f];
+    });
+    return added;
+  }
+
   /** Oldest first; `xScale` converts the stored x (uPlot wants seconds, events carry ms). */
   toColumns(xScale = 1) {
     const xs = new Array(this.length);
@@ -92,6 +123,17 @@ export class SeriesRings {
     this.rings.set(id, ring);
     while (this.rings.size > this.maxSeries) this.rings.delete(this.rings.keys().next().value);
     return ring.push(x, values);
+  }
+
+  /** History for one series (see SeriesRing.merge); creates the ring like push does. */
+  merge(id, points) {
+    let ring = this.rings.get(id);
+    if (!ring) {
+      ring = new SeriesRing(this.capacity, this.fields);
+      this.rings.set(id, ring);
+      while (this.rings.size > this.maxSeries) this.rings.delete(this.rings.keys().next().value);
+    }
+    return ring.merge(points);
   }
 
   get(id) {

@@ -89,7 +89,12 @@ export class ChartGrid {
   update() {
     for (const [id, chart] of this.charts) {
       const ring = this.state.rings.get(id);
-      if (ring) chart.plot.setData(ring.toColumns(1 / 1000));
+      if (ring) {
+        const columns = ring.toColumns(1 / 1000);
+        chart.plot.setData(columns);
+        // How many points are drawn: tells an operator's devtools (and the browser test) that history arrived.
+        chart.card.dataset.points = String(columns[0].length);
+      }
       const latest = this.state.latest.get(id);
       if (latest) {
         chart.valueEl.textContent = formatNumber(latest.value);
