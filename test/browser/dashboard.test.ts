@@ -117,6 +117,9 @@ async function apiRequest(method: string, route: string, body?: unknown) {
   return { status: res.status, body: (await res.json().catch(() => null)) as unknown };
 }
 
+/** The alert the acknowledge test resolves; later tests look for it after a reload. */
+let resolvedAlertId: string | null = null;
+
 describe('dashboard in a browser against the real stack', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -264,6 +267,7 @@ describe('dashboard in a browser against the real stack', () => {
     expect(await row.getAttribute('class')).toContain('sev-critical');
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
     const alertId = await row.getAttribute('data-alert-id');
+    resolvedAlertId = alertId;
     expect(alertId).toMatch(/^[A-Za-z0-9_.:-]+$/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-alerts.png'), fullPage: true });
 
@@ -311,6 +315,7 @@ describe('dashboard in a browser against the real stack', () => {
   }, 120_000);
 
   it('opens the charts with recent history after a reload, before any live event', async () => {
+    expect(resolvedAlertId).toBeTruthy();
     type Received = { live: number };
     const received = () => page.evaluate(() => (window as unknown as { vigil: { state: { received: Received } } }).vigil.state.received.live);
     // What the API holds for the series right now: the reloaded chart must show at least this.
@@ -330,6 +335,8 @@ describe('dashboard in a browser against the real stack', () => {
         { message: `at least ${stored.points.length} history points in the ${HOST_SERIES} chart` },
       );
       expect(drawn).toBeLessThanOrEqual(300);
+      // The overview's recent alerts come from the API too, resolved ones included.
+      await page.locator(`#recent-alerts li[data-alert-id="${resolvedAlertId}"]`).waitFor({ timeout: 20_000 });
       expect(await received()).toBe(0);
       expect(await page.locator('#connection').getAttribute('data-status')).not.toBe('connected');
     } finally {

@@ -226,11 +226,23 @@ async function loadLiveMetrics() {
   }
 }
 
+/** The overview's "recent alerts" list wants the latest alerts whatever their state (the
+ * Alerts tab's default filter loads only open ones), so a resolved incident still shows. */
+async function loadRecentAlerts() {
+  try {
+    const page = await api.get('alerts', { sort: 'updated', limit: 8 });
+    for (const alert of page.items ?? []) state.alerts.upsert(alert);
+    state.emit('alerts');
+  } catch (err) {
+    onError(err, 'recent alerts');
+  }
+}
+
 function refreshTab(name) {
   if (name === 'alerts') return alertsView.load(false);
   if (name === 'anomalies') return anomaliesView.load(false);
   if (name === 'sla') return slaView.load();
-  return Promise.all([alertsView.load(false), anomaliesView.load(false)]);
+  return Promise.all([alertsView.load(false), anomaliesView.load(false), loadRecentAlerts()]);
 }
 
 let refreshing = null;
