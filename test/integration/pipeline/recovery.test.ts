@@ -14,45 +14,13 @@ import type { VigilConfig } from '../../../core/config.ts';
 import { createTestEnv, waitFor, type TestEnv } from '../../support/index.ts';
 import { createClickHouse } from '../../../pipeline/storage/clickhouse.ts';
 import { startPipeline } from '../../../pipeline/runtime/pipeline.ts';
-import { POINTS_PER_SERIES, SCENARIO, STEP_MS, pointCount, producePoints, query, scenarioPoints, waitForCommitted } from './scenario.ts';
+import { POINTS_PER_SERIES, SCENARIO, STEP_MS, expectSameRows, outcome, pointCount, producePoints, scenarioPoints, waitForCommitted, type Outcome } from './scenario.ts';
 
 const start = Date.now() - POINTS_PER_SERIES * STEP_MS - 60_000;
 const points = scenarioPoints(start, 11);
 const half = Math.floor(points.length / 2);
 const overrides = { pipeline: { windowSize: 200, workerThreads: 1, snapshotIntervalMs: 500 } };
 const vigilBin = fileURLToPath(new URL('../../../bin/vigil', import.meta.url));
-
-interface Outcome {
-  points: string[];
-  rawPoints: number;
-  rollupCount: number;
-  anomalies: string[];
-  alertEvents: string[];
-}
-
-async function outcome(ch: ClickHouseClient, db: string): Promise<Outcome> {
-  const pts = await query<Record<string, unknown>>(
-    ch,
-    `SELECT source, metric, timestamp_ms, kafka_partition, kafka_offset, value, mean, std, zscore, anomaly_score FROM ${db}.points FINAL ORDER BY kafka_partition, kafka_offset`,
-  );
-  const anomalies = await query<Record<string, unknown>>(
-    ch,
-    `SELECT id, source, metric, type, version, start_timestamp_ms, detected_timestamp_ms, confidence, score FROM ${db}.anomalies FINAL ORDER BY id`,
-  );
-  const alerts = await query<Record<string, unknown>>(
-    ch,
-    `SELECT event_id, alert_id, rule_id, severity, status, version, timestamp_ms, reason FROM ${db}.alert_events FINAL ORDER BY alert_id, version`,
-  );
-  const { raw } = await pointCount(ch, db);
-  const [rollup] = await query<{ n: string }>(ch, `SELECT countMerge(value_count) AS n FROM ${db}.points_1m`);
-  return {
-    points: pts.map((r) => JSON.stringify(r)),
-    rawPoints: raw,
-    rollupCount: Number(rollup.n),
-    anomalies: anomalies.map((r) => JSON.stringify(r)),
-    alertEvents: alerts.map((r) => JSON.stringify(r)),
-  };
-}
 
 function childEnv(config: VigilConfig, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
@@ -82,13 +50,6 @@ function spawnPipeline(config: VigilConfig, extra: Record<string, string> = {}):
     if (how !== 'SIGKILL' && how !== 'SIGTERM' && how !== 0) console.error(`pipeline child exited with ${how}: ${stderr}`);
   });
   return { child, exited };
-}
-
-/** Equal row lists; on a difference, names the first differing row rather than dumping all. */
-function expectSameRows(got: string[], want: string[], what: string) {
-  const i = got.findIndex((row, k) => row !== want[k]);
-  const where = i >= 0 ? i : got.length === want.length ? -1 : Math.min(got.length, want.length);
-  expect(where === -1 ? null : { what, row: where, got: got[where], want: want[where], gotRows: got.length, wantRows: want.length }).toBeNull();
 }
 
 const envs: TestEnv[] = [];

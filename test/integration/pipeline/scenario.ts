@@ -2,6 +2,7 @@
  * A deterministic input for the end-to-end tests: series with known injected incidents and
  * their ground truth, plus helpers to produce them and to read what the pipeline stored.
  */
+import { expect } from 'vitest';
 import kafkajs from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { VigilConfig } from '../../../core/config.ts';
@@ -63,7 +64,8 @@ export function scenarioPoints(startMs: number, seed = 7, series = SCENARIO): Me
   return out;
 }
 
-export async function producePoints(config: VigilConfig, topic: string, points: MetricPoint[], chunk = 500): Promise<void> {
+/** @param gapMs pause between chunks: a paced stream rather than one burst (fault tests). */
+export async function producePoints(config: VigilConfig, topic: string, points: MetricPoint[], chunk = 500, gapMs = 0): Promise<void> {
   const kafka = createKafka(config, createLogger('warn'));
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -80,6 +82,7 @@ export async function producePoints(config: VigilConfig, topic: string, points: 
           await new Promise((r) => setTimeout(r, 300 * attempt));
         }
       }
+      if (gapMs > 0 && i + chunk < points.length) await new Promise((r) => setTimeout(r, gapMs));
     }
   } finally {
     await producer.disconnect();
@@ -164,4 +167,44 @@ export async function waitForCommitted(config: VigilConfig, topic: string, timeo
   } finally {
     await admin.disconnect();
   }
+}
+
+/** What a run stored, in a form two runs can be compared by. */
+export interface Outcome {
+  points: string[];
+  rawPoints: number;
+  rollupCount: number;
+  anomalies: string[];
+  alertEvents: string[];
+}
+
+export async function outcome(ch: ClickHouseClient, db: string): Promise<Outcome> {
+  const pts = await query<Record<string, unknown>>(
+    ch,
+    `SELECT source, metric, timestamp_ms, kafka_partition, kafka_offset, value, mean, std, zscore, anomaly_score FROM ${db}.points FINAL ORDER BY kafka_partition, kafka_offset`,
+  );
+  const anomalies = await query<Record<string, unknown>>(
+    ch,
+    `SELECT id, source, metric, type, version, start_timestamp_ms, detected_timestamp_ms, confidence, score FROM ${db}.anomalies FINAL ORDER BY id`,
+  );
+  const alerts = await query<Record<string, unknown>>(
+    ch,
+    `SELECT event_id, alert_id, rule_id, severity, status, version, timestamp_ms, reason FROM ${db}.alert_events FINAL ORDER BY alert_id, version`,
+  );
+  const { raw } = await pointCount(ch, db);
+  const [rollup] = await query<{ n: string }>(ch, `SELECT countMerge(value_count) AS n FROM ${db}.points_1m`);
+  return {
+    points: pts.map((r) => JSON.stringify(r)),
+    rawPoints: raw,
+    rollupCount: Number(rollup.n),
+    anomalies: anomalies.map((r) => JSON.stringify(r)),
+    alertEvents: alerts.map((r) => JSON.stringify(r)),
+  };
+}
+
+/** Equal row lists; on a difference, names the first differing row rather than dumping all. */
+export function expectSameRows(got: string[], want: string[], what: string) {
+  const i = got.findIndex((row, k) => row !== want[k]);
+  const where = i >= 0 ? i : got.length === want.length ? -1 : Math.min(got.length, want.length);
+  expect(where === -1 ? null : { what, row: where, got: got[where], want: want[where], gotRows: got.length, wantRows: want.length }).toBeNull();
 }
