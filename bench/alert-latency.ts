@@ -303,7 +303,7 @@ async function roundTrips(pointsPerBatch: number, committer: Consumer, producer:
         source: 'bench-probe', metric: `m${i}`, value: i, timestamp: 1 + r, tags: {}, partition: 0, offset: String(r * pointsPerBatch + i), mean: 0, std: 1, zscore: 0, anomalyScore: 0,
       }));
       let t = clock();
-      await sink.writeBatch({ points, anomalies: [], alerts: [], sla: [] });
+      await sink.writePoints(points);
       out.clickhouse.push(clock() - t);
       t = clock();
       await publishOutputs(producer, topics, (kind, record) => encodeEvent(kind, record), { ...emptyOutputs(), live: points.map(({ source, metric, value, mean, std, zscore, anomalyScore }) => ({ source, metric, timestamp: 1, value, mean, std, zscore, anomalyScore })) });
@@ -315,7 +315,7 @@ async function roundTrips(pointsPerBatch: number, committer: Consumer, producer:
       t = clock();
       await Promise.all(
         Array.from({ length: 8 }, (_, lane) =>
-          sink.writeBatch({ points: points.map((p) => ({ ...p, partition: 1 + lane })), anomalies: [], alerts: [], sla: [] }).then(() => out.clickhouse8.push(clock() - t)),
+          sink.writePoints(points.map((p) => ({ ...p, partition: 1 + lane }))).then(() => out.clickhouse8.push(clock() - t)),
         ),
       );
     }

@@ -108,6 +108,7 @@ const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list
   VIGIL_WINDOW_MS: { path: ['pipeline', 'windowMs'], kind: 'number' },
   VIGIL_WORKER_THREADS: { path: ['pipeline', 'workerThreads'], kind: 'number' },
   VIGIL_NO_DATA_MS: { path: ['pipeline', 'noDataMs'], kind: 'number' },
+  VIGIL_LIVE_THROTTLE_MS: { path: ['pipeline', 'liveThrottleMs'], kind: 'number' },
   VIGIL_SNAPSHOT_INTERVAL_MS: { path: ['pipeline', 'snapshotIntervalMs'], kind: 'number' },
   VIGIL_PIPELINE_HTTP_HOST: { path: ['pipeline', 'httpHost'], kind: 'string' },
   VIGIL_PIPELINE_HTTP_PORT: { path: ['pipeline', 'httpPort'], kind: 'number' },

@@ -86,6 +86,15 @@ export interface PipelineOptions {
 
 const encoder: EventEncoder = (kind, record) => encodeEvent(kind, record);
 
+/** kafkajs protocol errors meaning this consumer is no longer a member of the current generation. */
+const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
+function lostGroupMembership(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (MEMBERSHIP_ERRORS.has(String((e as { type?: unknown }).type))) return true;
+  }
+  return false;
+}
+
 export async function startPipeline(config: VigilConfig, rootLogger: Logger, opts: PipelineOptions = {}): Promise<PipelineHandle> {
   const instanceId = opts.instanceId ?? `pipeline-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const logger = rootLogger.child({ component: 'pipeline', instanceId });
@@ -225,6 +234,9 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
       // A revoked partition must not keep writing: its new owner has taken over.
       shouldStop: () =>
         stopping || (payload ? !payload.isRunning() || payload.isStale() || !owned.has(payload.batch.partition) : false),
+      // The member has left the group (session expired, rebalance): retrying cannot cure that, and
+      // kafkajs only rejoins once eachBatch returns. Abandon the batch; it is re-delivered.
+      isFatal: lostGroupMembership,
       onRetry: () => {
         stats.retries++;
         metrics.retry(what);
@@ -280,14 +292,29 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
       outputs.anomalies = processed.anomalies;
       outputs.alerts = processed.alerts;
       outputs.live = liveSnapshots(processed.lastBySeries);
-      const fresh = processed.scored.filter((p) => BigInt(p.offset) > state.maxInsertedOffset);
-      await retry(
-        'ClickHouse insert',
-        () => sink.writeBatch({ points: fresh, anomalies: processed.anomalies, alerts: processed.alerts, sla: processed.sla }),
-        payload,
-      );
-      if (fresh.length > 0) state.maxInsertedOffset = BigInt(fresh[fresh.length - 1].offset);
-      await retry('Kafka produce', () => publishOutputs(producer, topics, encoder, outputs), payload);
+      // A failed points INSERT may have been applied anyway (its answer lost): before another
+      // attempt, ask ClickHouse where the partition's stored prefix ends.
+      let fresh = processed.scored.filter((p) => BigInt(p.offset) > state.maxInsertedOffset);
+      const lastFresh = fresh.at(-1);
+      let pointsAttempted = false;
+      const insertPoints = async () => {
+        if (pointsAttempted) {
+          const stored = await sink.maxInsertedOffset(partition);
+          fresh = fresh.filter((p) => BigInt(p.offset) > stored);
+        }
+        pointsAttempted = true;
+        await sink.writePoints(fresh);
+      };
+      // All three must be acknowledged before the commit, but none depends on another: running
+      // them together takes the ClickHouse inserts out of the alert latency (a subscriber may
+      // then see an event a moment before the API can read its row).
+      await Promise.all([
+        retry('ClickHouse insert (points)', insertPoints, payload).then(() => {
+          if (lastFresh) state.maxInsertedOffset = BigInt(lastFresh.offset);
+        }),
+        retry('ClickHouse insert', () => sink.writeDerived({ anomalies: processed.anomalies, alerts: processed.alerts, sla: processed.sla }), payload),
+        retry('Kafka produce', () => publishOutputs(producer, topics, encoder, outputs), payload),
+      ]);
       await opts.beforeCommit?.(partition, lastOffset);
       await retry('offset commit', () => payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition, offset: String(BigInt(lastOffset) + 1n) }] }] }), payload);
       if (BigInt(lastOffset) > state.stateOffset) state.stateOffset = BigInt(lastOffset);
@@ -346,7 +373,7 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
     }
     outputs.alerts = events;
     try {
-      await retry('ClickHouse insert (commands)', () => sink.writeBatch({ points: [], anomalies: [], alerts: events, sla: [] }), payload);
+      await retry('ClickHouse insert (commands)', () => sink.writeDerived({ anomalies: [], alerts: events, sla: [] }), payload);
       await retry('Kafka produce (commands)', () => publishOutputs(producer, topics, encoder, outputs), payload);
       if (events.length > 0) await maybeSnapshot(state, true, payload);
       const lastOffset = batch.messages[batch.messages.length - 1].offset;
@@ -388,7 +415,7 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
     }
     if (events.length === 0) return;
     try {
-      await retry('ClickHouse insert (state events)', () => sink.writeBatch({ points: [], anomalies: [], alerts: events, sla: [] }));
+      await retry('ClickHouse insert (state events)', () => sink.writeDerived({ anomalies: [], alerts: events, sla: [] }));
       await retry('Kafka produce (state events)', () => publishOutputs(producer, topics, encoder, { ...emptyOutputs(), alerts: events }));
       await maybeSnapshot(state, true);
       stats.alertEvents += events.length;

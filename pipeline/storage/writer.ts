@@ -45,11 +45,16 @@ export class ClickHouseSink {
   }
 
   /**
-   * Points first (their stored offsets must stay a prefix of the partition: the re-delivery
-   * skip relies on it); the derived rows are deduplicated by id, so they go in parallel.
+   * Points on their own: once an INSERT of them succeeded, the rollup views counted them, so
+   * nothing else's failure may send them again. One INSERT of a batch is atomic, which keeps the
+   * stored offsets of a partition a prefix (the re-delivery skip relies on it).
    */
-  async writeBatch(rows: BatchRows, nowMs = Date.now()): Promise<void> {
-    await this.insert('points', rows.points.map((p) => pointRow(p, nowMs)));
+  async writePoints(points: ScoredPoint[], nowMs = Date.now()): Promise<void> {
+    await this.insert('points', points.map((p) => pointRow(p, nowMs)));
+  }
+
+  /** Rows derived from points, deduplicated by their ids: safe to insert again. */
+  async writeDerived(rows: Omit<BatchRows, 'points'>): Promise<void> {
     await Promise.all([
       this.insert('anomalies', rows.anomalies.map(anomalyRow)),
       this.insert('alert_events', rows.alerts.map(alertEventRow)),

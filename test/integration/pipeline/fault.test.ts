@@ -305,19 +305,15 @@ describe('back-pressure when ClickHouse fails mid-stream', () => {
     expectBackPressure(r);
   }, 100_000);
 
-  // KNOWN BUG (reported to the lead, patch proposed): a batch's rows go in one retried
-  // writeBatch, points first; when a later INSERT of the batch fails the retry sends the points
-  // again, so one batch is stored twice and points_1m counts it twice. Remove `.fails` once fixed.
-  it.fails('refused between a batch\'s points insert and the rest: each point stored once', async () => {
+  // Regression: the points of a batch used to be re-sent with the retry of a later INSERT of the
+  // same batch, so points_1m counted them twice.
+  it('refused between a batch\'s points insert and the rest: each point stored once', async () => {
     expectEachPointStoredOnce(await refused());
   }, 100_000);
 
-  // KNOWN BUG (reported to the lead, patch proposed): no heartbeat while a request hangs (kafkajs
-  // heartbeats only when called), so the 30 s request timeout outlives the 30 s session and the
-  // broker drops the member; the lane then retries the offset commit ("The coordinator is not
-  // aware of this member") forever and kafkajs never rejoins: the pipeline stays stuck after
-  // ClickHouse is back. Remove `.fails` once fixed.
-  it.fails('hanging (accepts, never answers) past the client request timeout: same guarantees, each point stored once', async () => {
+  // Regression: without heartbeats during an attempt the 30 s request timeout outlived the 30 s
+  // session, the broker dropped the member and the lane retried its commit forever.
+  it('hanging (accepts, never answers) past the client request timeout: same guarantees, each point stored once', async () => {
     const r = await hung();
     // The client really met the black hole and gave up on a request by its own timeout.
     expect(r.proxy.held).toBeGreaterThan(0);

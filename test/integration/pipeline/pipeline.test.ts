@@ -196,7 +196,8 @@ describe('hostile records', () => {
       const [r] = await query<{ n: string }>(ch, `SELECT count() AS n FROM ${db}.points WHERE source = 'svc-dlq'`);
       return Number(r.n) === 20;
     }, 30_000, { message: 'the 20 good records stored' });
-    expect(pipeline.stats().dlq).toBeGreaterThanOrEqual(bad.length);
+    // Counted once the batch is committed, which follows its inserts.
+    await waitFor(() => pipeline.stats().dlq >= bad.length, 10_000, { message: 'DLQ records counted' });
   });
 });
 

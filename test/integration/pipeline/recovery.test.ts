@@ -36,6 +36,7 @@ function childEnv(config: VigilConfig, extra: Record<string, string> = {}): Node
     VIGIL_WINDOW_SIZE: String(config.pipeline.windowSize),
     VIGIL_WORKER_THREADS: '1',
     VIGIL_SNAPSHOT_INTERVAL_MS: String(config.pipeline.snapshotIntervalMs),
+    VIGIL_PIPELINE_HTTP_PORT: '0', // the metrics server must not need the default port (a demo may hold it)
     ...extra,
   };
 }
