@@ -49,8 +49,10 @@ import {
   type AlertEvent,
   type AlertKind,
   type AlertStatus,
+  type AnomalyEvent,
   type AnomalyType,
   type CommandResult,
+  type ScoredPoint,
   type Severity,
   type SlaDefinition,
   type SlaSnapshot,
@@ -73,26 +75,11 @@ import {
   type SlaTrackerState,
 } from '../sla/sla-tracker.ts';
 
-export interface ObservedPoint {
-  timestamp: number;
-  value: number;
-  mean: number;
-  std: number;
-  zscore: number;
-  anomalyScore: number;
-}
+/** The scored point as the monitor needs it. */
+export type ObservedPoint = Pick<ScoredPoint, 'timestamp' | 'value' | 'mean' | 'std' | 'zscore' | 'anomalyScore'>;
 
 /** What the detector reports about the anomaly episode at this point (AnomalyEvent, minus ids). */
-export interface AnomalyFindingLike {
-  type: AnomalyType;
-  version: number;
-  startTimestamp: number;
-  confidence: number;
-  score: number;
-  zscore: number;
-  expected: number;
-  pointCount: number;
-}
+export type AnomalyFindingLike = Pick<AnomalyEvent, 'type' | 'version' | 'startTimestamp' | 'confidence' | 'score' | 'zscore' | 'expected' | 'pointCount'>;
 
 export interface ObserveResult {
   alerts: AlertEvent[];
