@@ -14,11 +14,17 @@
  *     new level is normal from then on);
  *  4. every checkStride-th point of the series: the variance test (noise scale of the newest
  *     points vs the baseline's) and, at most every trendStride points and only without an open
- *     episode, the slope-change test (trend-test.ts).
+ *     episode, the slope-change test (trend-test.ts). A trend change is reported (v1) as soon as
+ *     the slope test sees it, usually while it is still small; it is then followed while it is
+ *     young — until trendWindow points after its knot, when the slope test's window holds only
+ *     the new slope and that slope is the regime — and re-reported (same start, version + 1)
+ *     whenever its departure from the level at the knot has raised its score by REFINE_STEP.
+ *     Any other new anomaly ends the following.
  *
  * Point score: a point that reports a new anomaly scores 0.5 + 0.5·score·confidence of that
  * finding; every other point scores below 0.5, by the strength of its deviation (an out-of-band
- * point of an open episode: 0.25 at zExit, → 0.5 beyond, so it never reads as "back to normal").
+ * point of an open episode, or of a followed trend past zExit from its knot level: 0.25 at zExit,
+ * → 0.5 beyond, so it never reads as "back to normal").
  */
 import type { AnomalyType } from '../schemas/records.ts';
 import type { DetectorParams } from './detector-params.ts';
@@ -94,6 +100,10 @@ export const MAX_MAGNITUDE = 1e150;
 const RETURN_CLIP = 2;
 /** A variance change must also be this many standard errors of the log noise-scale ratio. */
 const VARIANCE_SIGNIFICANCE = 5;
+/** A followed trend is re-reported when its score has grown by at least this much. */
+const REFINE_STEP = 0.05;
+/** Fewest post-knot points a followed trend's current level is fitted from. */
+const MIN_FOLLOW_POINTS = 8;
 
 let scratch = new Float64Array(0);
 let scratch2 = new Float64Array(0);
@@ -180,6 +190,18 @@ export class SeriesDetector {
     } else {
       strength = absZInc;
       this.pushBaseline(value, ts);
+    }
+    // likewise while a young trend is followed: a point the trend has taken past zExit from the
+    // level at its knot is not back to normal, or its alert would clear between re-reports
+    if (f[S.trVersion] > 0) {
+      if (seen - f[S.trKnotSeen] > P.trendWindow) f[S.trVersion] = 0;
+      else {
+        const departure = (f[S.trSign] * (value - f[S.trLevel])) / f[S.trNoise];
+        if (departure >= P.zExit) {
+          const held = 0.5 * strengthScore(departure, P.zExit > 0 ? P.zExit : P.zThreshold);
+          if (held > heldOpen) heldOpen = held;
+        }
+      }
     }
     let pointScore = warm ? 0.5 * strengthScore(strength, P.zThreshold) : 0;
     if (heldOpen > pointScore) pointScore = heldOpen;
@@ -521,7 +543,8 @@ export class SeriesDetector {
     // an open episode postpones the trend test to the next check without one
     if (this.f[S.epOpen] === 0 && seen - this.f[S.lastTrendTest] >= this.P.trendStride) {
       this.f[S.lastTrendTest] = seen;
-      this.trendCheck(z, i);
+      if (this.f[S.trVersion] > 0) this.followTrend(seen, z, i);
+      this.trendCheck(seen, z, i);
     }
   }
 
@@ -631,7 +654,7 @@ export class SeriesDetector {
     return wider ? ratio >= this.P.varianceRatio : ratio <= 1 / this.P.varianceRatio;
   }
 
-  private trendCheck(z: number, i: number): void {
+  private trendCheck(seen: number, z: number, i: number): void {
     const f = this.f;
     const P = this.P;
     const n = P.trendWindow;
@@ -657,8 +680,53 @@ export class SeriesDetector {
     const conf = this.warmFactor(nBase) * confidenceFromZ(r.t, this.L.windowSize / P.trendStride);
     const score = Math.max(strengthScore(Math.abs(r.t), P.trendThreshold), strengthScore(departure / noise, P.zThreshold));
     this.emit(i, TREND, 1, startTs, conf, score, z, mean, n - r.knot, 'slope');
+    const reported = this.findings[this.findings.length - 1];
+    f[S.trVersion] = 1;
+    f[S.trStart] = startTs;
+    f[S.trKnotSeen] = seen - (n - 1 - r.knot);
+    f[S.trLevel] = r.levelAtKnot;
+    f[S.trNoise] = noise;
+    f[S.trSign] = r.slopeChange >= 0 ? 1 : -1;
+    f[S.trScore] = reported.score;
+    f[S.trConfidence] = reported.confidence;
+    f[S.trExpected] = mean;
     // forget the points before the change: the next test compares the new slope with what follows
     this.keepNewestRecent(n - r.knot, false);
+  }
+
+  /**
+   * Re-scores the followed trend by how far it has taken the series from the level at its knot:
+   * the current level is the end of a straight line fitted to the (clean) points since the knot,
+   * its departure in noise standard deviations is scored like a z (0.5 at zThreshold). A slope
+   * test finds a drift long before it matters; this lets the report grow with it instead of
+   * staying at the size it had when first seen, while the baseline follows the drift.
+   */
+  private followTrend(seen: number, z: number, i: number): void {
+    const f = this.f;
+    const P = this.P;
+    const age = seen - f[S.trKnotSeen]; // at most trendWindow: step() ends the following after that
+    const count = f[S.recentCount] | 0;
+    const m = Math.min(count, age);
+    if (m < MIN_FOLLOW_POINTS) return;
+    if (scratch.length < m) scratch = new Float64Array(Math.max(m, this.L.recentCapacity));
+    const y = scratch;
+    copyRing(f, this.L.recentClean, this.L.recentCapacity, f[S.recentHead] | 0, count - m, m, y);
+    const c = (m - 1) / 2;
+    let sum = 0;
+    for (let k = 0; k < m; k++) sum += y[k];
+    const mean = sum / m;
+    let sxy = 0;
+    for (let k = 0; k < m; k++) sxy += (k - c) * (y[k] - mean);
+    const slope = sxy / ((m * (m * m - 1)) / 12);
+    const level = mean + slope * c;
+    const departure = (f[S.trSign] * (level - f[S.trLevel])) / f[S.trNoise];
+    if (!(departure > 0)) return;
+    const score = strengthScore(departure, P.zThreshold);
+    if (score < f[S.trScore] + REFINE_STEP) return;
+    const version = f[S.trVersion] + 1;
+    f[S.trVersion] = version;
+    f[S.trScore] = score;
+    this.emit(i, TREND, version, f[S.trStart], f[S.trConfidence], score, z, f[S.trLevel], age, 'slope');
   }
 
   private emit(
@@ -675,10 +743,12 @@ export class SeriesDetector {
   ): void {
     const f = this.f;
     // the tenth new anomaly within a window is less telling than the first: confidence in a new
-    // report shrinks with the recent rate of new reports in this series
+    // report shrinks with the recent rate of new reports in this series. A new anomaly also
+    // ends the following of an earlier trend (trendCheck starts following its own afterwards).
     if (version === 1) {
       confidence /= Math.sqrt(1 + f[S.onsetRate]);
       f[S.onsetRate] += 1;
+      f[S.trVersion] = 0;
     }
     const conf = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
     const sc = score < 0 ? 0 : score > 1 ? 1 : score;

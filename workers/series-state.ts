@@ -12,11 +12,12 @@
 import { VigilError } from '../core/errors.ts';
 import { layoutFields, validateDetectorParams, type DetectorParams } from './detector-params.ts';
 
-export const LAYOUT_VERSION = 1;
+/** 2: trend-following slots (trVersion..trExpected). Older snapshots are refused and replayed. */
+export const LAYOUT_VERSION = 2;
 const MAGIC_0 = 0x56; // 'V'
 const MAGIC_1 = 0x53; // 'S'
 const HEADER_BYTES = 32;
-const SCALAR_SLOTS = 32;
+const SCALAR_SLOTS = 48;
 
 /** Float64 slot of each scalar (relative to the start of the Float64 view). */
 export const S = {
@@ -51,6 +52,16 @@ export const S = {
   onsetRate: 29, // new anomalies over roughly the last windowSize points (decays by 1/windowSize per point)
   lastTrendTest: 30, // pointsSeen when the trend test last ran
   epIncStd: 31, // baseline std with the opening point included (bounded scale on degenerate baselines)
+  // the newest trend change, followed while it is young (re-scored as its departure grows)
+  trVersion: 32, // version of its newest report; 0 = no trend followed
+  trStart: 33, // its startTimestamp (anomaly id)
+  trKnotSeen: 34, // pointsSeen at its knot
+  trLevel: 35, // fitted level at the knot: the level before the slope changed
+  trNoise: 36, // noise scale (floored) when it was reported
+  trSign: 37, // +1 rising, -1 falling (relative to the slope before the knot)
+  trScore: 38, // score of its newest report
+  trConfidence: 39, // confidence of its first report
+  trExpected: 40, // baseline mean of its first report
 } as const;
 
 export interface StateLayout {

@@ -26,6 +26,8 @@ export interface TrendTestResult {
   residualStd: number;
   /** Noise scale of the window from mean absolute second differences (blind to levels and slopes). */
   noiseStd: number;
+  /** Value of the best hinge fit at its knot: the level the series had when its slope changed. */
+  levelAtKnot: number;
 }
 
 let suffixY = new Float64Array(0);
@@ -45,6 +47,7 @@ export function trendChangeTest(y: Float64Array, n: number, minSegment: number, 
   out.stepGain = 0;
   out.residualStd = 0;
   out.noiseStd = 0;
+  out.levelAtKnot = 0;
   if (n < 2 * minSegment + 2 || n < 8) return out;
   if (suffixY.length < n + 1) {
     suffixY = new Float64Array(n + 1);
@@ -76,6 +79,8 @@ export function trendChangeTest(y: Float64Array, n: number, minSegment: number, 
   let bestHinge = 0;
   let bestHingeK = -1;
   let bestHingeCoef = 0;
+  let bestHingeShu = 0;
+  let bestHingeSh = 0;
   let bestStep = 0;
   const last = n - minSegment;
   for (let k = minSegment; k <= last; k += gridStep) {
@@ -92,6 +97,8 @@ export function trendChangeTest(y: Float64Array, n: number, minSegment: number, 
         bestHinge = gain;
         bestHingeK = k;
         bestHingeCoef = hy / hh;
+        bestHingeShu = shu;
+        bestHingeSh = sh;
       }
     }
   }
@@ -116,9 +123,15 @@ export function trendChangeTest(y: Float64Array, n: number, minSegment: number, 
   out.slopeChange = bestHingeCoef;
   out.residualStd = Math.sqrt(resVar);
   out.t = resVar > 0 ? Math.sign(bestHingeCoef) * Math.sqrt(bestHinge / resVar) : 0;
+  if (bestHingeK >= 0) {
+    // with the hinge coefficient d fixed, the line is the least-squares fit of y - d·h on {1, x}:
+    // slope (Σ(x-c)y - d·Σ(x-c)h) / sxx, through (c, mean(y) - d·mean(h)); h is 0 at the knot
+    const slope = (suy - bestHingeCoef * bestHingeShu) / sxx;
+    out.levelAtKnot = mean - (bestHingeCoef * bestHingeSh) / n + slope * (bestHingeK - c);
+  }
   return out;
 }
 
 export function newTrendTestResult(): TrendTestResult {
-  return { t: 0, slopeChange: 0, knot: -1, hingeGain: 0, stepGain: 0, residualStd: 0, noiseStd: 0 };
+  return { t: 0, slopeChange: 0, knot: -1, hingeGain: 0, stepGain: 0, residualStd: 0, noiseStd: 0, levelAtKnot: 0 };
 }

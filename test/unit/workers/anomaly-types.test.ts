@@ -111,6 +111,39 @@ describe('anomaly typing and refinement', () => {
     expect(firstEverywhereButOne).toBeGreaterThanOrEqual(3);
   });
 
+  it('a growing drift is followed while young: re-reported (same start) as its departure from the knot level grows', () => {
+    // windowSize 200 like a small pipeline window; a slope test that fires early, so the drift
+    // is first reported small (0.1σ per point, found ~40 points in)
+    const small = detectorParams({ windowSize: 200, windowMs: Infinity, trendThreshold: 4 });
+    const at = 400;
+    for (const seed of [1, 7, 11]) {
+      const { values, timestamps } = series(700, (i, g) => 50 + 5 * g() + (i >= at ? 0.5 * (i - at + 1) : 0), seed);
+      const r = scoreSeries(small, values, timestamps);
+      const what = `seed ${seed}: ${brief(r.findings).join(', ')}`;
+      expect(new Set(r.findings.map((f) => `${f.type} ${f.startTimestamp}`)).size, what).toBe(1);
+      expect(r.findings[0].type, what).toBe('trend_change');
+      expect(r.findings.map((f) => f.version), what).toEqual(r.findings.map((_, k) => k + 1));
+      expect(r.findings.length, what).toBeGreaterThanOrEqual(3);
+      const knot = indexOfTs(r.findings[0].startTimestamp);
+      expect(Math.abs(knot - at), what).toBeLessThan(10);
+      for (let k = 1; k < r.findings.length; k++) {
+        const f = r.findings[k];
+        expect(f.score - r.findings[k - 1].score, what).toBeGreaterThanOrEqual(0.05);
+        expect(f.cause).toBe('slope');
+        // measured against the level at the knot, and only while the trend is young
+        expect(f.expected, what).toBeCloseTo(50, -1);
+        expect(f.pointCount, what).toBeLessThanOrEqual(small.trendWindow);
+        expect(f.pointIndex - knot, what).toBeLessThanOrEqual(small.trendWindow);
+      }
+      expect(r.findings[0].score, what).toBeLessThan(0.7);
+      expect(r.findings[r.findings.length - 1].score, what).toBeGreaterThanOrEqual(0.7);
+      // refinements do not score points as new anomalies, but the points the trend has taken
+      // well away from its knot level are not "normal" either while it is followed
+      expect(r.score.filter((x) => x >= 0.5).length, what).toBe(1);
+      for (let i = r.findings[1].pointIndex; i <= knot + small.trendWindow; i++) expect(r.score[i], `${what}; point ${i}`).toBeGreaterThanOrEqual(0.35);
+    }
+  });
+
   it('a drift stops: trend_change near the point it stops', () => {
     const r = run((i, g) => 10 + g() + 0.01 * Math.min(i, AT));
     const trends = r.findings.filter((f) => f.type === 'trend_change');

@@ -52,6 +52,8 @@ describe('determinism', () => {
   it('the scenario exercises the interesting paths', () => {
     const types = new Set(whole.result.findings.map((f) => `${f.type}/${f.cause}`));
     for (const t of ['outlier/isolated', 'spike/burst', 'pattern_change/level', 'pattern_change/variance', 'trend_change/slope']) expect(types).toContain(t);
+    // a followed trend re-reported as it grows
+    expect(whole.result.findings.some((f) => f.type === 'trend_change' && f.version > 1)).toBe(true);
   });
 
   it('one batch, many random splits and a restore-from-bytes midway give identical outputs and state bytes', () => {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { newTrendTestResult, trendChangeTest } from '../../../workers/trend-test.ts';
 import { gaussian } from './synthetic.ts';
 
-/** Residual sum of squares of y on the given regressors (normal equations, Gaussian elimination). */
-function sse(y: number[], cols: number[][]): number {
+/** Least-squares coefficients and residual sum of squares of y on the given regressors (normal equations, Gaussian elimination). */
+function fit(y: number[], cols: number[][]): { beta: number[]; sse: number } {
   const p = cols.length;
   const a = cols.map((ci) => cols.map((cj) => ci.reduce((s, v, k) => s + v * cj[k], 0)));
   const b = cols.map((ci) => ci.reduce((s, v, k) => s + v * y[k], 0));
@@ -16,8 +16,10 @@ function sse(y: number[], cols: number[][]): number {
   }
   const beta = new Array(p).fill(0);
   for (let i = p - 1; i >= 0; i--) beta[i] = (b[i] - a[i].slice(i + 1).reduce((s, v, k) => s + v * beta[i + 1 + k], 0)) / a[i][i];
-  return y.reduce((s, v, k) => s + (v - cols.reduce((t, c, j) => t + beta[j] * c[k], 0)) ** 2, 0);
+  return { beta, sse: y.reduce((s, v, k) => s + (v - cols.reduce((t, c, j) => t + beta[j] * c[k], 0)) ** 2, 0) };
 }
+
+const sse = (y: number[], cols: number[][]) => fit(y, cols).sse;
 
 function bruteForce(y: number[], minSegment: number, gridStep: number) {
   const n = y.length;
@@ -31,7 +33,9 @@ function bruteForce(y: number[], minSegment: number, gridStep: number) {
   }
   let step = 0;
   for (let k = 1; k < n; k += gridStep) step = Math.max(step, base - sse(y, [one, x, x.map((v) => (v >= k ? 1 : 0))]));
-  return { hinge, step, base };
+  // the hinge fit's value at its knot: a + b·k (the hinge term is 0 there)
+  const { beta } = fit(y, [one, x, x.map((v) => Math.max(0, v - hinge.k))]);
+  return { hinge, step, base, levelAtKnot: beta[0] + beta[1] * hinge.k };
 }
 
 describe('slope-change test (closed-form partial regressions)', () => {
@@ -49,6 +53,7 @@ describe('slope-change test (closed-form partial regressions)', () => {
     expect(out.hingeGain).toBeCloseTo(bf.hinge.gain, 4);
     expect(out.stepGain).toBeCloseTo(bf.step, 4);
     expect(out.residualStd).toBeCloseTo(Math.sqrt((bf.base - bf.hinge.gain) / (y.length - 3)), 6);
+    expect(out.levelAtKnot).toBeCloseTo(bf.levelAtKnot, 6);
   });
 
   it('tells a kink from a jump and estimates the knot and the noise', () => {
@@ -62,6 +67,8 @@ describe('slope-change test (closed-form partial regressions)', () => {
     expect(k.slopeChange).toBeCloseTo(0.05, 1);
     expect(k.noiseStd).toBeGreaterThan(0.85);
     expect(k.noiseStd).toBeLessThan(1.15);
+    // flat before the knot: the level there is the old level, whatever the slope after it
+    expect(Math.abs(k.levelAtKnot)).toBeLessThan(0.5);
 
     const jump = Float64Array.from({ length: n }, (_, i) => (i >= 250 ? 5 : 0) + g());
     const j = trendChangeTest(jump, n, 50, 6, newTrendTestResult());
