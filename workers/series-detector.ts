@@ -9,7 +9,9 @@
  *  3. episode logic: a warm baseline and an inclusive |z| >= zThreshold open an episode (finding
  *     v1, "outlier"); while open, points are held out of the baseline; more than outlierMaxPoints
  *     out-of-band points refine it to spike/drop; returnPoints consecutive points back inside
- *     zExit close it (its points then join the baseline, clipped); still open after
+ *     zExit close it (its points then join the baseline, clipped) — a spike/drop that lasted a
+ *     third of a variance window first runs the variance test, and becomes a pattern_change
+ *     (variance) if that finds a wider spread; still open after
  *     spikeMaxPoints points → pattern_change, and its points join the baseline unclipped (the
  *     new level is normal from then on);
  *  4. every checkStride-th point of the series: the variance test (noise scale of the newest
@@ -100,6 +102,11 @@ export const MAX_MAGNITUDE = 1e150;
 const RETURN_CLIP = 2;
 /** A variance change must also be this many standard errors of the log noise-scale ratio. */
 const VARIANCE_SIGNIFICANCE = 5;
+/**
+ * A burst (spike/drop) that lasted at least 1/CLOSING_VARIANCE_SHARE of the variance window
+ * runs the variance test when it ends, before its points join the baseline.
+ */
+const CLOSING_VARIANCE_SHARE = 3;
 /** A followed trend is re-reported when its score has grown by at least this much. */
 const REFINE_STEP = 0.05;
 /** Fewest post-knot points a followed trend's current level is fitted from. */
@@ -449,6 +456,11 @@ export class SeriesDetector {
     const P = this.P;
     this.bufferEpisodePoint(value, ts, z);
     if (f[S.epNormalRun] >= P.returnPoints) {
+      // A burst that held out a good share of a variance window may have been the first swing
+      // of a wider spread. Ask now: its points are not in the baseline yet, so the baseline still
+      // shows the old spread; once they join it (and the next swings after them) the ratio the
+      // variance test needs is gone. If so, the burst is refined to the variance change.
+      if (f[S.epType] !== OUTLIER && f[S.epCount] * CLOSING_VARIANCE_SHARE >= P.varianceWindow && this.varianceCheck(z, i)) return;
       this.closeReturnedEpisode();
       return;
     }

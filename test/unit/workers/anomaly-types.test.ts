@@ -84,6 +84,31 @@ describe('anomaly typing and refinement', () => {
     expect(r.findings.filter((f) => f.pointIndex > change!.pointIndex + 200).length).toBeLessThanOrEqual(2);
   });
 
+  it('the noise quadruples at a small window: the burst it opens with ends as that variance change, not as a drop of its own', () => {
+    const small = detectorParams({ windowSize: 200, windowMs: Infinity });
+    const { values, timestamps } = series(700, (i, g) => 1000 + 50 * g() * (i >= 400 ? 4 : 1), 4);
+    const r = scoreSeries(small, values, timestamps);
+    const what = brief(r.findings).join(', ');
+    // the burst is tested when it closes, while its points are still out of the baseline: at the
+    // next regular check they would have widened the 200-point baseline already
+    expect(r.findings.map((f) => `${f.type} v${f.version} ${f.cause}`), what).toEqual(['outlier v1 isolated', 'drop v2 burst', 'pattern_change v3 variance']);
+    expect(new Set(r.findings.map((f) => f.startTimestamp)).size).toBe(1);
+    expect(indexOfTs(r.findings[0].startTimestamp)).toBeGreaterThanOrEqual(400);
+    expect((r.findings[2].pointIndex + 1) % small.checkStride, 'reported at the burst end, not by the regular check').not.toBe(0);
+    // afterwards the wider noise is normal
+    expect(r.std[699]).toBeGreaterThan(120);
+  });
+
+  it('a long spike that comes back is still a spike, at a small window too', () => {
+    const small = detectorParams({ windowSize: 200, windowMs: Infinity });
+    for (const seed of [1, 2, 3]) {
+      const r = run((i, g) => 10 + g() + (i >= AT && i < AT + 15 ? 8 : 0), N, seed);
+      const s = scoreSeries(small, r.values, Float64Array.from(r.values, (_, i) => T0 + i * STEP_MS));
+      const near = s.findings.filter((f) => f.pointIndex >= AT && f.pointIndex < AT + 40);
+      expect(near.map((f) => `${f.type} v${f.version}`), `seed ${seed}: ${brief(s.findings).join(', ')}`).toEqual(['outlier v1', 'spike v2']);
+    }
+  });
+
   it('the variance collapses (a value gets stuck near its mean): pattern_change by variance', () => {
     const r = run((i, g) => 10 + g() * (i >= AT ? 0.1 : 1));
     const types = r.findings.map((f) => `${f.type}/${f.cause}`);
