@@ -4,6 +4,7 @@
  */
 import { sql, where, type Sql } from '../sql.ts';
 import { num, type Tables } from './tables.ts';
+import type { SlaStatus } from '../../schemas/http/status.ts';
 
 export interface SlaFilter {
   source?: string;
@@ -62,22 +63,8 @@ export function slaStatusQuery(tables: Tables, f: SlaFilter, nowMs: number, limi
     LIMIT ${limit}`;
 }
 
-export interface SlaStatusFields {
-  slaId: string;
-  source: string;
-  metric: string;
-  objective: number;
-  windowMs: number;
-  compliance: number;
-  good: number;
-  total: number;
-  errorBudgetRemaining: number;
-  burnRateFast: number;
-  burnRateSlow: number;
-  violated: boolean;
-  violations24h: number;
-  updatedAt: number;
-}
+/** The HTTP SlaStatus without the definition's name (added by the route from the config view). */
+export type SlaStatusFields = Omit<SlaStatus, 'name'>;
 
 export function slaStatusFromRow(r: SlaStatusRow): SlaStatusFields {
   return {
