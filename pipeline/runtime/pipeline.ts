@@ -11,7 +11,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import kafkajs from 'kafkajs';
 import { topicNames, type VigilConfig } from '../../core/config.ts';
 import type { Logger } from '../../core/logger.ts';
-import { seriesId, type AlertCommand, type AlertEvent, type CommandResult, type LiveSnapshot } from '../../schemas/records.ts';
+import { seriesId, type AlertCommand, type AlertEvent, type CommandResult, type LiveSnapshot, type ScoredPoint } from '../../schemas/records.ts';
 import { createKafka } from '../kafka/client.ts';
 import { CoPartitionedAssigner } from '../kafka/co-partitioned-assigner.ts';
 import { createClickHouse } from '../storage/clickhouse.ts';
@@ -243,7 +243,8 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
       },
     });
 
-  function liveSnapshots(batch: Map<SeriesEntry, { timestamp: number; value: number; mean: number; std: number; zscore: number; anomalyScore: number; source: string; metric: string }>): LiveSnapshot[] {
+  /** At most one snapshot per series per liveThrottleMs of wall time: live views are for humans. */
+  function liveSnapshots(batch: Map<SeriesEntry, ScoredPoint>): LiveSnapshot[] {
     const now = Date.now();
     const out: LiveSnapshot[] = [];
     for (const [entry, p] of batch) {
@@ -268,6 +269,7 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
     const incoming: IncomingPoint[] = [];
     const outputs: OutputBatch = emptyOutputs();
     const nowMs = Date.now();
+    const dlqReasons: string[] = [];
     for (const message of batch.messages) {
       if (BigInt(message.offset) <= state.stateOffset) continue; // already reflected (re-fetch after rebuild)
       const decoded = decodeMetricRecord(message, {
@@ -280,7 +282,7 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
         incoming.push({ point: decoded.point, seriesId: decoded.seriesId, offset: message.offset });
       } else {
         outputs.dlq.push(toDlqMessage(message, decoded.reason, decoded.detail, { topic: batch.topic, partition, offset: message.offset }));
-        stats.dlqByReason[decoded.reason] = (stats.dlqByReason[decoded.reason] ?? 0) + 1;
+        dlqReasons.push(decoded.reason);
         logger.debug({ partition, offset: message.offset, reason: decoded.reason, detail: decoded.detail }, 'record sent to DLQ');
       }
     }
@@ -321,6 +323,9 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
       payload.resolveOffset(lastOffset);
       stats.points += incoming.length;
       stats.dlq += outputs.dlq.length;
+      // Counted once the batch is committed, like every other figure: a re-delivered batch
+      // does not count its dead letters twice.
+      for (const reason of dlqReasons) stats.dlqByReason[reason] = (stats.dlqByReason[reason] ?? 0) + 1;
       stats.anomalies += processed.anomalies.length;
       stats.alertEvents += processed.alerts.length;
       stats.batches++;
