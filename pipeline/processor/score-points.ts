@@ -93,8 +93,6 @@ export async function scorePoints(ctx: ProcessorContext, points: IncomingPoint[]
     out.scored.push(scored);
     out.lastBySeries.set(entry, scored);
     entry.dirty = true;
-    entry.lastSeenAt = Date.now();
-    entry.lastEventTs = point.timestamp;
 
     const findings = findingsAt.get(i) ?? [];
     for (const f of findings) {

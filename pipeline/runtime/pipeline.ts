@@ -166,8 +166,6 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
       monitor: new SeriesMonitor(source, metric, defs()),
       dirty: true,
       lastLiveAt: 0,
-      lastSeenAt: Date.now(),
-      lastEventTs: 0,
     }),
     restore: (row): SeriesEntry => ({
       id: row.series_id,
@@ -177,8 +175,6 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
       monitor: SeriesMonitor.fromJSON(JSON.parse(row.monitor_state), row.source, row.metric, defs()),
       dirty: false,
       lastLiveAt: 0,
-      lastSeenAt: Date.now(),
-      lastEventTs: 0,
     }),
   };
   const store = new StateStore(sink, factory, logger);
@@ -436,8 +432,9 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
     for (const [partition, state] of states) {
       await lanes.run(partition, () =>
         emitStateEvents(partition, state, (entry) => {
-          if (entry.lastEventTs === 0) return []; // restored, no point seen since: nothing to measure yet
-          return entry.monitor.checkSilence(entry.lastEventTs + (now - entry.lastSeenAt), config.pipeline.noDataMs);
+          // Wall clock: the monitor measures silence from the first check that saw data, so a
+          // series already silent when its partition moved here still alerts after noDataMs.
+          return entry.monitor.checkSilence(now, config.pipeline.noDataMs);
         }),
       );
     }
@@ -462,7 +459,13 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
         states.delete(p);
       });
     }
-    for (const p of assigned) owned.add(p);
+    for (const p of assigned) {
+      if (owned.has(p)) continue;
+      owned.add(p);
+      // Rebuild now rather than on the partition's first batch: a partition whose series have all
+      // gone silent gets no batch, and its no-data checks and commands need the state too.
+      void lanes.run(p, () => ensureState(p)).catch((err: unknown) => logger.warn({ err, partition: p }, 'state rebuild on assignment failed; retried on the next batch'));
+    }
     consumerEvent('join');
     logger.info({ partitions: [...assigned].sort((a, b) => a - b) }, 'partitions assigned');
   });

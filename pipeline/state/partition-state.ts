@@ -15,10 +15,6 @@ export interface SeriesEntry {
   dirty: boolean;
   /** Wall clock of the last live snapshot sent (throttling is for humans, not replayed). */
   lastLiveAt: number;
-  /** Wall clock and event time of the newest point: silence is measured in wall time but the
-   * monitor thinks in event time, so "now" for a series is lastEventTs + (wall now - lastSeenAt). */
-  lastSeenAt: number;
-  lastEventTs: number;
 }
 
 export class PartitionState {

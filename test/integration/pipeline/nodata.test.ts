@@ -8,7 +8,7 @@ import { createTestEnv, waitFor, type TestEnv } from '../../support/index.ts';
 import { createClickHouse } from '../../../pipeline/storage/clickhouse.ts';
 import { startPipeline, type PipelineHandle } from '../../../pipeline/runtime/pipeline.ts';
 import type { MetricPoint } from '../../../schemas/records.ts';
-import { alertEvents, latestByAlert, producePoints } from './scenario.ts';
+import { alertEvents, latestByAlert, producePoints, waitForCommitted } from './scenario.ts';
 
 let env: TestEnv;
 let ch: ClickHouseClient;
@@ -57,5 +57,19 @@ describe('no-data alerts', () => {
       return latest?.status === 'resolved' ? latest : undefined;
     }, 20_000, { message: 'nodata alert resolved after data resumed' });
     expect(resolved.version).toBe(firing.version + 1);
+  }, 60_000);
+
+  it('fire for a series that was already silent when its partition moved to a new instance', async () => {
+    const db = env.config.clickhouse.database;
+    await producePoints(env.config, env.topics.metrics, points('gone', 20, Date.now() - 3000));
+    await waitForCommitted(env.config, env.topics.metrics, 20_000);
+    await new Promise((r) => setTimeout(r, 1000)); // a silence check has seen its data
+    await pipeline.stop(); // hand-over: a new instance restores the series from its snapshot
+    pipeline = await startPipeline(env.config, env.logger, { silenceCheckMs: 500 });
+    const firing = await waitFor(async () => {
+      const latest = [...latestByAlert(await alertEvents(ch, db)).values()];
+      return latest.find((e) => e.source === 'gone' && e.kind === 'nodata' && e.status === 'firing');
+    }, 30_000, { message: 'nodata alert raised by the new owner' });
+    expect(firing.version).toBe(1);
   }, 60_000);
 });

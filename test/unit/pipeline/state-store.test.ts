@@ -35,7 +35,7 @@ function fakeSink(snapshots: SeriesStateRow[], points: ReplayPoint[], maxInserte
 
 function factory(failOn?: string): SeriesFactory {
   const entry = (id: string, restoredFrom: string | null): SeriesEntry =>
-    ({ id, source: id.split('/')[0], metric: id.split('/')[1], window: new SharedArrayBuffer(8), monitor: { restoredFrom } as never, dirty: false, lastLiveAt: 0, lastSeenAt: 0, lastEventTs: 0 }) as SeriesEntry;
+    ({ id, source: id.split('/')[0], metric: id.split('/')[1], window: new SharedArrayBuffer(8), monitor: { restoredFrom } as never, dirty: false, lastLiveAt: 0 }) as SeriesEntry;
   return {
     fresh: (id) => entry(id, null),
     restore: (r) => {
