@@ -3,6 +3,7 @@ import { createLogger } from '../../core/logger.ts';
 import { startPipeline } from '../../pipeline/runtime/pipeline.ts';
 import { startMetricsServer, type MetricsServer } from '../../pipeline/runtime/metrics-server.ts';
 import type { Command } from '../command.ts';
+import { VigilError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 
 /**
@@ -46,7 +47,11 @@ options:
     const http: MetricsServer | undefined = httpPort >= 0 ? await startMetricsServer({ host: httpHost, port: httpPort, logger }) : undefined;
     const pipeline = await startPipeline(config, logger, { beforeCommit: faultInjection(logger) }).catch(async (err: unknown) => {
       await http?.close();
-      throw err;
+      if (err instanceof VigilError) throw err;
+      throw new VigilError(`the pipeline could not start (Kafka ${config.kafka.brokers.join(',')}, ClickHouse ${config.clickhouse.url})`, {
+        cause: err,
+        action: "check that both are reachable — locally 'npm run stack:up' starts them — or set VIGIL_KAFKA_BROKERS / VIGIL_CLICKHOUSE_URL",
+      });
     });
     http?.attach(pipeline);
     let last = pipeline.stats();

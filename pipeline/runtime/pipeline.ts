@@ -96,6 +96,18 @@ function lostGroupMembership(err: unknown): boolean {
 }
 
 export async function startPipeline(config: VigilConfig, rootLogger: Logger, opts: PipelineOptions = {}): Promise<PipelineHandle> {
+  // What startup opened so far, released if a later step fails (e.g. Kafka unreachable): a worker
+  // pool or a connected producer left behind would keep a failed `vigil pipeline` alive.
+  const opened: Array<() => Promise<unknown>> = [];
+  try {
+    return await openPipeline(config, rootLogger, opts, opened);
+  } catch (err) {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: PipelineOptions, opened: Array<() => Promise<unknown>>): Promise<PipelineHandle> {
   const instanceId = opts.instanceId ?? `pipeline-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const logger = rootLogger.child({ component: 'pipeline', instanceId });
   const topics = topicNames(config);
@@ -109,10 +121,13 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
     createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
   });
   await producer.connect();
+  opened.push(() => producer.disconnect());
   const clickhouse: ClickHouseClient = createClickHouse(config);
+  opened.push(() => clickhouse.close());
   const sink = new ClickHouseSink(clickhouse, config.clickhouse.database);
   // Concurrency is already bounded by partitionsConsumedConcurrently: let every lane queue a task.
   const pool = createScoringPool({ threads: config.pipeline.workerThreads, logger, maxQueue: 1024 });
+  opened.push(() => pool.close());
 
   const states = new Map<number, PartitionState>();
   const lanes = new SerialQueue<number>();
@@ -155,6 +170,7 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
       }
     },
   });
+  opened.push(() => follower.stop());
   const defs = () => definitions ?? follower.definitions;
 
   const factory: SeriesFactory = {
@@ -188,6 +204,7 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
 
   const admin = kafka.admin();
   await admin.connect();
+  opened.push(() => admin.disconnect());
   async function committedOffset(partition: number): Promise<bigint> {
     const [entry] = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [topics.metrics] });
     const p = entry?.partitions.find((x) => x.partition === partition);
@@ -475,6 +492,7 @@ export async function startPipeline(config: VigilConfig, rootLogger: Logger, opt
     consumerEvent(payload.restart ? 'crash-restart' : 'crash');
   });
   consumer.on(consumer.events.STOP, () => consumerEvent('stop'));
+  opened.push(() => consumer.disconnect());
   await consumer.connect();
   await consumer.subscribe({ topics: [topics.metrics, topics.commands], fromBeginning: true });
   await consumer.run({
