@@ -2,3 +2,4 @@ export { createTestEnv, testConfig, type TestEnv, type TestEnvOptions } from './
 export { consumeN, type ConsumedMessage, type ConsumeOptions } from './kafka.ts';
 export { waitFor } from './wait.ts';
 export { startTcpProxy, TcpProxy, type CutMode, type TcpProxyOptions, type TcpProxyStats } from './tcp-proxy.ts';
+export { startSecondBroker, type SecondBroker, type SecondBrokerOptions } from './second-broker.ts';

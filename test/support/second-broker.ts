@@ -1,0 +1,176 @@
+/**
+ * A private, throw-away single-node Kafka (KRaft) for tests that must break a broker: same jars
+ * and server.properties template as deploy/stack.ts, but free loopback ports picked at run time,
+ * data in a temp dir and a small heap, so the shared broker on 19092 is never touched.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../core/config.ts';
+import { VigilError } from '../../core/errors.ts';
+import { createLogger } from '../../core/logger.ts';
+import { createKafka } from '../../pipeline/kafka/client.ts';
+
+const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const libDir = path.join(repoRoot, 'deploy', 'kafka', 'lib');
+
+export interface SecondBroker {
+  /** `127.0.0.1:<port>`, for `config.kafka.brokers`. */
+  readonly brokers: string[];
+  readonly dir: string;
+  /** The running java process, or null while stopped. */
+  pid(): number | null;
+  /** Stops the broker (SIGTERM waits for it to exit; SIGKILL is a crash). */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Starts it again on the same ports and data dir; resolves once it answers metadata requests. */
+  start(): Promise<void>;
+  /** Stops it and deletes its data dir. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface SecondBrokerOptions {
+  heap?: string;
+  startTimeoutMs?: number;
+}
+
+/** A port free right now on 127.0.0.1 (the OS picks; a tiny race with other binders is accepted). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function javaBin(): string {
+  return process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+}
+
+async function answers(brokers: string[]): Promise<boolean> {
+  const config = { kafka: { ...loadConfig({ env: {} }).kafka, brokers, clientId: 'vigil-second-broker-probe' } };
+  const admin = createKafka(config, createLogger('silent'), { retries: 0, connectionTimeoutMs: 1000 }).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0 && cluster.controller !== null;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export async function startSecondBroker(options: SecondBrokerOptions = {}): Promise<SecondBroker> {
+  if (!existsSync(path.join(libDir, '.pom.sha256'))) {
+    throw new VigilError(`Kafka jars are missing in ${libDir}`, { action: 'run bash deploy/install-deps.sh' });
+  }
+  const brokerPort = await freePort();
+  let controllerPort = await freePort();
+  while (controllerPort === brokerPort) controllerPort = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-second-kafka-'));
+  const dataDir = path.join(dir, 'data');
+  const propsFile = path.join(dir, 'server.properties');
+  const stdoutFile = path.join(dir, 'stdout.log');
+  const props = readFileSync(path.join(repoRoot, 'deploy', 'kafka', 'server.properties'), 'utf8')
+    .replaceAll('@DATA_DIR@', dataDir)
+    .replaceAll('127.0.0.1:19093', `127.0.0.1:${controllerPort}`)
+    .replaceAll('127.0.0.1:19092', `127.0.0.1:${brokerPort}`);
+  if (props.includes(':1909')) throw new VigilError('deploy/kafka/server.properties has ports this helper does not rewrite', { action: 'update test/support/second-broker.ts' });
+  writeFileSync(propsFile, props);
+  // base64url may start with '-': the `=` form keeps argparse from reading it as an option.
+  const clusterId = randomBytes(16).toString('base64url');
+  const jvmCommon = [`-Dkafka.logs.dir=${dir}`, `-Dlog4j2.configurationFile=${path.join(repoRoot, 'deploy', 'kafka', 'log4j2.xml')}`, '-Djava.awt.headless=true', '-cp', `${libDir}/*`];
+  const format = spawnSync(javaBin(), ['-Xmx256m', ...jvmCommon, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', propsFile], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (format.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new VigilError(`formatting the second Kafka's storage failed: ${(format.stderr || format.stdout || String(format.error)).slice(-2000)}`, {
+      action: 'check java -version (17+) and deploy/kafka/lib',
+    });
+  }
+
+  const brokers = [`127.0.0.1:${brokerPort}`];
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  const tail = () => {
+    try {
+      return readFileSync(stdoutFile, 'utf8').split('\n').slice(-15).join('\n');
+    } catch {
+      return '(no output)';
+    }
+  };
+
+  async function start(): Promise<void> {
+    if (child) return;
+    const out = openSync(stdoutFile, 'a');
+    const proc = spawn(
+      javaBin(),
+      [`-Xms128m`, `-Xmx${options.heap ?? '384m'}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', ...jvmCommon, 'kafka.Kafka', propsFile],
+      { cwd: dir, stdio: ['ignore', out, out] },
+    );
+    closeSync(out);
+    child = proc;
+    let exitCode: number | null = null;
+    exited = new Promise((resolve) => {
+      proc.once('exit', (code, signal) => {
+        exitCode = code ?? (signal ? 128 : -1);
+        if (child === proc) child = null;
+        resolve();
+      });
+    });
+    const deadline = Date.now() + startTimeoutMs;
+    while (!(await answers(brokers))) {
+      if (exitCode !== null) throw new VigilError(`the second Kafka exited during start-up (code ${exitCode}):\n${tail()}`, { action: `read ${dir}/server.log` });
+      if (Date.now() > deadline) {
+        await stop('SIGKILL');
+        throw new VigilError(`the second Kafka did not answer on ${brokers[0]} within ${startTimeoutMs} ms:\n${tail()}`, { action: `read ${dir}/server.log` });
+      }
+      await sleep(300);
+    }
+  }
+
+  async function stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    const proc = child;
+    if (!proc) return;
+    proc.kill(signal);
+    const gone = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
+    if (!gone) {
+      proc.kill('SIGKILL');
+      await exited;
+    }
+  }
+
+  try {
+    await start();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    brokers,
+    dir,
+    pid: () => child?.pid ?? null,
+    stop,
+    start,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await stop('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
