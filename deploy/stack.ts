@@ -216,8 +216,9 @@ function kafkaDef(): ServiceDef {
       writeFileSync(propsFile, template.replaceAll('@DATA_DIR@', dataDir));
       if (!existsSync(path.join(dataDir, 'meta.properties'))) {
         // A KRaft log dir is formatted once with a cluster id (16 random bytes, base64url).
+        // Passed as --cluster-id=<id>: a base64url id starting with "-" would otherwise be read as an option.
         const clusterId = randomBytes(16).toString('base64url');
-        const res = spawnSync(javaBin(), [...jvmCommon, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], {
+        const res = spawnSync(javaBin(), [...jvmCommon, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', propsFile], {
           encoding: 'utf8',
           timeout: 60_000,
         });
