@@ -17,7 +17,7 @@ import { createKafka } from '../../../pipeline/kafka/client.ts';
 import { createClickHouse } from '../../../pipeline/storage/clickhouse.ts';
 import { startPipeline, type PipelineHandle } from '../../../pipeline/runtime/pipeline.ts';
 import { createTestEnv, startTcpProxy, waitFor, type CutMode, type TestEnv } from '../../support/index.ts';
-import { POINTS_PER_SERIES, STEP_MS, expectSameRows, outcome, pointCount, producePoints, query, scenarioPoints, waitForCommitted, type Outcome } from './scenario.ts';
+import { POINTS_PER_SERIES, STEP_MS, expectSameRows, outcome, referenceOutcome, pointCount, producePoints, query, scenarioPoints, waitForCommitted, type Outcome } from './scenario.ts';
 
 const start = Date.now() - POINTS_PER_SERIES * STEP_MS - 60_000;
 const points = scenarioPoints(start, 13);
@@ -275,14 +275,7 @@ const hung = once(() => runWithFault('fault-hang', 'hang', CLICKHOUSE_REQUEST_TI
 
 beforeAll(async () => {
   const { env, ch } = await newEnv('fault-ref');
-  const pipeline = await startPipeline(env.config, env.logger);
-  try {
-    await producePoints(env.config, env.topics.metrics, points);
-    await waitForCommitted(env.config, env.topics.metrics, 60_000);
-  } finally {
-    await pipeline.stop();
-  }
-  reference = await outcome(ch, env.config.clickhouse.database);
+  reference = await referenceOutcome(env, ch, points, 60_000);
 }, 90_000);
 
 afterAll(async () => {

@@ -13,7 +13,7 @@ import { ensureTopics } from '../../../pipeline/kafka/topics.ts';
 import { createClickHouse } from '../../../pipeline/storage/clickhouse.ts';
 import { startPipeline, type PipelineHealth } from '../../../pipeline/runtime/pipeline.ts';
 import { createTestEnv, startSecondBroker, waitFor, type SecondBroker, type TestEnv } from '../../support/index.ts';
-import { POINTS_PER_SERIES, STEP_MS, expectSameRows, outcome, pointCount, producePoints, scenarioPoints, waitForCommitted, type Outcome } from './scenario.ts';
+import { POINTS_PER_SERIES, STEP_MS, expectSameRows, outcome, referenceOutcome, pointCount, producePoints, scenarioPoints, waitForCommitted, type Outcome } from './scenario.ts';
 
 const start = Date.now() - POINTS_PER_SERIES * STEP_MS - 60_000;
 const points = scenarioPoints(start, 17);
@@ -56,14 +56,7 @@ beforeAll(async () => {
   broker = await startSecondBroker({ heap: '384m' });
   const brokerUpMs = Date.now() - t0;
   const { env, ch } = await newEnv('kfault-ref');
-  const pipeline = await startPipeline(env.config, env.logger);
-  try {
-    await producePoints(env.config, env.topics.metrics, points);
-    await waitForCommitted(env.config, env.topics.metrics, 60_000);
-  } finally {
-    await pipeline.stop();
-  }
-  reference = await outcome(ch, env.config.clickhouse.database);
+  reference = await referenceOutcome(env, ch, points, 60_000);
   console.info(`[kafka-fault] private broker ${broker.brokers[0]} up in ${brokerUpMs} ms, reference run done ${Date.now() - t0} ms after start`);
 }, 100_000);
 

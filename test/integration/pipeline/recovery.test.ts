@@ -14,7 +14,7 @@ import type { VigilConfig } from '../../../core/config.ts';
 import { createTestEnv, waitFor, type TestEnv } from '../../support/index.ts';
 import { createClickHouse } from '../../../pipeline/storage/clickhouse.ts';
 import { startPipeline } from '../../../pipeline/runtime/pipeline.ts';
-import { POINTS_PER_SERIES, SCENARIO, STEP_MS, expectSameRows, outcome, pointCount, producePoints, scenarioPoints, waitForCommitted, type Outcome } from './scenario.ts';
+import { POINTS_PER_SERIES, SCENARIO, STEP_MS, expectSameRows, outcome, referenceOutcome, pointCount, producePoints, scenarioPoints, waitForCommitted, type Outcome } from './scenario.ts';
 
 const start = Date.now() - POINTS_PER_SERIES * STEP_MS - 60_000;
 const points = scenarioPoints(start, 11);
@@ -67,14 +67,7 @@ async function newEnv(name: string) {
 
 beforeAll(async () => {
   const { env, ch } = await newEnv('recovery-ref');
-  const pipeline = await startPipeline(env.config, env.logger);
-  try {
-    await producePoints(env.config, env.topics.metrics, points);
-    await waitForCommitted(env.config, env.topics.metrics, 120_000);
-  } finally {
-    await pipeline.stop();
-  }
-  reference = await outcome(ch, env.config.clickhouse.database);
+  reference = await referenceOutcome(env, ch, points, 120_000);
 }, 180_000);
 
 afterAll(async () => {

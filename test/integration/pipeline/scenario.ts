@@ -10,6 +10,8 @@ import { createLogger } from '../../../core/logger.ts';
 import { createKafka } from '../../../pipeline/kafka/client.ts';
 import { encodeEvent } from '../../../pipeline/codec/events.ts';
 import { seriesId, type MetricPoint } from '../../../schemas/records.ts';
+import type { Logger } from '../../../core/logger.ts';
+import { startPipeline } from '../../../pipeline/runtime/pipeline.ts';
 
 /** mulberry32: small seeded PRNG so every run produces the same values. */
 export function prng(seed: number) {
@@ -207,4 +209,21 @@ export function expectSameRows(got: string[], want: string[], what: string) {
   const i = got.findIndex((row, k) => row !== want[k]);
   const where = i >= 0 ? i : got.length === want.length ? -1 : Math.min(got.length, want.length);
   expect(where === -1 ? null : { what, row: where, got: got[where], want: want[where], gotRows: got.length, wantRows: want.length }).toBeNull();
+}
+
+/** The uninterrupted run that recovery and fault tests compare against: one pipeline, all points. */
+export async function referenceOutcome(
+  env: { config: VigilConfig; logger: Logger; topics: { metrics: string } },
+  ch: ClickHouseClient,
+  points: MetricPoint[],
+  timeoutMs = 60_000,
+): Promise<Outcome> {
+  const pipeline = await startPipeline(env.config, env.logger);
+  try {
+    await producePoints(env.config, env.topics.metrics, points);
+    await waitForCommitted(env.config, env.topics.metrics, timeoutMs);
+  } finally {
+    await pipeline.stop();
+  }
+  return outcome(ch, env.config.clickhouse.database);
 }
