@@ -189,3 +189,47 @@ export interface SlaDefinition {
   windowMs: number; // compliance window, e.g. 30 days or 24 h
   enabled: boolean;
 }
+
+/**
+ * Incidents: related alerts grouped by `groupBy` labels (default source + metric), the unit
+ * operators see and notifications are sent for. Topic <prefix>incidents (key = groupKey) and
+ * ClickHouse `incident_events`: one record per incident transition, latest state by version.
+ */
+export interface IncidentAlert {
+  alertId: string;
+  fingerprint: string;
+  source: string;
+  metric: string;
+  ruleId: string;
+  kind: AlertKind;
+  severity: Severity;
+  status: AlertStatus;
+  /** Muted by an inhibition rule (a more severe firing alert of the same incident). */
+  inhibited: boolean;
+  value: number;
+  threshold: number;
+  message: string;
+  openedAt: number;
+  /** Timestamp of the newest alert event seen for this alert. */
+  updatedAt: number;
+}
+
+export interface IncidentEvent {
+  eventId: string; // deterministic: hash(incidentId, version)
+  incidentId: string; // deterministic: hash(groupKey, openedAt)
+  /** Canonical `label=value` pairs of the group labels, sorted by label, joined by ','. */
+  groupKey: string;
+  groupLabels: Record<string, string>;
+  status: AlertStatus; // firing while any member fires; acknowledged; resolved when all are
+  severity: Severity; // the highest severity of its non-inhibited, unresolved alerts
+  version: number;
+  timestamp: number;
+  openedAt: number;
+  title: string;
+  alerts: IncidentAlert[];
+  /** The alert event id (or command id) that caused this transition. */
+  causeId: string;
+  actor: string;
+  reason: string;
+  comment: string;
+}
