@@ -1,5 +1,5 @@
 /**
- * NAB v1.1 scoring, as specified in /work/shared/data/nab/README.md (and NAB's sweeper):
+ * NAB v1.1 scoring, as specified in data/nab/README.md (and NAB's sweeper):
  * probation, scaled-sigmoid weights, only the earliest detection per window counts, every
  * false positive counts, one threshold for the whole corpus chosen by sweeping every distinct
  * score, normalised against the null and the perfect detector.

@@ -3,11 +3,12 @@
  * every NAB file as one streaming series, scores it with the NAB standard profile, and scores the
  * Windowed Gaussian peer (published 39.6) in the same run as a check of the scorer.
  *
- *   node --import tsx bench/nab.ts [--nab /work/shared/data/nab] [--windows 1000,4000]
+ *   node --import tsx bench/nab.ts [--nab data/nab] [--windows 1000,4000]
  *
  * The first window size is the pipeline default; the others show how much the score depends on
  * it (the peer's window is 6400 points, i.e. most of each file).
  */
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { detectorParams, type DetectorParams } from '../workers/detector-params.ts';
 import { createSeriesState } from '../workers/series-state.ts';
@@ -18,7 +19,7 @@ import { windowedGaussianScores } from './windowed-gaussian.ts';
 
 const { values: args } = parseArgs({
   options: {
-    nab: { type: 'string', default: '/work/shared/data/nab' },
+    nab: { type: 'string', default: fileURLToPath(new URL('../data/nab', import.meta.url)) },
     windows: { type: 'string', default: '1000,4000' },
   },
 });

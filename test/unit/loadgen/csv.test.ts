@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mergeByTime, pace, parseNabCsv, parseUtcTimestamp, readNabCsv } from '../../../pipeline/loadgen/index.ts';
 
 const excerpt = fileURLToPath(new URL('../../fixtures/nab/machine_temperature_head40.csv', import.meta.url));
-const fullNab = fileURLToPath(new URL('../../../../shared/data/nab/data/realKnownCause/machine_temperature_system_failure.csv', import.meta.url));
+const fullNab = fileURLToPath(new URL('../../../data/nab/data/realKnownCause/machine_temperature_system_failure.csv', import.meta.url));
 
 describe('NAB CSV replay', () => {
   it('reads the NAB file format: source = base name, metric = value, timestamps in UTC', () => {
@@ -17,9 +17,9 @@ describe('NAB CSV replay', () => {
     expect(readNabCsv(excerpt, { metric: 'temperature', source: 'machine-7' }).points[0]).toMatchObject({ source: 'machine-7', metric: 'temperature' });
   });
 
-  // The NAB corpus sits in shared/ beside the checkout (CI lays it there too): no skip.
-  it('reads the whole machine_temperature_system_failure.csv from shared/data/nab', () => {
-    expect(existsSync(fullNab), `NAB corpus expected at ${fullNab} (shared/ beside the checkout)`).toBe(true);
+  // The NAB corpus is vendored in the checkout (data/nab): no skip, no path outside the repo.
+  it('reads the whole machine_temperature_system_failure.csv from data/nab', () => {
+    expect(existsSync(fullNab), `NAB corpus expected at ${fullNab} (vendored under data/nab)`).toBe(true);
     const series = readNabCsv(fullNab);
     expect(series.points).toHaveLength(22695);
     expect(series.points.at(-1)!.timestamp).toBe(Date.UTC(2014, 1, 19, 15, 25));
