@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
 import { VigilError } from './errors.ts';
+import { notifySchema } from './notify-config.ts';
 
 const apiKey = z.object({
   key: z.string().min(16, 'API keys must be at least 16 characters'),
@@ -87,6 +88,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Notifications: receivers, routing tree, grouping timers, retries (core/notify-config.ts). */
+    notify: notifySchema.prefault({}),
   })
   .strict();
 
@@ -118,6 +121,9 @@ const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list
   VIGIL_GATEWAY_HOST: { path: ['gateway', 'host'], kind: 'string' },
   VIGIL_GATEWAY_PORT: { path: ['gateway', 'port'], kind: 'number' },
   VIGIL_GATEWAY_TOKENS: { path: ['gateway', 'tokens'], kind: 'list' },
+  VIGIL_NOTIFY_DASHBOARD_URL: { path: ['notify', 'dashboardUrl'], kind: 'string' },
+  VIGIL_NOTIFY_RECEIVERS: { path: ['notify', 'receivers'], kind: 'json' },
+  VIGIL_NOTIFY_ROUTE: { path: ['notify', 'route'], kind: 'json' },
 };
 
 export const configEnvVars = Object.keys(envMap);
