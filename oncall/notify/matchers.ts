@@ -1,22 +1,14 @@
 /**
- * Alertmanager-style label matchers for notification routes: `label=value`, `label!=value`,
- * `label=~regex`, `label!~regex` (the value may be double-quoted). Regexes are anchored like
- * Alertmanager's, length-limited and compiled once when the config is read, so a route never
- * compiles or backtracks on user text at send time. A missing label matches as ''.
+ * Route matchers in Alertmanager's text form (`severity="critical"`, `source=~"db-.*"`,
+ * `team!=""`; the value may be unquoted). Parsing is ours; validation, the safe-regex checks
+ * and matching are the silences module's (oncall/silences/matchers.ts), so a route and a
+ * silence mean the same thing by the same matcher.
  */
+import { compileMatcher, matchesAll as silenceMatchesAll, type CompiledMatcher } from '../silences/matchers.ts';
 
-export type MatchOp = '=' | '!=' | '=~' | '!~';
+export type LabelMatcher = CompiledMatcher;
 
-export interface LabelMatcher {
-  label: string;
-  op: MatchOp;
-  value: string;
-  /** Compiled, anchored pattern for =~ and !~. */
-  regex?: RegExp;
-}
-
-export const MAX_MATCHER_REGEX_LENGTH = 256;
-const MATCHER = /^\s*([A-Za-z_][A-Za-z0-9_.-]{0,127})\s*(=~|!~|!=|=)\s*(.*?)\s*$/s;
+const MATCHER = /^\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/s;
 
 export type MatcherParse = { ok: true; matcher: LabelMatcher } | { ok: false; reason: string };
 
@@ -25,41 +17,22 @@ export function parseMatcher(text: string): MatcherParse {
   if (typeof text !== 'string') return { ok: false, reason: 'a matcher must be a string like severity="critical"' };
   const m = MATCHER.exec(text);
   if (!m) return { ok: false, reason: `${JSON.stringify(text.slice(0, 80))} is not <label><op><value> with op one of =, !=, =~, !~` };
-  const [, label, op, rawValue] = m as unknown as [string, string, MatchOp, string];
+  const [, name, op, rawValue] = m;
   let value = rawValue;
-  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+  if (value.startsWith('"')) {
     try {
       value = JSON.parse(value) as string;
     } catch {
       return { ok: false, reason: `the quoted value of ${JSON.stringify(text.slice(0, 80))} is not a valid JSON string` };
     }
   }
-  if (op === '=~' || op === '!~') {
-    if (value.length > MAX_MATCHER_REGEX_LENGTH) return { ok: false, reason: `regex of ${label} is longer than ${MAX_MATCHER_REGEX_LENGTH} characters` };
-    try {
-      return { ok: true, matcher: { label, op, value, regex: new RegExp(`^(?:${value})$`, 'u') } };
-    } catch (err) {
-      return { ok: false, reason: `regex of ${label} does not compile: ${(err as Error).message}` };
-    }
-  }
-  return { ok: true, matcher: { label, op, value } };
+  const compiled = compileMatcher({ name, op, value });
+  return compiled.ok ? { ok: true, matcher: compiled.matcher } : { ok: false, reason: `${name}: ${compiled.error}` };
 }
 
 export function matches(matcher: LabelMatcher, labels: Readonly<Record<string, string>>): boolean {
-  const actual = Object.prototype.hasOwnProperty.call(labels, matcher.label) ? labels[matcher.label] : '';
-  switch (matcher.op) {
-    case '=':
-      return actual === matcher.value;
-    case '!=':
-      return actual !== matcher.value;
-    case '=~':
-      return matcher.regex!.test(actual);
-    case '!~':
-      return !matcher.regex!.test(actual);
-  }
+  return silenceMatchesAll([matcher], labels);
 }
 
 /** True when every matcher matches (an empty list matches everything, like a root route). */
-export function matchesAll(matchers: readonly LabelMatcher[], labels: Readonly<Record<string, string>>): boolean {
-  return matchers.every((m) => matches(m, labels));
-}
+export const matchesAll = silenceMatchesAll;
