@@ -57,6 +57,14 @@ export const configSchema = z
         maxTagCount: z.number().int().min(0).default(32),
         maxTagBytes: z.number().int().min(16).default(2048),
         maxFutureSkewMs: z.number().int().min(0).default(86_400_000),
+        /**
+         * Largest request the pipeline produces, and so the largest dead letter: a bigger DLQ copy
+         * is truncated to fit. Below the broker's default max.message.bytes (1,048,588) with room
+         * for batch framing; lowered at start-up to what the output topics accept.
+         */
+        maxProduceBytes: z.number().int().min(16_384).default(1_000_000),
+        /** A partition with lag and no committed progress for this long is stalled: /health 503 and an alert. */
+        stallAfterMs: z.number().int().min(1000).default(60_000),
         /** The pipeline process's GET /metrics (Prometheus) and GET /health endpoint. */
         httpHost: z.string().min(1).default('127.0.0.1'),
         /** 0 = any free port (tests), -1 = no endpoint. */
@@ -113,6 +121,8 @@ const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list
   VIGIL_NO_DATA_MS: { path: ['pipeline', 'noDataMs'], kind: 'number' },
   VIGIL_LIVE_THROTTLE_MS: { path: ['pipeline', 'liveThrottleMs'], kind: 'number' },
   VIGIL_SNAPSHOT_INTERVAL_MS: { path: ['pipeline', 'snapshotIntervalMs'], kind: 'number' },
+  VIGIL_MAX_PRODUCE_BYTES: { path: ['pipeline', 'maxProduceBytes'], kind: 'number' },
+  VIGIL_STALL_AFTER_MS: { path: ['pipeline', 'stallAfterMs'], kind: 'number' },
   VIGIL_PIPELINE_HTTP_HOST: { path: ['pipeline', 'httpHost'], kind: 'string' },
   VIGIL_PIPELINE_HTTP_PORT: { path: ['pipeline', 'httpPort'], kind: 'number' },
   VIGIL_API_HOST: { path: ['api', 'host'], kind: 'string' },

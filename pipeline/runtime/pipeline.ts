@@ -21,7 +21,9 @@ import { PartitionState, type SeriesEntry } from '../state/partition-state.ts';
 import { StateStore, type SeriesFactory } from '../state/state-store.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { retryUntilDone, RetryAbortedError } from './retry.ts';
-import { emptyOutputs, publishOutputs, type EventEncoder, type OutputBatch } from './outputs.ts';
+import { emptyOutputs, outputPublisher, type EventEncoder, type OutputBatch, type PublishOptions } from './outputs.ts';
+import { resolveProduceBudget } from '../kafka/topic-limits.ts';
+import { kafkaErrorType } from '../kafka/produce-errors.ts';
 import { startDefinitionsFollower, type DefinitionsFollower } from './definitions-follower.ts';
 import { createScoringPool } from '../../workers/pool.ts';
 import { createSeriesState, restoreSeriesState } from '../../workers/series-state.ts';
@@ -87,13 +89,8 @@ export interface PipelineOptions {
 const encoder: EventEncoder = (kind, record) => encodeEvent(kind, record);
 
 /** kafkajs protocol errors meaning this consumer is no longer a member of the current generation. */
-const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
-function lostGroupMembership(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (MEMBERSHIP_ERRORS.has(String((e as { type?: unknown }).type))) return true;
-  }
-  return false;
-}
+const MEMBERSHIP_ERRORS: ReadonlySet<string> = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
+const lostGroupMembership = (err: unknown) => kafkaErrorType(err, MEMBERSHIP_ERRORS) !== undefined;
 
 export async function startPipeline(config: VigilConfig, rootLogger: Logger, opts: PipelineOptions = {}): Promise<PipelineHandle> {
   // What startup opened so far, released if a later step fails (e.g. Kafka unreachable): a worker
@@ -205,6 +202,17 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
   const admin = kafka.admin();
   await admin.connect();
   opened.push(() => admin.disconnect());
+  const maxProduceBytes = await resolveProduceBudget(
+    admin,
+    [topics.dlq, topics.anomalies, topics.alerts, topics.live, topics.commandResults],
+    config.pipeline.maxProduceBytes,
+    logger,
+  );
+  const publishOpts: PublishOptions = {
+    maxBytes: maxProduceBytes,
+    logger,
+    onReference: (letter) => logger.warn({ headers: Object.keys(letter.headers ?? {}) }, 'dead letter replaced by a reference to its original record'),
+  };
   async function committedOffset(partition: number): Promise<bigint> {
     const [entry] = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [topics.metrics] });
     const p = entry?.partitions.find((x) => x.partition === partition);
@@ -294,7 +302,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
       if (decoded.ok) {
         incoming.push({ point: decoded.point, seriesId: decoded.seriesId, offset: message.offset });
       } else {
-        outputs.dlq.push(toDlqMessage(message, decoded.reason, decoded.detail, { topic: batch.topic, partition, offset: message.offset }));
+        outputs.dlq.push(toDlqMessage(message, decoded.reason, decoded.detail, { topic: batch.topic, partition, offset: message.offset }, { maxBytes: maxProduceBytes }));
         dlqReasons.push(decoded.reason);
         logger.debug({ partition, offset: message.offset, reason: decoded.reason, detail: decoded.detail }, 'record sent to DLQ');
       }
@@ -328,7 +336,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
           if (lastFresh) state.maxInsertedOffset = BigInt(lastFresh.offset);
         }),
         retry('ClickHouse insert', () => sink.writeDerived({ anomalies: processed.anomalies, alerts: processed.alerts, sla: processed.sla }), payload),
-        retry('Kafka produce', () => publishOutputs(producer, topics, encoder, outputs), payload),
+        retry('Kafka produce', outputPublisher(producer, topics, encoder, outputs, publishOpts), payload),
       ]);
       await opts.beforeCommit?.(partition, lastOffset);
       await retry('offset commit', () => payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition, offset: String(BigInt(lastOffset) + 1n) }] }] }), payload);
@@ -373,7 +381,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
     for (const message of batch.messages) {
       const decoded = message.value ? safeDecodeCommand(message.value) : null;
       if (!decoded) {
-        outputs.dlq.push(toDlqMessage(message, 'invalid-command', 'not a decodable AlertCommand', { topic: batch.topic, partition, offset: message.offset }));
+        outputs.dlq.push(toDlqMessage(message, 'invalid-command', 'not a decodable AlertCommand', { topic: batch.topic, partition, offset: message.offset }, { maxBytes: maxProduceBytes }));
         continue;
       }
       const entry = state.series.get(seriesId(decoded.source, decoded.metric));
@@ -392,7 +400,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
     outputs.alerts = events;
     try {
       await retry('ClickHouse insert (commands)', () => sink.writeDerived({ anomalies: [], alerts: events, sla: [] }), payload);
-      await retry('Kafka produce (commands)', () => publishOutputs(producer, topics, encoder, outputs), payload);
+      await retry('Kafka produce (commands)', outputPublisher(producer, topics, encoder, outputs, publishOpts), payload);
       if (events.length > 0) await maybeSnapshot(state, true, payload);
       const lastOffset = batch.messages[batch.messages.length - 1].offset;
       await retry('offset commit (commands)', () => payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition, offset: String(BigInt(lastOffset) + 1n) }] }] }), payload);
@@ -434,7 +442,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
     if (events.length === 0) return;
     try {
       await retry('ClickHouse insert (state events)', () => sink.writeDerived({ anomalies: [], alerts: events, sla: [] }));
-      await retry('Kafka produce (state events)', () => publishOutputs(producer, topics, encoder, { ...emptyOutputs(), alerts: events }));
+      await retry('Kafka produce (state events)', outputPublisher(producer, topics, encoder, { ...emptyOutputs(), alerts: events }, publishOpts));
       await maybeSnapshot(state, true);
       stats.alertEvents += events.length;
       metrics.alertEvents(events);
