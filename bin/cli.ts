@@ -9,6 +9,7 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
   pipeline: () => import('./commands/pipeline.ts'),
   api: () => import('./commands/api.ts'),
   gateway: () => import('./commands/gateway.ts'),
+  oncall: () => import('./commands/oncall.ts'),
 };
 
 async function loadAll(): Promise<Command[]> {

@@ -212,6 +212,8 @@ export interface IncidentAlert {
   openedAt: number;
   /** Timestamp of the newest alert event seen for this alert. */
   updatedAt: number;
+  /** Version of that alert event: re-delivered (older or equal) alert events change nothing. */
+  version: number;
 }
 
 export interface IncidentEvent {
@@ -227,8 +229,10 @@ export interface IncidentEvent {
   openedAt: number;
   title: string;
   alerts: IncidentAlert[];
-  /** The alert event id (or command id) that caused this transition. */
+  /** The alert event id that caused this transition. */
   causeId: string;
+  /** The alert that transition belongs to (one of `alerts`): the timeline's subject. */
+  causeAlertId: string;
   actor: string;
   reason: string;
   comment: string;

@@ -18,6 +18,7 @@ import {
   type AlertEvent,
   type AnomalyEvent,
   type CommandResult,
+  type IncidentEvent,
   type LiveSnapshot,
   type MetricPoint,
   type SlaSnapshot,
@@ -33,6 +34,7 @@ export interface EventRecords {
   sla: SlaSnapshot;
   command: AlertCommand;
   commandResult: CommandResult;
+  incident: IncidentEvent;
 }
 export type EventKind = keyof EventRecords;
 export type DecodedEvent = { [K in EventKind]: { kind: K; record: EventRecords[K] } }[EventKind];
@@ -46,6 +48,7 @@ export const EVENT_SCHEMA_NAMES: Readonly<Record<EventKind, string>> = {
   sla: 'io.vigil.SlaSnapshot',
   command: 'io.vigil.AlertCommand',
   commandResult: 'io.vigil.CommandResult',
+  incident: 'io.vigil.IncidentEvent',
 };
 const KIND_BY_NAME = new Map(Object.entries(EVENT_SCHEMA_NAMES).map(([kind, name]) => [name, kind as EventKind]));
 
@@ -67,6 +70,10 @@ const ENUMERATED: Partial<Record<EventKind, Array<[string[], readonly string[]]>
     [['event', 'kind'], ALERT_KINDS],
     [['event', 'severity'], SEVERITIES],
     [['event', 'status'], ALERT_STATUSES],
+  ],
+  incident: [
+    [['status'], ALERT_STATUSES],
+    [['severity'], SEVERITIES],
   ],
 };
 

@@ -41,6 +41,12 @@ export function topicSpecs(config: Pick<VigilConfig, 'kafka'>): TopicSpec[] {
     spec(names.live, n, { 'retention.ms': String(HOUR_MS) }),
     spec(names.commands, n, {}, true),
     spec(names.commandResults, n, { 'retention.ms': String(HOUR_MS) }),
+    // Keyed by incident group key, not series: one on-call incident processor per partition.
+    spec(names.alertsByGroup, n),
+    // Incident transitions. Compacted because it is also the processor's changelog (latest
+    // incident per group key rebuilds its state); the compaction lag keeps every transition
+    // readable for a day for consumers such as the notifier.
+    spec(names.incidents, n, { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String(24 * HOUR_MS), 'segment.ms': String(HOUR_MS) }),
     // Rules and SLA definitions: latest value per key, read whole at start-up.
     spec(names.config, 1, { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(HOUR_MS) }),
   ];

@@ -14,10 +14,10 @@ import type { Logger } from '../../core/logger.ts';
 import { VigilError } from '../../core/errors.ts';
 import type { PipelineHealth } from './pipeline.ts';
 
-/** What the server shows: a started pipeline's handle fits. */
+/** What the server shows: a started pipeline's (or on-call process's) handle fits. */
 export interface ObservedPipeline {
   readonly registry: Registry;
-  health(): PipelineHealth;
+  health(): PipelineHealth | { healthy: boolean };
 }
 
 export interface MetricsServerOptions {
@@ -26,6 +26,8 @@ export interface MetricsServerOptions {
   port: number;
   logger: Logger;
   pipeline?: ObservedPipeline;
+  /** The setting to name when the port is taken (default: the pipeline's). */
+  portSetting?: string;
 }
 
 export interface MetricsServer {
@@ -112,7 +114,7 @@ export function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsS
       reject(
         new VigilError(`cannot listen on ${opts.host}:${opts.port} for /metrics and /health: ${cause.code ?? cause.message}`, {
           cause,
-          action: 'set VIGIL_PIPELINE_HTTP_PORT (pipeline.httpPort) to a free port, 0 for any free port, or -1 to disable the endpoint',
+          action: `set ${opts.portSetting ?? 'VIGIL_PIPELINE_HTTP_PORT (pipeline.httpPort)'} to a free port, 0 for any free port, or -1 to disable the endpoint`,
         }),
       );
     });

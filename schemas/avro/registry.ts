@@ -36,6 +36,7 @@ export const SCHEMA_TABLE: readonly SchemaTableRow[] = [
   { file: 'sla-snapshot.v1.avsc', id: 5, fingerprint: '4ad4b8223620ae97' },
   { file: 'alert-command.v1.avsc', id: 6, fingerprint: '1720c7f3b6f03511' },
   { file: 'command-result.v1.avsc', id: 7, fingerprint: '4ac2063940c82dfb' },
+  { file: 'incident-event.v1.avsc', id: 8, fingerprint: 'b767445d1ad97119' },
 ];
 
 export const AVRO_SCHEMA_DIR = path.dirname(fileURLToPath(import.meta.url));

@@ -11,7 +11,7 @@ import {
   SCHEMA_TABLE,
   type SchemaDefinition,
 } from '../../../schemas/avro/registry.ts';
-import type { AlertCommand, AlertEvent, AnomalyEvent, CommandResult, LiveSnapshot, MetricPoint, SlaSnapshot } from '../../../schemas/records.ts';
+import type { AlertCommand, AlertEvent, AnomalyEvent, CommandResult, IncidentAlert, IncidentEvent, LiveSnapshot, MetricPoint, SlaSnapshot } from '../../../schemas/records.ts';
 
 const vectors = JSON.parse(readFileSync(new URL('../../fixtures/avro/vectors.json', import.meta.url), 'utf8')) as {
   singleObject: Array<{ name: string; schemaFile: string; record: Record<string, unknown>; bodyHex: string; singleObjectHex: string }>;
@@ -186,7 +186,7 @@ describe('schema registry', () => {
   it('lists every committed schema with a fingerprint and an avsc type', () => {
     const registry = getSchemaRegistry();
     expect(registry.entries.map((e) => e.name).sort()).toEqual(
-      ['AlertCommand', 'AlertEvent', 'AnomalyEvent', 'CommandResult', 'LiveSnapshot', 'MetricPoint', 'SlaSnapshot'].map((n) => `io.vigil.${n}`),
+      ['AlertCommand', 'AlertEvent', 'AnomalyEvent', 'CommandResult', 'IncidentEvent', 'LiveSnapshot', 'MetricPoint', 'SlaSnapshot'].map((n) => `io.vigil.${n}`),
     );
     for (const entry of registry.entries) {
       expect(registry.byFingerprint(entry.fingerprint.lo, entry.fingerprint.hi)).toBe(entry);
@@ -200,6 +200,16 @@ describe('schema registry', () => {
   });
 });
 
+const incidentAlert: IncidentAlert = {
+  alertId: 'a1', fingerprint: 's|m|r', source: 's', metric: 'm', ruleId: 'r', kind: 'threshold', severity: 'high', status: 'firing',
+  inhibited: false, value: 3, threshold: 2, message: 'm above 2', openedAt: 1_700_000_000_000, updatedAt: 1_700_000_000_000, version: 1,
+};
+const incident: IncidentEvent = {
+  eventId: 'e', incidentId: 'i', groupKey: 'metric=m,source=s', groupLabels: { source: 's', metric: 'm' }, status: 'firing', severity: 'high',
+  version: 1, timestamp: 1_700_000_000_000, openedAt: 1_700_000_000_000, title: 's/m', alerts: [incidentAlert], causeId: 'ae', causeAlertId: 'a1',
+  actor: 'pipeline', reason: 'opened', comment: '',
+};
+
 describe('schemas match schemas/records.ts', () => {
   // Object literals typed as the interfaces: the compiler rejects a missing or an extra field,
   // so the key lists below are the interfaces' own.
@@ -211,7 +221,19 @@ describe('schemas match schemas/records.ts', () => {
     sla: { id: 'i', slaId: 'x', source: 's', metric: 'm', timestamp: 1, windowMs: 1, objective: 0.9, compliance: 1, good: 1, total: 1, errorBudgetRemaining: 1, burnRateFast: 0, burnRateSlow: 0, violated: false } satisfies SlaSnapshot,
     command: { commandId: 'c', type: 'acknowledge', alertId: 'a', source: 's', metric: 'm', actor: 'x', comment: '', issuedAt: 1 } satisfies AlertCommand,
     commandResult: { commandId: 'c', alertId: 'a', applied: false, status: 'unknown', reason: '', event: null } satisfies CommandResult,
+    incident: incident satisfies IncidentEvent,
   };
+  it('incident: the Avro IncidentAlert fields are exactly the interface fields', () => {
+    const entry = createEventCodec().writerOf('incident');
+    const alerts = (entry.schema.fields as Array<{ name: string; type: { items?: { fields: Array<{ name: string }> } } }>).find((f) => f.name === 'alerts')!;
+    expect(alerts.type.items!.fields.map((f) => f.name).sort()).toEqual(Object.keys(incident.alerts[0]).sort());
+  });
+  it('incident: round-trips, and a severity or status outside the lists is refused', () => {
+    expect(decodeEvent(encodeEvent('incident', incident))).toEqual({ kind: 'incident', record: incident });
+    expect(() => encodeEvent('incident', { ...incident, severity: 'urgent' } as unknown as IncidentEvent)).toThrow(/severity: "urgent" is not one of/);
+    expect(() => encodeEvent('incident', { ...incident, status: 'open' } as unknown as IncidentEvent)).toThrow(/status: "open" is not one of/);
+    expect(() => encodeEvent('incident', { ...incident, groupLabels: { source: 3 } } as unknown as IncidentEvent)).toThrow(/groupLabels.source: 3 does not fit/);
+  });
   it.each(Object.entries(samples))('%s: the Avro fields are exactly the interface fields', (kind, sample) => {
     const entry = createEventCodec().writerOf(kind as EventKind);
     const fields = (entry.schema.fields as Array<{ name: string }>).map((f) => f.name);
