@@ -18,6 +18,7 @@ export function alert(over: Partial<IncidentAlert> = {}): IncidentAlert {
     message: 'error_rate 0.2 above 0.05',
     openedAt: 1_700_000_000_000,
     updatedAt: 1_700_000_000_000,
+    version: 1,
     ...over,
   };
 }
@@ -36,6 +37,7 @@ export function incident(over: Partial<IncidentEvent> = {}): IncidentEvent {
     title: 'checkout error_rate',
     alerts: [alert()],
     causeId: 'e1',
+    causeAlertId: 'a1',
     actor: 'pipeline',
     reason: 'alert opened',
     comment: '',
