@@ -134,5 +134,7 @@ export function validateDetectorParams(params: DetectorParams): void {
 
 /** The fields that size the state buffer, in header order. */
 export function layoutFields(params: DetectorParams): [windowSize: number, episodeCapacity: number, recentCapacity: number] {
-  return [params.windowSize, params.spikeMaxPoints + 1, Math.max(params.trendWindow, params.varianceWindow)];
+  // the open episode lives in the recent ring, so the ring holds at least a whole episode
+  const episodeCapacity = params.spikeMaxPoints + 1;
+  return [params.windowSize, episodeCapacity, Math.max(params.trendWindow, params.varianceWindow, episodeCapacity)];
 }

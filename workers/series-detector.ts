@@ -124,8 +124,18 @@ function copyRing(f: Float64Array, base: number, capacity: number, head: number,
   if (first < n) dst.set(f.subarray(base, base + (n - first)), first);
 }
 
+/** Int32 range of the baseline time offsets (ms from S.timeAnchor). */
+const TIME_OFFSET_MAX = 2 ** 31 - 1;
+const TIME_OFFSET_MIN = -(2 ** 31);
+/** A re-anchored clock leaves this much room (ms) for later points before the next re-anchor. */
+const TIME_REANCHOR_ROOM = 2 ** 30;
+
 export class SeriesDetector {
   private readonly f: Float64Array;
+  /** Baseline times, ms relative to S.timeAnchor (state bytes, Int32 view). */
+  private readonly t32: Int32Array;
+  /** Out-of-band flags of the recent ring (state bytes, Uint8 view). */
+  private readonly u8: Uint8Array;
   private readonly L: StateLayout;
   private readonly P: DetectorParams;
   private readonly seriesIndex: number;
@@ -136,6 +146,8 @@ export class SeriesDetector {
 
   constructor(state: SharedArrayBuffer, layout: StateLayout, params: DetectorParams, seriesIndex: number, findings: AnomalyFinding[]) {
     this.f = new Float64Array(state);
+    this.t32 = new Int32Array(state);
+    this.u8 = new Uint8Array(state);
     this.L = layout;
     this.P = params;
     this.seriesIndex = seriesIndex;
@@ -173,8 +185,7 @@ export class SeriesDetector {
 
     const open = f[S.epOpen] !== 0;
     const outOfBand = open ? absZ >= P.zExit : warm && absZInc >= P.zThreshold;
-    if (!outOfBand) f[S.lastClean] = value;
-    this.pushRecent(value, outOfBand ? f[S.lastClean] : value, ts);
+    this.pushRecent(value, outOfBand, ts);
 
     // Point score, two tiers: a point that reports a NEW anomaly scores in [0.5, 1] (see emit);
     // any other point scores in [0, 0.5) by the strength of its deviation: against the baseline,
@@ -244,7 +255,7 @@ export class SeriesDetector {
       f[S.baseAbsDiff2] += Math.abs(value - 2 * f[bv + p1] + f[bv + p2]);
     }
     f[bv + pos] = value;
-    f[this.L.baseTimes + pos] = ts;
+    this.t32[this.L.baseTimes + pos] = this.timeOffset(ts);
     const n1 = count + 1;
     const mean = f[S.baseMean];
     const d = value - mean;
@@ -322,32 +333,86 @@ export class SeriesDetector {
     f[S.baseUpdates] = 0;
   }
 
+  /**
+   * ts as an Int32 offset from the series' time anchor. The anchor moves (and the stored offsets
+   * with it) only when a point falls outside ±2^31 ms (24.8 days) of it; offsets that would leave
+   * the range then stick at its bottom: such points are older than any sensible windowMs.
+   */
+  private timeOffset(ts: number): number {
+    const f = this.f;
+    let anchor = f[S.timeAnchor];
+    if (anchor !== anchor) {
+      anchor = ts;
+      f[S.timeAnchor] = ts;
+    }
+    let rel = ts - anchor;
+    if (rel > TIME_OFFSET_MAX || rel < TIME_OFFSET_MIN) {
+      const next = ts - TIME_REANCHOR_ROOM;
+      const shift = anchor - next;
+      const t = this.t32;
+      const bt = this.L.baseTimes;
+      const W = this.L.windowSize;
+      const head = f[S.baseHead] | 0;
+      const count = f[S.baseCount] | 0;
+      for (let k = 0; k < count; k++) {
+        const pos = bt + ((head + k) % W);
+        const moved = t[pos] + shift;
+        t[pos] = moved < TIME_OFFSET_MIN ? TIME_OFFSET_MIN : moved > TIME_OFFSET_MAX ? TIME_OFFSET_MAX : moved;
+      }
+      f[S.timeAnchor] = next;
+      rel = ts - next;
+    }
+    return rel;
+  }
+
   private expire(ts: number): void {
     const f = this.f;
     const horizon = ts - this.P.windowMs;
     const bt = this.L.baseTimes;
-    while (f[S.baseCount] > 0 && f[bt + (f[S.baseHead] | 0)] < horizon) this.removeOldest();
+    const relHorizon = horizon - f[S.timeAnchor];
+    while (f[S.baseCount] > 0 && this.t32[bt + (f[S.baseHead] | 0)] < relHorizon) this.removeOldest();
     const C = this.L.recentCapacity;
     const rt = this.L.recentTimes;
     while (f[S.recentCount] > 0 && f[rt + (f[S.recentHead] | 0)] < horizon) {
       f[S.recentHead] = ((f[S.recentHead] | 0) + 1) % C;
       f[S.recentCount] -= 1;
     }
+    if (f[S.epOpen] === 0) return;
+    // the episode's points are the newest of the recent ring: those that just expired leave it
+    if (f[S.epCount] > f[S.recentCount]) {
+      const count = f[S.recentCount] | 0;
+      f[S.epCount] = count;
+      let sum = 0;
+      for (let k = 0; k < count; k++) sum += this.epValue(k);
+      f[S.epSumValues] = sum;
+    }
     // the baseline ran dry under an open episode (a long silence): the episode's fresh points
     // restart the baseline instead of being judged against nothing
-    if (f[S.epOpen] !== 0 && f[S.baseCount] < this.P.minPoints) {
+    if (f[S.baseCount] < this.P.minPoints) {
       const count = f[S.epCount] | 0;
-      const ev = this.L.epValues;
-      const et = this.L.epTimes;
       this.resetBaseline();
-      for (let k = 0; k < count; k++) if (f[et + k] >= horizon) this.pushBaseline(f[ev + k], f[et + k]);
+      for (let k = 0; k < count; k++) this.pushBaseline(this.epValue(k), this.epTime(k));
       f[S.epOpen] = 0;
     }
   }
 
+  /** Ring position of the episode's k-th point (0 = its opening point). */
+  private epPos(k: number): number {
+    const f = this.f;
+    return ((f[S.recentHead] | 0) + (f[S.recentCount] | 0) - (f[S.epCount] | 0) + k) % this.L.recentCapacity;
+  }
+
+  private epValue(k: number): number {
+    return this.f[this.L.recentValues + this.epPos(k)];
+  }
+
+  private epTime(k: number): number {
+    return this.f[this.L.recentTimes + this.epPos(k)];
+  }
+
   // ---- recent ring: every point, for the variance and trend tests ----
 
-  private pushRecent(value: number, clean: number, ts: number): void {
+  private pushRecent(value: number, outOfBand: boolean, ts: number): void {
     const f = this.f;
     const C = this.L.recentCapacity;
     let head = f[S.recentHead] | 0;
@@ -359,7 +424,7 @@ export class SeriesDetector {
     let pos = head + count;
     if (pos >= C) pos -= C;
     f[this.L.recentValues + pos] = value;
-    f[this.L.recentClean + pos] = clean;
+    this.u8[this.L.recentFlags + pos] = outOfBand ? 1 : 0;
     f[this.L.recentTimes + pos] = ts;
     f[S.recentHead] = head;
     f[S.recentCount] = count + 1;
@@ -367,8 +432,8 @@ export class SeriesDetector {
 
   /**
    * Keeps only the newest `keep` recent points, so nothing older can make a later test see the
-   * same change again. After a regime change (`newRegime`) their raw values are the new normal
-   * and become their clean values too.
+   * same change again. After a regime change (`newRegime`) their raw values are the new normal:
+   * none of them counts as out of band any more.
    */
   private keepNewestRecent(keep: number, newRegime: boolean): void {
     const f = this.f;
@@ -379,11 +444,44 @@ export class SeriesDetector {
     f[S.recentHead] = head;
     f[S.recentCount] = k;
     if (!newRegime) return;
-    for (let j = 0; j < k; j++) {
-      const pos = (head + j) % C;
-      f[this.L.recentClean + pos] = f[this.L.recentValues + pos];
+    for (let j = 0; j < k; j++) this.u8[this.L.recentFlags + ((head + j) % C)] = 0;
+  }
+
+  /**
+   * The `n` recent points from `from` (0 = oldest) into dst, each out-of-band point replaced by
+   * the newest in-band value before it (or, with none left in the ring, the first after it):
+   * what the slope tests see, so a burst or a level held out of the baseline bends no line.
+   */
+  private copyClean(from: number, n: number, dst: Float64Array): void {
+    const f = this.f;
+    const u8 = this.u8;
+    const C = this.L.recentCapacity;
+    const head = f[S.recentHead] | 0;
+    const rv = this.L.recentValues;
+    const rf = this.L.recentFlags;
+    let carry = NaN;
+    for (let k = from - 1; k >= 0; k--) {
+      const pos = (head + k) % C;
+      if (u8[rf + pos] === 0) {
+        carry = f[rv + pos];
+        break;
+      }
     }
-    if (k > 0) f[S.lastClean] = f[this.L.recentValues + ((head + k - 1) % C)];
+    let firstClean = -1;
+    for (let k = 0; k < n; k++) {
+      const pos = (head + from + k) % C;
+      if (u8[rf + pos] === 0) {
+        carry = f[rv + pos];
+        if (firstClean < 0) firstClean = k;
+      }
+      dst[k] = carry;
+    }
+    if (carry !== carry) {
+      // every point is out of band: the raw values are all there is
+      for (let k = 0; k < n; k++) dst[k] = f[rv + ((head + from + k) % C)];
+    } else if (dst[0] !== dst[0]) {
+      for (let k = 0; k < firstClean; k++) dst[k] = dst[firstClean];
+    }
   }
 
   // ---- episodes ----
@@ -427,17 +525,15 @@ export class SeriesDetector {
     f[S.epStd] = stdEff;
     f[S.epIncStd] = incStd;
     f[S.epWarm] = n;
-    this.bufferEpisodePoint(value, ts, z);
+    this.bufferEpisodePoint(value, z);
     const conf = this.warmFactor(n) * confidenceFromZ(absZInc, this.L.windowSize);
     this.emit(i, OUTLIER, 1, f[S.epStart], conf, strengthScore(absZInc, this.P.zThreshold), z, mean, 1, 'isolated');
   }
 
-  private bufferEpisodePoint(value: number, ts: number, z: number): void {
+  /** Counts the newest recent point (just pushed) into the episode. */
+  private bufferEpisodePoint(value: number, z: number): void {
     const f = this.f;
     const k = f[S.epCount] | 0;
-    f[this.L.epValues + k] = value;
-    f[this.L.epTimes + k] = ts;
-    f[this.L.epZ + k] = z;
     f[S.epCount] = k + 1;
     f[S.epSumValues] = k === 0 ? value : f[S.epSumValues] + value;
     if (Math.abs(z) >= this.P.zExit) {
@@ -454,7 +550,7 @@ export class SeriesDetector {
   private continueEpisode(value: number, ts: number, z: number, i: number): void {
     const f = this.f;
     const P = this.P;
-    this.bufferEpisodePoint(value, ts, z);
+    this.bufferEpisodePoint(value, z);
     if (f[S.epNormalRun] >= P.returnPoints) {
       // A burst that held out a good share of a variance window may have been the first swing
       // of a wider spread. Ask now: its points are not in the baseline yet, so the baseline still
@@ -475,7 +571,7 @@ export class SeriesDetector {
       // it did not come back: a new regime, whose level (or spread) is the new normal
       const count = f[S.epCount] | 0;
       let sum = 0;
-      for (let k = 0; k < count; k++) sum += f[this.L.epValues + k];
+      for (let k = 0; k < count; k++) sum += this.epValue(k);
       const shift = (sum / count - f[S.epExpected]) / f[S.epStd];
       const cause: FindingCause = Math.abs(shift) >= P.zExit ? 'level' : 'variance';
       f[S.epType] = PATTERN;
@@ -512,8 +608,8 @@ export class SeriesDetector {
     const lo = f[S.epExpected] - clip;
     const hi = f[S.epExpected] + clip;
     for (let k = 0; k < count; k++) {
-      const v = f[this.L.epValues + k];
-      this.pushBaseline(v < lo ? lo : v > hi ? hi : v, f[this.L.epTimes + k]);
+      const v = this.epValue(k);
+      this.pushBaseline(v < lo ? lo : v > hi ? hi : v, this.epTime(k));
     }
     f[S.epOpen] = 0;
   }
@@ -677,7 +773,7 @@ export class SeriesDetector {
     const y = scratch;
     const C = this.L.recentCapacity;
     const head = f[S.recentHead] | 0;
-    copyRing(f, this.L.recentClean, C, head, count - n, n, y);
+    this.copyClean(count - n, n, y);
     const minSegment = Math.max(4, Math.floor(n / 8));
     const gridStep = Math.max(1, Math.floor(n / 64));
     const r = trendChangeTest(y, n, minSegment, gridStep, trendResult);
@@ -722,7 +818,7 @@ export class SeriesDetector {
     if (m < MIN_FOLLOW_POINTS) return;
     if (scratch.length < m) scratch = new Float64Array(Math.max(m, this.L.recentCapacity));
     const y = scratch;
-    copyRing(f, this.L.recentClean, this.L.recentCapacity, f[S.recentHead] | 0, count - m, m, y);
+    this.copyClean(count - m, m, y);
     const c = (m - 1) / 2;
     let sum = 0;
     for (let k = 0; k < m; k++) sum += y[k];

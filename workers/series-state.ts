@@ -7,13 +7,23 @@
  *   bytes 0..3    'V' 'S' LAYOUT_VERSION 0
  *   bytes 4..15   uint32 windowSize, episodeCapacity, recentCapacity (must match the params)
  *   bytes 16..31  reserved
- *   then Float64: SCALAR_SLOTS scalars (see `S`), then the arrays in `arrayOffsets` order.
+ *   then Float64: SCALAR_SLOTS scalars (see `S`), the baseline values, the recent values and
+ *   times; then Int32: the baseline times (ms relative to S.timeAnchor); then Uint8: one
+ *   out-of-band flag per recent point; zero-padded to a multiple of 8 bytes.
+ *
+ * The open episode has no buffer of its own: its points are the newest epCount points of the
+ * recent ring (recentCapacity >= spikeMaxPoints + 1, see layoutFields).
  */
 import { VigilError } from '../core/errors.ts';
 import { layoutFields, validateDetectorParams, type DetectorParams } from './detector-params.ts';
 
-/** 2: trend-following slots (trVersion..trExpected). Older snapshots are refused and replayed. */
-export const LAYOUT_VERSION = 2;
+/**
+ * 2: trend-following slots (trVersion..trExpected).
+ * 3: ≤ 20 KiB at the default window: baseline times as Int32 offsets, episode read from the
+ *    recent ring, out-of-band flags instead of a second ring of clean values.
+ * Older snapshots are refused (STATE_LAYOUT) and the pipeline replays the series' points.
+ */
+export const LAYOUT_VERSION = 3;
 const MAGIC_0 = 0x56; // 'V'
 const MAGIC_1 = 0x53; // 'S'
 const HEADER_BYTES = 32;
@@ -47,7 +57,7 @@ export const S = {
   epStd: 24, // baseline std (floored) when the episode opened
   epWarm: 25, // baseline size when the episode opened
   lastStart: 26, // newest reported startTimestamp (ids must stay unique per series)
-  lastClean: 27, // newest value that was not out of band (stands in for episode points in trend tests)
+  timeAnchor: 27, // ms that the Int32 baseline times are relative to (NaN until the first point)
   epSumValues: 28, // sum of the episode's values (its running level)
   onsetRate: 29, // new anomalies over roughly the last windowSize points (decays by 1/windowSize per point)
   lastTrendTest: 30, // pointsSeen when the trend test last ran
@@ -68,18 +78,16 @@ export interface StateLayout {
   windowSize: number;
   episodeCapacity: number;
   recentCapacity: number;
-  /** Float64 index where each array starts. */
+  /** Float64 index where each Float64 array starts. */
   baseValues: number;
-  baseTimes: number;
-  epValues: number;
-  epTimes: number;
-  epZ: number;
   recentValues: number;
-  /** Like recentValues, but out-of-band episode points replaced by the last in-band value. */
-  recentClean: number;
   recentTimes: number;
-  /** Total Float64 slots. */
-  slots: number;
+  /** Int32 index of the baseline times (ms − S.timeAnchor). */
+  baseTimes: number;
+  /** Byte index of the recent points' out-of-band flags (1: held out of the baseline). */
+  recentFlags: number;
+  /** Total bytes (a multiple of 8). */
+  bytes: number;
 }
 
 export function stateLayout(params: DetectorParams): StateLayout {
@@ -91,19 +99,17 @@ export function stateLayout(params: DetectorParams): StateLayout {
     return start;
   };
   const baseValues = take(windowSize);
-  const baseTimes = take(windowSize);
-  const epValues = take(episodeCapacity);
-  const epTimes = take(episodeCapacity);
-  const epZ = take(episodeCapacity);
   const recentValues = take(recentCapacity);
-  const recentClean = take(recentCapacity);
   const recentTimes = take(recentCapacity);
-  return { windowSize, episodeCapacity, recentCapacity, baseValues, baseTimes, epValues, epTimes, epZ, recentValues, recentClean, recentTimes, slots: at };
+  const baseTimesByte = at * 8;
+  const recentFlags = baseTimesByte + windowSize * 4;
+  const bytes = Math.ceil((recentFlags + recentCapacity) / 8) * 8;
+  return { windowSize, episodeCapacity, recentCapacity, baseValues, recentValues, recentTimes, baseTimes: baseTimesByte / 4, recentFlags, bytes };
 }
 
 /** Bytes of one series' state under these params (the whole per-series memory of the detector). */
 export function seriesStateBytes(params: DetectorParams): number {
-  return stateLayout(params).slots * 8;
+  return stateLayout(params).bytes;
 }
 
 function writeHeader(buffer: SharedArrayBuffer, layout: StateLayout): void {
@@ -120,10 +126,11 @@ function writeHeader(buffer: SharedArrayBuffer, layout: StateLayout): void {
 export function createSeriesState(params: DetectorParams): SharedArrayBuffer {
   validateDetectorParams(params);
   const layout = stateLayout(params);
-  const buffer = new SharedArrayBuffer(layout.slots * 8);
+  const buffer = new SharedArrayBuffer(layout.bytes);
   writeHeader(buffer, layout);
   const f = new Float64Array(buffer);
   f[S.lastStart] = -Infinity;
+  f[S.timeAnchor] = NaN;
   return buffer;
 }
 
@@ -147,7 +154,7 @@ export function layoutMismatch(bytes: ArrayBufferLike | Uint8Array, layout: Stat
   if (stored[0] !== expected[0] || stored[1] !== expected[1] || stored[2] !== expected[2]) {
     return `sized for windowSize/episode/recent = ${stored.join('/')}, params need ${expected.join('/')}`;
   }
-  if (byteLength !== layout.slots * 8) return `${byteLength} bytes, params need ${layout.slots * 8}`;
+  if (byteLength !== layout.bytes) return `${byteLength} bytes, params need ${layout.bytes}`;
   return null;
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { VigilError } from '../../../core/errors.ts';
 import { loadConfig } from '../../../core/config.ts';
@@ -25,13 +26,13 @@ describe('series state buffer', () => {
     expect(inspectSeriesState(state, params)).toMatchObject({ pointsSeen: 20_000, baselinePoints: 200 });
   });
 
-  it('is bounded and small for the default pipeline config (~28 KB per series at windowSize 1000)', () => {
+  it('is bounded and at most 20 KiB for the default pipeline config (windowSize 1000)', () => {
     const defaults = defaultDetectorParams(loadConfig({ env: {} }).pipeline);
     expect(defaults).toMatchObject({ windowSize: 1000, windowMs: 3_600_000 });
     const size = seriesStateBytes(defaults);
-    // 2 × windowSize (values + timestamps) dominates; everything else is a small constant share
-    expect(size).toBeGreaterThan(16 * 1000);
-    expect(size).toBeLessThan(32 * 1024);
+    // the baseline (8-byte values, 4-byte time offsets) dominates; the recent ring is 0.4 of it
+    expect(size).toBeGreaterThan(12 * 1000);
+    expect(size).toBeLessThanOrEqual(20 * 1024);
     expect(seriesStateBytes(detectorParams({ windowSize: 10_000 }))).toBeLessThan(11 * seriesStateBytes(defaults));
   });
 
@@ -63,6 +64,49 @@ describe('series state buffer', () => {
       expect((err as VigilError).code).toBe('STATE_LAYOUT');
       expect((err as VigilError).action).toMatch(/replay/);
     }
+  });
+
+  it('refuses a real version-2 snapshot (previous build) with STATE_LAYOUT; replaying its points builds a working state', () => {
+    // written by the LAYOUT_VERSION 2 build: windowSize 50, 120 points 10 + sin(i) one second apart
+    const old = Buffer.from(readFileSync(new URL('./fixtures/series-state-v2-window50.b64', import.meta.url), 'utf8'), 'base64');
+    const p50 = detectorParams({ windowSize: 50, windowMs: Infinity });
+    expect(old[2]).toBe(2);
+    let error: unknown;
+    try {
+      restoreSeriesState(old, p50);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(VigilError);
+    expect((error as VigilError).code).toBe('STATE_LAYOUT');
+    expect((error as VigilError).message).toMatch(/layout version 2, this build reads version 3/);
+    // what the pipeline's state store does on STATE_LAYOUT: a fresh state, the points replayed
+    const n = 120;
+    const values = new Float64Array(n).map((_, i) => 10 + Math.sin(i));
+    const timestamps = new Float64Array(n).map((_, i) => 1_700_000_000_000 + i * 1000);
+    const rebuilt = scoreSeries(p50, values, timestamps);
+    const summary = inspectSeriesState(rebuilt.state, p50);
+    expect(summary).toMatchObject({ pointsSeen: 120, baselinePoints: 50 });
+    // the same statistics the old state held: sin over its last 50 points
+    let mean = 0;
+    for (let i = 70; i < 120; i++) mean += values[i] / 50;
+    expect(summary.mean).toBeCloseTo(mean, 12);
+    expect(new Float64Array(old.buffer, old.byteOffset, old.length / 8)[7]).toBeCloseTo(mean, 12);
+  });
+
+  it('keeps expiring by time when points are weeks apart (baseline time offsets re-anchored)', () => {
+    const day = 86_400_000;
+    const p = detectorParams({ windowSize: 200, windowMs: 40 * day });
+    // one point a day for 150 days, then a 60-day gap: offsets leave the Int32 range several times
+    const n = 151;
+    const timestamps = new Float64Array(n).map((_, i) => 1_700_000_000_000 + (i < 150 ? i : 210) * day);
+    const values = new Float64Array(n).map((_, i) => 5 + (i % 7) * 0.1);
+    const state = createSeriesState(p);
+    scoreSeries(p, values.subarray(0, 150), timestamps.subarray(0, 150), state);
+    // the points of the last 40 days (day 109 .. 149; day 109 is exactly at the horizon)
+    expect(inspectSeriesState(state, p).baselinePoints).toBe(41);
+    scoreSeries(p, values.subarray(150), timestamps.subarray(150), state);
+    expect(inspectSeriesState(state, p).baselinePoints).toBe(1);
   });
 
   it('rejects invalid params with the offending field named', () => {
