@@ -771,8 +771,6 @@ export class SeriesDetector {
     if (count < n || nBase < P.minPoints) return;
     if (scratch.length < n) scratch = new Float64Array(Math.max(n, this.L.recentCapacity));
     const y = scratch;
-    const C = this.L.recentCapacity;
-    const head = f[S.recentHead] | 0;
     this.copyClean(count - n, n, y);
     const minSegment = Math.max(4, Math.floor(n / 8));
     const gridStep = Math.max(1, Math.floor(n / 64));
