@@ -7,6 +7,7 @@ import type { DefinitionSet } from '../pipeline/alerts/definitions.ts';
 import type { AlertCommand, CommandResult, MetricPoint } from '../schemas/records.ts';
 import type { ConsumerStatus } from '../schemas/http/status.ts';
 import type { Sql } from './sql.ts';
+import type { SilenceStore } from '../oncall/silences/silence-store.ts';
 
 export interface ClickHouseReader {
   /** Runs a query built with sql`` and returns its rows (JSONEachRow). */
@@ -55,6 +56,8 @@ export interface ApiDeps {
   commands: CommandBus;
   config: ConfigStore;
   kafka: KafkaStatus;
+  /** Silences in force (the silences topic); alerts carry `silencedBy` from it. */
+  silences: SilenceStore;
   /** Clock for time windows (tests pin it). */
   now?: () => number;
 }

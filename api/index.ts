@@ -18,12 +18,13 @@ import { createMetricProducer } from '../pipeline/sdk/producer.ts';
 import { withTimeout } from './kafka/offsets.ts';
 import { startKafkaStatus } from './kafka/status.ts';
 import { buildApi } from './server.ts';
+import { startSilenceStore, type KafkaSilenceStore } from '../oncall/silences/silence-store.ts';
 
 export interface RunningApi {
   /** e.g. http://127.0.0.1:8080 */
   url: string;
   app: FastifyInstance;
-  deps: ApiDeps & { commands: KafkaCommandBus; config: KafkaConfigStore };
+  deps: ApiDeps & { commands: KafkaCommandBus; config: KafkaConfigStore; silences: KafkaSilenceStore };
   close(): Promise<void>;
 }
 
@@ -59,14 +60,15 @@ export async function startApi(config: VigilConfig, logger: Logger): Promise<Run
     const chClient = createReaderClient(config, logger);
     closers.push(() => chClient.close());
 
-    const [configStore, commandBus, kafkaStatus] = await Promise.all([
+    const [configStore, commandBus, kafkaStatus, silenceStore] = await Promise.all([
       startConfigStore({ kafka, producer, topic: topics.config, logger }),
       startCommandBus({ kafka, producer, commandsTopic: topics.commands, resultsTopic: topics.commandResults, logger }),
       startKafkaStatus(kafka),
+      startSilenceStore({ kafka, producer, topic: topics.silences, logger }),
     ]);
-    closers.push(() => configStore.close(), () => commandBus.close(), () => kafkaStatus.close());
+    closers.push(() => configStore.close(), () => commandBus.close(), () => kafkaStatus.close(), () => silenceStore.close());
 
-    const ready = await withTimeout(Promise.all([configStore.whenReady(), commandBus.whenReady()]).then(() => true), READY_WAIT_MS, false);
+    const ready = await withTimeout(Promise.all([configStore.whenReady(), commandBus.whenReady(), silenceStore.whenReady()]).then(() => true), READY_WAIT_MS, false);
     if (!ready) log.warn({ waitedMs: READY_WAIT_MS, configReady: configStore.ready }, 'serving before the config topic / command results follower were ready');
 
     const deps = {
@@ -75,6 +77,7 @@ export async function startApi(config: VigilConfig, logger: Logger): Promise<Run
       commands: commandBus,
       config: configStore,
       kafka: kafkaStatus,
+      silences: silenceStore,
     };
     const app = await buildApi(config, deps, { logger });
     closers.push(() => app.close());

@@ -312,6 +312,8 @@ export function topicNames(config: Pick<VigilConfig, 'kafka'>) {
     alertsByGroup: `${p}alerts.by-group`,
     /** Incident transitions, key = group key; compacted: also the incident processor's changelog. */
     incidents: `${p}incidents`,
+    /** Silences, key = silence id; compacted, read whole by the API and on-call processes. */
+    silences: `${p}silences`,
   } as const;
 }
 export type TopicNames = ReturnType<typeof topicNames>;

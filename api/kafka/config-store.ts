@@ -4,13 +4,12 @@
  * small, topic), keeps the latest DefinitionSet, and writes through the same topic so that every
  * pipeline instance and every API instance apply the same change.
  */
-import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { VigilError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { DefinitionSet, configKeyOf, parseConfigRecord } from '../../pipeline/alerts/definitions.ts';
 import type { ConfigStore, DefinitionKind } from '../deps.ts';
-import { endOffsets, withTimeout } from './offsets.ts';
+import { followCompactedTopic } from '../../pipeline/kafka/compacted-topic.ts';
 
 export interface KafkaConfigStore extends ConfigStore {
   /** Resolves once the topic has been read to its end as of start-up. */
@@ -28,61 +27,27 @@ export interface ConfigStoreOptions {
 }
 
 export async function startConfigStore(opts: ConfigStoreOptions): Promise<KafkaConfigStore> {
-  const { kafka, producer, topic } = opts;
-  const logger = opts.logger.child({ component: 'config-store', topic });
+  const logger = opts.logger.child({ component: 'config-store', topic: opts.topic });
   let definitions = DefinitionSet.defaults();
-  /** Next offset to read, per partition. */
-  const positions = new Map<number, bigint>();
-  const readBackWaiters = new Set<{ partition: number; offset: bigint; resolve: () => void }>();
-
-  const initialEnds = await endOffsets(kafka, topic);
-  const pendingPartitions = new Map([...initialEnds].filter(([, end]) => end > 0n));
-  let ready = pendingPartitions.size === 0;
-  let markReady!: () => void;
-  const readyPromise = new Promise<void>((resolve) => (markReady = resolve));
-  if (ready) markReady();
-
-  const consumer: Consumer = kafka.consumer({
-    groupId: `vigil-api-config-${randomUUID()}`,
-    allowAutoTopicCreation: false,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1000,
-    maxWaitTimeInMs: 200,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: async ({ partition, message }) => {
-      const key = message.key?.toString('utf8') ?? '';
-      const parsed = parseConfigRecord(key, message.value);
+  const view = await followCompactedTopic({
+    kafka: opts.kafka,
+    producer: opts.producer,
+    topic: opts.topic,
+    logger,
+    groupPrefix: 'vigil-api-config',
+    onRecord(key, value, at) {
+      const parsed = parseConfigRecord(key, value);
       if (parsed.ok) definitions = definitions.withChange(parsed.change);
-      else logger.warn({ partition, offset: message.offset, key: parsed.key, reason: parsed.reason }, 'ignored invalid config record');
-      const next = BigInt(message.offset) + 1n;
-      positions.set(partition, next);
-      for (const w of readBackWaiters) {
-        if (w.partition === partition && next > w.offset) {
-          readBackWaiters.delete(w);
-          w.resolve();
-        }
-      }
-      const end = pendingPartitions.get(partition);
-      if (end !== undefined && next >= end) {
-        pendingPartitions.delete(partition);
-        if (pendingPartitions.size === 0 && !ready) {
-          ready = true;
-          logger.info({ rules: definitions.rules().length, slas: definitions.slas().length }, 'config topic loaded');
-          markReady();
-        }
-      }
+      else logger.warn({ ...at, key: parsed.key, reason: parsed.reason }, 'ignored invalid config record');
     },
+    onReady: () => logger.info({ rules: definitions.rules().length, slas: definitions.slas().length }, 'config topic loaded'),
   });
 
   return {
     get ready() {
-      return ready;
+      return view.ready;
     },
-    whenReady: () => readyPromise,
+    whenReady: () => view.whenReady(),
     definitions: () => definitions,
     async write(kind: DefinitionKind, id: string, value: object | null) {
       const key = configKeyOf(kind, id);
@@ -90,27 +55,14 @@ export async function startConfigStore(opts: ConfigStoreOptions): Promise<KafkaC
       // The pipeline applies the record with the same parser: refuse here what it would ignore.
       const check = parseConfigRecord(key, payload);
       if (!check.ok) throw new VigilError(`refusing to write an invalid config record: ${check.reason}`, { code: 'invalid-definition' });
-      const [meta] = await producer.send({ topic, acks: -1, messages: [{ key, value: payload }] });
-      const offset = BigInt(meta.baseOffset ?? meta.offset ?? '-1');
-      const partition = meta.partition;
-      if ((positions.get(partition) ?? 0n) > offset) return;
-      let resolveWaiter!: () => void;
-      const seen = new Promise<void>((resolve) => (resolveWaiter = resolve));
-      const waiter = { partition, offset, resolve: resolveWaiter };
-      readBackWaiters.add(waiter);
-      const outcome = await withTimeout(seen.then(() => 'seen' as const), opts.readBackTimeoutMs ?? 5000, 'timeout' as const);
-      if (outcome === 'timeout') {
-        readBackWaiters.delete(waiter);
+      const written = await view.write(key, payload, opts.readBackTimeoutMs ?? 5000);
+      if (written.outcome === 'timeout') {
         // The record is durable (acks = all); apply it locally so this instance answers
         // consistently until the consumer catches up and applies it again (idempotent).
         definitions = definitions.withChange(check.change);
-        logger.warn({ key, partition, offset: offset.toString() }, 'config record not read back in time; applied locally');
+        logger.warn({ key, partition: written.partition, offset: written.offset }, 'config record not read back in time; applied locally');
       }
     },
-    async close() {
-      for (const w of readBackWaiters) w.resolve();
-      readBackWaiters.clear();
-      await consumer.disconnect();
-    },
+    close: () => view.close(),
   };
 }

@@ -31,6 +31,7 @@ import {
   type AlertStateRow,
 } from '../queries/alerts.ts';
 import { parseRange } from '../time.ts';
+import { alertLabels } from '../../oncall/silences/labels.ts';
 import type { RouteContext } from './context.ts';
 
 type CommandType = AlertCommand['type'];
@@ -65,6 +66,11 @@ function alertFromEvent(e: AlertEvent): Alert {
 }
 
 export default async function alertRoutes(app: FastifyInstance, ctx: RouteContext) {
+  /** Open alerts get the ids of the silences muting them now; resolved ones notify nothing. */
+  const withSilences = (alert: Alert, now: number): Alert => ({
+    ...alert,
+    silencedBy: alert.status === 'resolved' ? [] : ctx.deps.silences.activeSilencesFor(alertLabels(alert), now).map((s) => s.id),
+  });
   const loadHistory = async (id: string) => ctx.deps.clickhouse.query<AlertEventRow>(alertHistoryQuery(ctx.tables, id));
 
   app.get(
@@ -81,7 +87,8 @@ export default async function alertRoutes(app: FastifyInstance, ctx: RouteContex
       const rows = await ctx.deps.clickhouse.query<AlertStateRow>(
         listAlertsQuery(ctx.tables, { status: q.status, severity: q.severity, source: q.source, metric: q.metric, rule: q.rule, ...range }, q.sort, q.order, q.limit, after),
       );
-      return pageFrom(rows, q.limit, scope, alertFromRow, alertCursorPosition);
+      const now = ctx.now();
+      return pageFrom(rows, q.limit, scope, (r) => withSilences(alertFromRow(r), now), alertCursorPosition);
     },
   );
 
@@ -90,7 +97,7 @@ export default async function alertRoutes(app: FastifyInstance, ctx: RouteContex
     const history = await loadHistory(id);
     const alert = alertFromHistory(history);
     if (!alert) throw notFound(`no alert with id ${id}`);
-    return { alert, history: history.map(transitionFromRow) };
+    return { alert: withSilences(alert, ctx.now()), history: history.map(transitionFromRow) };
   });
 
   const command = (type: CommandType) => async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {

@@ -22,3 +22,5 @@ export {
   type SilenceState,
 } from './silence.ts';
 export { SilenceSet, activeSilencesFor, DEFAULT_EXPIRED_RETENTION_MS } from './silence-set.ts';
+export { memorySilenceStore } from './memory-store.ts';
+export type { SilenceStore } from './silence-store.ts';

@@ -29,6 +29,11 @@ export class SilenceSet {
     return { ok: true, value: c.value.silence };
   }
 
+  /** A tombstone: the silence is gone from the topic. */
+  remove(id: string): void {
+    this.byId.delete(id);
+  }
+
   get(id: string): Silence | undefined {
     return this.byId.get(id)?.silence;
   }

@@ -49,6 +49,8 @@ export function topicSpecs(config: Pick<VigilConfig, 'kafka'>): TopicSpec[] {
     spec(names.incidents, n, { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String(24 * HOUR_MS), 'segment.ms': String(HOUR_MS) }),
     // Rules and SLA definitions: latest value per key, read whole at start-up.
     spec(names.config, 1, { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(HOUR_MS) }),
+    // Silences (key = silence id, newest version per key), read whole by the API and on-call.
+    spec(names.silences, 1, { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(HOUR_MS) }),
   ];
 }
 

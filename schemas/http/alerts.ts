@@ -64,7 +64,14 @@ export const alertSchema = {
   $id: 'Alert',
   type: 'object',
   required: Object.keys(alertProperties),
-  properties: alertProperties,
+  properties: {
+    ...alertProperties,
+    silencedBy: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'ids of the silences muting this open alert now (recorded and shown, not notified); empty when none',
+    },
+  },
 } as const;
 
 /** The latest state of one alert (argMax over version of its events). */
@@ -85,6 +92,8 @@ export interface Alert {
   message: string;
   actor: string;
   reason: string;
+  /** Silences muting this open alert now; set by the API from the silences topic. */
+  silencedBy?: string[];
 }
 
 export const alertEventSchema = {

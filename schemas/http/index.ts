@@ -4,9 +4,10 @@ import { anomalySchema } from './anomalies.ts';
 import { errorResponse } from './common.ts';
 import { ruleSchema, slaDefinitionSchema } from './definitions.ts';
 import { seriesPointSchema } from './series.ts';
+import { silenceSchema } from './silences.ts';
 import { liveMetricSchema, slaStatusSchema } from './status.ts';
 
-export const sharedSchemas = [errorResponse, alertSchema, alertEventSchema, anomalySchema, ruleSchema, slaDefinitionSchema, slaStatusSchema, liveMetricSchema, seriesPointSchema] as const;
+export const sharedSchemas = [errorResponse, alertSchema, alertEventSchema, anomalySchema, ruleSchema, slaDefinitionSchema, slaStatusSchema, liveMetricSchema, seriesPointSchema, silenceSchema] as const;
 
 export * from './common.ts';
 export * from './ingest.ts';
@@ -15,3 +16,4 @@ export * from './anomalies.ts';
 export * from './definitions.ts';
 export * from './status.ts';
 export * from './series.ts';
+export * from './silences.ts';

@@ -14,6 +14,7 @@ import type { Sql } from '../../../api/sql.ts';
 import { buildApi } from '../../../api/server.ts';
 import { transitionRefusal } from '../../../api/routes/alerts.ts';
 import { pipelineCheck } from '../../../api/routes/status.ts';
+import { memorySilenceStore } from '../../../oncall/silences/index.ts';
 
 const KEYS = {
   reader: 'reader-key-0123456789',
@@ -88,6 +89,7 @@ class Fakes {
         },
       },
       config,
+      silences: memorySilenceStore(),
       kafka: {
         async ping() {
           return { brokers: 1 };

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../../core/config.ts';
 import { DefinitionSet } from '../../../pipeline/alerts/definitions.ts';
 import type { ApiDeps } from '../../../api/deps.ts';
+import { memorySilenceStore } from '../../../oncall/silences/index.ts';
 import { HttpError } from '../../../api/http-error.ts';
 import { newestLast, rawPointFromRow, rawPointsQuery, rollupPointFromRow, rollupPointsQuery, sampledPointsQuery } from '../../../api/queries/series.ts';
 import { tablesIn } from '../../../api/queries/tables.ts';
@@ -169,6 +170,7 @@ describe('the route', () => {
       metrics: { async send() {} },
       commands: { async issue() { return null; } },
       config: { ready: true, definitions: () => DefinitionSet.defaults(), async write() {} },
+      silences: memorySilenceStore(),
       kafka: { async ping() { return { brokers: 1 }; }, async consumerGroup(groupId) { return { groupId, state: 'Stable', members: 1, lag: 0 }; } },
       now: () => NOW,
     };
