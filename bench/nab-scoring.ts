@@ -13,6 +13,20 @@ export interface CostProfile {
 
 export const STANDARD_PROFILE: CostProfile = { tpWeight: 1, fpWeight: 0.11, fnWeight: 1 };
 
+/** NAB's three cost profiles (data/nab/config/profiles.json), in NAB's order and names. */
+export const NAB_PROFILES = {
+  standard: STANDARD_PROFILE,
+  reward_low_FP_rate: { tpWeight: 1, fpWeight: 0.22, fnWeight: 1 },
+  reward_low_FN_rate: { tpWeight: 1, fpWeight: 0.11, fnWeight: 2 },
+} as const satisfies Record<string, CostProfile>;
+export type NabProfileName = keyof typeof NAB_PROFILES;
+export const NAB_PROFILE_NAMES = Object.keys(NAB_PROFILES) as NabProfileName[];
+
+/** Each profile scored with its own best threshold, as NAB's optimiser does. */
+export function nabScoreAllProfiles(files: LabelledFile[]): Record<NabProfileName, SweepResult> {
+  return Object.fromEntries(NAB_PROFILE_NAMES.map((name) => [name, nabScore(files, NAB_PROFILES[name])])) as Record<NabProfileName, SweepResult>;
+}
+
 export interface LabelledFile {
   name: string;
   /** Anomaly scores per row, in [0, 1]. */

@@ -1,7 +1,8 @@
 /**
- * NAB benchmark: runs the Vigil detector (workers/score-batch.ts, the pipeline's own scorer) over
- * every NAB file as one streaming series, scores it with the NAB standard profile, and scores the
- * Windowed Gaussian peer (published 39.6) in the same run as a check of the scorer.
+ * NAB benchmark: runs the Vigil detector (workers/score-batch.ts via pipeline/offline/run-series.ts)
+ * over every NAB file as one streaming series, scores it with the NAB standard profile, and scores
+ * the Windowed Gaussian peer (published 39.6) in the same run as a check of the scorer. All three
+ * profiles beside the published scoreboard: `./bin/vigil nab`.
  *
  *   node --import tsx bench/nab.ts [--nab data/nab] [--windows 1000,4000]
  *
@@ -10,9 +11,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { detectorParams, type DetectorParams } from '../workers/detector-params.ts';
-import { createSeriesState } from '../workers/series-state.ts';
-import { scoreBatch } from '../workers/score-batch.ts';
+import { offlineDetectorParams, runSeries, type DetectorParams } from '../pipeline/offline/run-series.ts';
 import { loadNabCorpus, type NabSeries } from './nab-corpus.ts';
 import { nabScore, type LabelledFile, type SweepResult } from './nab-scoring.ts';
 import { windowedGaussianScores } from './windowed-gaussian.ts';
@@ -26,18 +25,11 @@ const { values: args } = parseArgs({
 
 /** NAB timestamps span months at 5-minute steps: only the count window applies here. */
 function nabParams(windowSize: number): DetectorParams {
-  return detectorParams({ windowSize, windowMs: Infinity });
+  return offlineDetectorParams({ windowSize });
 }
 
 function vigilScores(series: NabSeries, params: DetectorParams, typeCounts: Map<string, number>): Float64Array {
-  const n = series.values.length;
-  const result = scoreBatch({
-    params,
-    states: [createSeriesState(params)],
-    series: new Uint32Array(n),
-    values: series.values,
-    timestamps: series.timestamps,
-  });
+  const result = runSeries(series.values, series.timestamps, params);
   for (const f of result.findings) {
     const key = `${f.type}${f.version > 1 ? ' (refined)' : ''}`;
     typeCounts.set(key, (typeCounts.get(key) ?? 0) + 1);

@@ -10,6 +10,7 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
   api: () => import('./commands/api.ts'),
   gateway: () => import('./commands/gateway.ts'),
   oncall: () => import('./commands/oncall.ts'),
+  nab: () => import('./commands/nab.ts'),
 };
 
 async function loadAll(): Promise<Command[]> {
