@@ -11,6 +11,7 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
   gateway: () => import('./commands/gateway.ts'),
   oncall: () => import('./commands/oncall.ts'),
   nab: () => import('./commands/nab.ts'),
+  detect: () => import('./commands/detect.ts'),
 };
 
 async function loadAll(): Promise<Command[]> {

@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { readPublishedScores, type ProfileScores } from '../../bench/nab-published.ts';
 import { runNab, type NabRun } from '../../bench/nab-run.ts';
 import { NAB_PROFILE_NAMES } from '../../bench/nab-scoring.ts';
-import { getConfig } from '../../core/config.ts';
 import { offlineDetectorParams } from '../../pipeline/offline/run-series.ts';
 import { UsageError, type Command } from '../command.ts';
+import { windowSizeOption } from './detector-options.ts';
 
 const DEFAULT_DATA = fileURLToPath(new URL('../../data/nab', import.meta.url));
 const DEFAULT_OUT = fileURLToPath(new URL('../../bench/results/nab', import.meta.url));
@@ -30,13 +30,6 @@ at its best corpus-wide threshold, as NAB's optimiser chooses it) beside the pub
 
 The window is bounded by count only (NAB files span months). Exit status: 0 scored, 1 bad
 corpus or unwritable output, 2 bad options.`;
-
-function windowSize(text: string | undefined): number {
-  if (text === undefined) return getConfig().pipeline.windowSize;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 10 || n > 100_000) throw new UsageError(`--window-size must be an integer in [10, 100000], got ${JSON.stringify(text)}`);
-  return n;
-}
 
 const fmt = (x: number) => x.toFixed(1).padStart(8);
 
@@ -72,7 +65,7 @@ export const command: Command = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\n\n${usage}`);
     const data = (values.data as string | undefined) ?? DEFAULT_DATA;
     const out = (values.out as string | undefined) ?? DEFAULT_OUT;
-    const rows = windowSize(values['window-size'] as string | undefined);
+    const rows = windowSizeOption(values['window-size'] as string | undefined);
     const published = readPublishedScores(data);
     const run = runNab({ data, out, params: offlineDetectorParams({ windowSize: rows }) });
     process.stdout.write(`${formatNabReport(run, published, rows)}\nResults: ${out}/vigil/\n`);
