@@ -28,7 +28,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import net from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -36,6 +35,7 @@ import kafkajs, { type Consumer, type KafkaMessage, type Producer } from 'kafkaj
 import WebSocket from 'ws';
 import { loadConfig, topicNames, type VigilConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
+import { freePort } from '../core/free-port.ts';
 import { createKafka } from '../pipeline/kafka/client.ts';
 import { deleteTopicsWithPrefix, ensureTopics } from '../pipeline/kafka/topics.ts';
 import { createClickHouse } from '../pipeline/storage/clickhouse.ts';
@@ -234,14 +234,6 @@ async function waitForOutput(child: Child, pattern: RegExp, timeoutMs: number): 
     if (Date.now() > deadline) throw new Error(`${child.name} did not start in ${timeoutMs} ms:\n${child.output.join('\n')}`);
     await sleep(100);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /** Sums of the pipeline's batch histograms from its /metrics (absent if the endpoint is off). */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Vigil needs to build, test and run its local stack, and nothing that is
-# already there: npm packages, Debian packages (ClickHouse 18.16, Chromium, Java, Maven) and
+# already there: npm packages, Debian packages (ClickHouse 18.16, Chromium, Java, Maven,
+# Prometheus) and
 # the Kafka broker jars. Idempotent; a no-op run takes well under a second.
 set -euo pipefail
 
@@ -76,6 +77,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   log "installing ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+# Debian's prometheus (2.42 on bookworm; it ships promtool) for the monitoring test and
+# `npm run prometheus`. Without recommends: they are node-exporter and its timers, which the
+# project does not use. The package's service is never started: deploy/prometheus/server.ts runs
+# its own instance on loopback.
+if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+  apt_update_once
+  log "installing prometheus"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus
 fi
 
 # ---------------------------------------------------------------- Kafka jars

@@ -18,14 +18,18 @@ export interface ApiMetrics {
 export function createApiMetrics(): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_api_' });
+  const ingestedPoints = new Counter({
+    name: 'vigil_api_ingest_points_total',
+    help: 'Metric points received over HTTP, by result (accepted = produced to Kafka, rejected = failed validation)',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  // Exposed at 0 from the start: Prometheus' rate() cannot see an increase in a series whose first
+  // sample already holds the whole first burst.
+  for (const result of ['accepted', 'rejected']) ingestedPoints.inc({ result }, 0);
   return {
     registry,
-    ingestedPoints: new Counter({
-      name: 'vigil_api_ingest_points_total',
-      help: 'Metric points received over HTTP, by result (accepted = produced to Kafka, rejected = failed validation)',
-      labelNames: ['result'],
-      registers: [registry],
-    }),
+    ingestedPoints,
     commands: new Counter({
       name: 'vigil_api_alert_commands_total',
       help: 'Alert commands by type and outcome (applied, refused, pending = no answer in time, conflict = refused by the API)',

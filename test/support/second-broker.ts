@@ -6,12 +6,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
+import { freePort } from '../../core/free-port.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createKafka } from '../../pipeline/kafka/client.ts';
 
@@ -35,18 +35,6 @@ export interface SecondBroker {
 export interface SecondBrokerOptions {
   heap?: string;
   startTimeoutMs?: number;
-}
-
-/** A port free right now on 127.0.0.1 (the OS picks; a tiny race with other binders is accepted). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
