@@ -2,7 +2,7 @@
  * npm run prometheus [-- --port <n>] [--scrape-interval <s>] [--alertmanager <host:port>]
  *
  * Debian's prometheus in the foreground, scraping this host's Vigil processes at the ports in
- * vigil.config (pipeline.httpPort, gateway.port, api.port) with Vigil's alerting rules, data in
+ * vigil.config (pipeline.httpPort, gateway.port, api.port, oncall.httpPort) with Vigil's alerting rules, data in
  * .stack/prometheus/ (kept across runs). Listens on 127.0.0.1, on a free port unless --port
  * says which; Ctrl-C stops it.
  */

@@ -17,7 +17,7 @@ export const rulesFile = path.join(prometheusDir, 'vigil-rules.yml');
 export const rulesTestFile = path.join(prometheusDir, 'vigil-rules.test.yml');
 
 /** Job names are the `job` label of every Vigil series and of VigilTargetDown (`vigil-.+`). */
-export const VIGIL_JOBS = ['vigil-pipeline', 'vigil-gateway', 'vigil-api'] as const;
+export const VIGIL_JOBS = ['vigil-pipeline', 'vigil-gateway', 'vigil-api', 'vigil-oncall'] as const;
 export type VigilJob = (typeof VIGIL_JOBS)[number];
 
 export interface PrometheusConfigOptions {
@@ -86,12 +86,13 @@ export function hostPort(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** The processes of one Vigil host as vigil.config places them (a pipeline port of -1 = no endpoint). */
-export function localTargets(config: Pick<VigilConfig, 'pipeline' | 'gateway' | 'api'>): Partial<Record<VigilJob, string[]>> {
-  const { pipeline, gateway, api } = config;
+/** The processes of one Vigil host as vigil.config places them (an HTTP port of -1 = no endpoint). */
+export function localTargets(config: Pick<VigilConfig, 'pipeline' | 'gateway' | 'api' | 'oncall'>): Partial<Record<VigilJob, string[]>> {
+  const { pipeline, gateway, api, oncall } = config;
   return {
     ...(pipeline.httpPort > 0 ? { 'vigil-pipeline': [hostPort(pipeline.httpHost, pipeline.httpPort)] } : {}),
     'vigil-gateway': [hostPort(gateway.host, gateway.port)],
     'vigil-api': [hostPort(api.host, api.port)],
+    ...(oncall.httpPort > 0 ? { 'vigil-oncall': [hostPort(oncall.httpHost, oncall.httpPort)] } : {}),
   };
 }

@@ -36,7 +36,7 @@ describe('promtool on deploy/prometheus', () => {
   it('accepts the config the tests and `npm run prometheus` generate', () => {
     const file = path.join(tmp, 'generated.yml');
     writeFileSync(file, renderPrometheusConfig({
-      targets: { 'vigil-pipeline': ['127.0.0.1:9464'], 'vigil-gateway': ['[::1]:8090'], 'vigil-api': ['127.0.0.1:8080'] },
+      targets: { 'vigil-pipeline': ['127.0.0.1:9464'], 'vigil-gateway': ['[::1]:8090'], 'vigil-api': ['127.0.0.1:8080'], 'vigil-oncall': ['127.0.0.1:9465'] },
       scrapeIntervalSec: 1,
       evaluationIntervalSec: 1,
       ruleFiles: [rulesFile],

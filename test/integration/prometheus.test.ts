@@ -1,5 +1,5 @@
 /**
- * Vigil as Prometheus sees it: the real pipeline, gateway and API on the shared stack, scraped
+ * Vigil as Prometheus sees it: the real pipeline, gateway, API and on-call process on the shared stack, scraped
  * every second by Debian's prometheus (deploy/prometheus/server.ts) with Vigil's own alerting
  * rules, and every figure read back through Prometheus' HTTP query API — ingest rate, consumer
  * lag (held, then drained), the batch latency histogram, worker-pool utilisation, WebSocket
@@ -15,6 +15,7 @@ import { startPipeline, type PipelineHandle } from '../../pipeline/runtime/pipel
 import { startMetricsServer, type MetricsServer } from '../../pipeline/runtime/metrics-server.ts';
 import { startGateway } from '../../gateway/index.ts';
 import { startApi } from '../../api/index.ts';
+import { startOncall, type OncallProcess } from '../../oncall/runtime.ts';
 import { rulesFile } from '../../deploy/prometheus/config.ts';
 import { startPrometheus, type PrometheusProcess } from '../../deploy/prometheus/server.ts';
 import type { PromAlert } from '../../deploy/prometheus/api.ts';
@@ -24,6 +25,8 @@ let pipeline: PipelineHandle;
 let metricsServer: MetricsServer;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
 let api: Awaited<ReturnType<typeof startApi>>;
+let oncall: OncallProcess;
+let oncallServer: MetricsServer;
 let prometheus: PrometheusProcess;
 
 /** While set, metrics batches wait before their offset commit: lag that stays put. */
@@ -52,11 +55,14 @@ beforeAll(async () => {
       await hold;
     },
   });
-  [metricsServer, gateway, api] = await Promise.all([
+  [metricsServer, gateway, api, oncall, oncallServer] = await Promise.all([
     startMetricsServer({ host: '127.0.0.1', port: 0, logger: env.logger, pipeline }),
     startGateway(env.config, env.logger),
     startApi(env.config, env.logger),
+    startOncall(env.config, env.logger, { skipSetup: true }),
+    startMetricsServer({ host: '127.0.0.1', port: 0, logger: env.logger }),
   ]);
+  oncallServer.attach(oncall);
   prometheus = await startPrometheus({
     logger: env.logger,
     scrapeIntervalSec: 1,
@@ -65,12 +71,15 @@ beforeAll(async () => {
       'vigil-pipeline': [`127.0.0.1:${metricsServer.port}`],
       'vigil-gateway': [`127.0.0.1:${gateway.port}`],
       'vigil-api': [new URL(api.url).host],
+      'vigil-oncall': [`127.0.0.1:${oncallServer.port}`],
     },
   });
 }, 120_000);
 
 afterAll(async () => {
   await prometheus?.close();
+  await oncall?.close();
+  await oncallServer?.close();
   await api?.close();
   await gateway?.close();
   await pipeline?.stop();
@@ -109,13 +118,13 @@ async function post(points: unknown[]): Promise<{ status: number; body: { accept
 }
 
 describe('Prometheus scraping Vigil', () => {
-  it('scrapes the pipeline, the gateway and the API', async () => {
-    await waitFor(async () => (await prometheus.api.targets()).filter((t) => t.health === 'up').length === 3, 20_000, { message: 'three targets up' });
+  it('scrapes the pipeline, the gateway, the API and the on-call process', async () => {
+    await waitFor(async () => (await prometheus.api.targets()).filter((t) => t.health === 'up').length === 4, 20_000, { message: 'four targets up' });
     const targets = await prometheus.api.targets();
-    expect(targets.map((t) => t.labels.job).sort()).toEqual(['vigil-api', 'vigil-gateway', 'vigil-pipeline']);
+    expect(targets.map((t) => t.labels.job).sort()).toEqual(['vigil-api', 'vigil-gateway', 'vigil-oncall', 'vigil-pipeline']);
     expect(targets.every((t) => t.lastError === '')).toBe(true);
     const up = await prometheus.api.query('up');
-    expect(up.map((s) => [s.labels.job, s.value]).sort()).toEqual([['vigil-api', 1], ['vigil-gateway', 1], ['vigil-pipeline', 1]]);
+    expect(up.map((s) => [s.labels.job, s.value]).sort()).toEqual([['vigil-api', 1], ['vigil-gateway', 1], ['vigil-oncall', 1], ['vigil-pipeline', 1]]);
     await until('vigil_pipeline_owned_partitions', (v) => v === PARTITIONS, 30_000);
   });
 

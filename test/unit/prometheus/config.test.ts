@@ -52,11 +52,16 @@ describe('checkTarget', () => {
 describe('localTargets', () => {
   it('scrapes the ports of vigil.config, IPv6 hosts bracketed', () => {
     const config = loadConfig({ env: {}, overrides: { pipeline: { httpPort: 9999 }, gateway: { host: '::1', port: 8091 } } });
-    expect(localTargets(config)).toEqual({ 'vigil-pipeline': ['127.0.0.1:9999'], 'vigil-gateway': ['[::1]:8091'], 'vigil-api': ['127.0.0.1:8080'] });
+    expect(localTargets(config)).toEqual({
+      'vigil-pipeline': ['127.0.0.1:9999'],
+      'vigil-gateway': ['[::1]:8091'],
+      'vigil-api': ['127.0.0.1:8080'],
+      'vigil-oncall': ['127.0.0.1:9465'],
+    });
   });
-  it('leaves the pipeline out when its endpoint is off (-1)', () => {
-    const config = loadConfig({ env: {}, overrides: { pipeline: { httpPort: -1 } } });
-    expect(localTargets(config)['vigil-pipeline']).toBeUndefined();
+  it('leaves the pipeline and the on-call process out when their endpoint is off (-1)', () => {
+    const config = loadConfig({ env: {}, overrides: { pipeline: { httpPort: -1 }, oncall: { httpPort: -1 } } });
+    expect(Object.keys(localTargets(config)).sort()).toEqual(['vigil-api', 'vigil-gateway']);
     expect(hostPort('127.0.0.1', 1)).toBe('127.0.0.1:1');
   });
 });
