@@ -18,6 +18,7 @@ import authPlugin, { keyRing } from './plugins/auth.ts';
 import errorsPlugin from './plugins/errors.ts';
 import metricsPlugin, { createApiMetrics, type ApiMetrics } from './plugins/metrics.ts';
 import rateLimitPlugin from './plugins/rate-limit.ts';
+import textPlugin from './plugins/text.ts';
 import { installValidators } from './plugins/validation.ts';
 import { tablesIn } from './queries/tables.ts';
 import alertRoutes from './routes/alerts.ts';
@@ -59,6 +60,7 @@ export async function buildApi(config: VigilConfig, deps: ApiDeps, options: Buil
   await app.register(rateLimitPlugin, { perMinute: config.api.rateLimitPerMinute, ring });
   await app.register(authPlugin, { ring, apiPrefix: `${API_PREFIX}/` });
   await app.register(metricsPlugin, { metrics });
+  await app.register(textPlugin);
 
   await app.register(swagger, {
     openapi: {

@@ -8,6 +8,7 @@
  * each matching event exactly once (see `matchesFilter`, which the tests hold equal to this).
  */
 import { SEVERITIES, severityRank, type Severity } from '../schemas/records.ts';
+import { isWellFormedPercentEncoding } from '../schemas/text.ts';
 
 export const CHANNELS = ['alerts', 'anomalies', 'live'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -161,6 +162,7 @@ export interface QuerySubscription {
 
 /** `?channels=alerts,anomalies&source=..&series=..&minSeverity=..&token=..&lastEventId=..`. */
 export function parseSubscriptionQuery(query: string): Parsed<QuerySubscription> {
+  if (!isWellFormedPercentEncoding(query)) return { ok: false, code: 'invalid-query', message: 'the query string is not valid percent-encoded UTF-8' };
   const params = new URLSearchParams(query);
   const single = (name: string): Parsed<string | undefined> => {
     const all = params.getAll(name);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from '../schemas/records.ts';
+import { ILL_FORMED_TEXT, findIllFormedText } from '../schemas/text.ts';
 import { CHANNELS, type Channel, type FilterDescription } from './filters.ts';
 
 /** Close codes the gateway sends (besides the standard ones uWS uses itself). */
@@ -67,6 +68,8 @@ export function parseClientMessage(data: ArrayBuffer | Uint8Array | string, isBi
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { ok: false, error: { code: 'invalid-message', message: 'a message is a JSON object with a "type"' } };
   }
+  const illFormed = findIllFormedText(json);
+  if (illFormed !== null) return { ok: false, error: { code: 'invalid-text', message: `${illFormed.slice(1) || 'message'} ${ILL_FORMED_TEXT}` } };
   // Own-property reads only: a "__proto__" key from JSON.parse is data, never a prototype.
   const type = Object.hasOwn(json, 'type') ? (json as Record<string, unknown>).type : undefined;
   if (typeof type !== 'string' || !(MESSAGE_TYPES as string[]).includes(type)) {

@@ -6,8 +6,8 @@
  * silently dropped and invalid UTF-8 becomes U+FFFD. This walk only moves a cursor (no
  * allocation on success), so every count is checked against the bytes that remain first.
  */
-import { isUtf8 } from 'node:buffer';
 import type avro from 'avsc';
+import { isWellFormedUtf8 } from '../../schemas/text.ts';
 
 export type BodyProblemKind = 'truncated' | 'invalid' | 'reserved-key' | 'trailing';
 export interface BodyProblem {
@@ -73,16 +73,8 @@ function lengthPrefixed(c: Cursor, what: string, utf8: boolean): boolean {
   if (Number.isNaN(len)) return false;
   if (len < 0) return fail(c, 'invalid', `${what} has negative length ${len}`);
   if (len > c.end - c.pos) return fail(c, 'truncated', `${what} declares ${len} bytes, ${c.end - c.pos} left`);
-  if (utf8 && len > 0 && !validUtf8(c.buf, c.pos, c.pos + len)) return fail(c, 'invalid', `${what} is not valid UTF-8`);
+  if (utf8 && len > 0 && !isWellFormedUtf8(c.buf, c.pos, c.pos + len)) return fail(c, 'invalid', `${what} is not valid UTF-8`);
   c.pos += len;
-  return true;
-}
-
-/** ASCII is checked in place (most names and tags); anything else goes to Node's validator. */
-function validUtf8(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    if (buf[i] >= 0x80) return isUtf8(buf.subarray(start, end));
-  }
   return true;
 }
 

@@ -3,6 +3,7 @@
  * as JSON over HTTP, so both paths accept and reject exactly the same points.
  */
 import type { MetricPoint } from '../../schemas/records.ts';
+import { ILL_FORMED_TEXT, isWellFormedText } from '../../schemas/text.ts';
 import type { DlqReason } from './reasons.ts';
 
 export interface IngestLimits {
@@ -58,6 +59,7 @@ export function nameProblem(field: 'source' | 'metric', value: string): PointPro
     // The series id is `${source}/${metric}`: a '/' in source would let two series share an id.
     if (c === 0x2f && isSource) return { reason, field, message: "must not contain '/' (it separates source and metric in the series id)" };
   }
+  if (!isWellFormedText(value)) return { reason, field, message: ILL_FORMED_TEXT };
   return null;
 }
 
@@ -91,6 +93,8 @@ export function tagsProblem(tags: Record<string, unknown>, limits: IngestLimits)
     if (RESERVED_TAG_KEYS.has(key)) return { reason: 'invalid-tags', field: `tags.${key}`, message: 'is a reserved key' };
     if (CONTROL.test(key)) return { reason: 'invalid-tags', field: 'tags', message: 'a tag key contains a control character' };
     if (typeof value !== 'string') return { reason: 'invalid-tags', field: `tags.${key}`, message: `must be a string, got ${value === null ? 'null' : typeof value}` };
+    if (!isWellFormedText(key)) return { reason: 'invalid-tags', field: 'tags', message: `a tag key ${ILL_FORMED_TEXT}` };
+    if (!isWellFormedText(value)) return { reason: 'invalid-tags', field: `tags.${key}`, message: ILL_FORMED_TEXT };
     if (!exact) {
       bound += 3 * (key.length + value.length);
       if (bound > limits.maxTagBytes) {

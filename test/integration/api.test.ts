@@ -441,6 +441,10 @@ describe('API on the real stack', () => {
       expect(new Set(checkout.map((d) => d.partition))).toEqual(new Set([javaPartitions['checkout/response_time'][String(PARTITIONS)]]));
       expect(decoded.find((d) => d.key === 'api/cpu_usage')?.partition).toBe(javaPartitions['api/cpu_usage'][String(PARTITIONS)]);
 
+      // A lone surrogate would be written as invalid UTF-8 and dead-lettered by the pipeline.
+      const lone = await request('POST', '/api/v1/metrics', { key: KEYS.ingester, body: { source: '\ud800', metric: 'm', value: 1 } });
+      expect(lone.status).toBe(400);
+      expect(lone.body.message).toMatch(/body\/source contains a lone UTF-16 surrogate/);
       const allBad = await request('POST', '/api/v1/metrics', { key: KEYS.ingester, body: { points: [{ source: 'a' }, { metric: 'b' }] } });
       expect(allBad.status).toBe(400);
       expect(allBad.body.details).toHaveLength(2);

@@ -256,6 +256,27 @@ describe('POST /metrics', () => {
     expect(fakes.sent).toEqual([]);
   });
 
+  it('400 for a lone surrogate or invalid UTF-8 anywhere in a body, query or path (the pipeline would dead-letter it)', async () => {
+    fakes.sent = [];
+    const raw = (payload: string | Buffer, url = '/api/v1/metrics') =>
+      app.inject({ method: 'POST', url, payload, headers: { 'x-api-key': KEYS.ingester, 'content-type': 'application/json' } });
+    // The exact body: JSON escapes make a lone surrogate, which is legal JSON syntax.
+    const lone = await raw('{"source":"\\ud800","metric":"m","value":1}');
+    expect(lone.statusCode).toBe(400);
+    expect(lone.json()).toMatchObject({ statusCode: 400, message: expect.stringMatching(/body\/source contains a lone UTF-16 surrogate/) });
+    const inBatch = await raw('{"points":[{"source":"a","metric":"m","value":1},{"source":"a","metric":"m","value":1,"tags":{"k":"\\udfff"}}]}');
+    expect(inBatch.statusCode).toBe(400);
+    expect(inBatch.json().details).toEqual([{ path: 'body/points/1/tags/k', message: expect.stringMatching(/lone UTF-16 surrogate/) }]);
+    const badBytes = await raw(Buffer.concat([Buffer.from('{"source":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('","metric":"m","value":1}')]));
+    expect(badBytes.statusCode).toBe(400);
+    expect(badBytes.json().message).toMatch(/not valid UTF-8/);
+    expect(fakes.sent).toEqual([]);
+    const query = await get('/api/v1/alerts?source=%ED%A0%80');
+    expect(query.statusCode).toBe(400);
+    // A well-formed pair (an emoji) is fine.
+    expect((await raw('{"source":"\\ud83d\\ude00","metric":"m","value":1}')).statusCode).toBe(202);
+  });
+
   it('single point, empty batch, extra keys beside points, wrong JSON, too big, too many', async () => {
     expect((await post('/api/v1/metrics', { source: 'a', metric: 'b', value: 3 }, KEYS.ingester)).statusCode).toBe(202);
     expect((await post('/api/v1/metrics', { points: [] }, KEYS.ingester)).statusCode).toBe(400);
