@@ -5,7 +5,10 @@
  * with its confusion matrix, and the share of normal series with any false report.
  *
  *   npx tsx bench/corpus-report.ts --seeds 1,2,3 [--per-type 40] [--normal 100]
- *          [--window-size 1000] [--json out.json] [--list misses|false|all] [--write DIR]
+ *          [--window-size 1000] [--window-ms MS] [--json out.json] [--list misses|false|all] [--write DIR]
+ *
+ * --window-ms bounds the window by time too, as the pipeline's config does (pipeline.windowMs,
+ * default one hour); without it the window is bounded by count only, as in `vigil nab`.
  *
  * Report the figures at several seeds; a change that helps one seed only is noise.
  */
@@ -15,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { offlineDetectorParams, runSeries } from '../pipeline/offline/run-series.ts';
 import { generateCorpus, type CorpusSeries } from './corpus/generate.ts';
 import { judgeSeries, summarize, type SeriesOutcome } from './corpus/evaluate.ts';
-import { confusionTable, headlineLine, normalTable } from './corpus/format.ts';
+import { confusionTable, featureTable, headlineLine } from './corpus/format.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,6 +26,7 @@ const { values: args } = parseArgs({
     'per-type': { type: 'string', default: '40' },
     normal: { type: 'string', default: '100' },
     'window-size': { type: 'string', default: '1000' },
+    'window-ms': { type: 'string' },
     json: { type: 'string' },
     list: { type: 'string' },
     write: { type: 'string' },
@@ -62,10 +66,11 @@ function main(): void {
   const seeds = args.seeds!.split(',').map((x) => positiveInt('seeds', x.trim()));
   const perType = positiveInt('per-type', args['per-type']!);
   const normal = positiveInt('normal', args.normal!);
-  const params = offlineDetectorParams({ windowSize: positiveInt('window-size', args['window-size']!) });
+  const windowMs = args['window-ms'] === undefined ? Infinity : positiveInt('window-ms', args['window-ms']);
+  const params = offlineDetectorParams({ windowSize: positiveInt('window-size', args['window-size']!), windowMs });
   console.log(
     `Corpus: ${perType} series per anomaly type + ${normal} normal per seed; detector: scoreBatch (the worker pool's entry), ` +
-      `windowSize ${params.windowSize}, count window only (windowMs ∞), detectorParams defaults otherwise.`,
+      `windowSize ${params.windowSize}, ${windowMs === Infinity ? 'count window only (windowMs ∞)' : `windowMs ${windowMs}`}, detectorParams defaults otherwise.`,
   );
   const json: Record<string, unknown> = { params, perType, normal, seeds: {} };
   for (const seed of seeds) {
@@ -81,15 +86,14 @@ function main(): void {
     console.log('');
     console.log(confusionTable(summary));
     console.log('');
-    console.log(normalTable(summary));
-    console.log(`anomalous series with a false report outside their anomaly: ${summary.anomalousWithFalse}/${summary.injected}`);
+    console.log(featureTable(summary));
+    console.log(`\nanomalous series with a false report outside their anomaly: ${summary.anomalousWithFalse}/${summary.injected}`);
     if (args.list) {
       console.log('');
-      outcomes.forEach((o, i) => {
-        const bad = (o.injected !== null && (!o.detected || o.reportedType !== o.injected)) || o.falseReports.length > 0;
-        const pick = args.list === 'all' || (args.list === 'misses' && o.injected !== null && (!o.detected || o.reportedType !== o.injected)) || (args.list === 'false' && o.falseReports.length > 0);
-        if (pick && (args.list === 'all' || bad)) console.log(listLine(o, corpus[i]));
-      });
+      const mistyped = (o: SeriesOutcome) => o.injected !== null && (!o.detected || o.reportedType !== o.injected);
+      const pick = { all: () => true, misses: mistyped, false: (o: SeriesOutcome) => o.falseReports.length > 0 }[args.list];
+      if (!pick) throw new Error(`--list must be misses, false or all, got ${JSON.stringify(args.list)}`);
+      outcomes.forEach((o, i) => pick(o) && console.log(listLine(o, corpus[i])));
     }
     (json.seeds as Record<string, unknown>)[seed] = { summary, outcomes };
   }

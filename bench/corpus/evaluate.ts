@@ -102,6 +102,8 @@ export interface CorpusSummary {
   normalFalseByType: Record<AnomalyType, number>;
   /** Normal series and those with a false report, per baseline feature ('plain' = none). */
   normalByFeature: Record<BaselineFeature | 'plain', { series: number; withFalse: number }>;
+  /** Anomalous series, detected in time and typed right, per baseline feature ('plain' = none). */
+  anomalousByFeature: Record<BaselineFeature | 'plain', { series: number; detected: number; typedRight: number }>;
   /** Anomalous series with a false report outside their anomaly. */
   anomalousWithFalse: number;
 }
@@ -121,7 +123,8 @@ export function summarize(outcomes: SeriesOutcome[]): CorpusSummary {
   ) as Record<AnomalyType, TypeSummary>;
   const delays = Object.fromEntries(ANOMALY_TYPES.map((t) => [t, [] as number[]])) as Record<AnomalyType, number[]>;
   const normalByFeature = Object.fromEntries([...BASELINE_FEATURES, 'plain'].map((f) => [f, { series: 0, withFalse: 0 }])) as CorpusSummary['normalByFeature'];
-  const s: CorpusSummary = { byType, injected: 0, detected: 0, typedRight: 0, normal: 0, normalWithFalse: 0, normalFalseByType: zeroTypes(), normalByFeature, anomalousWithFalse: 0 };
+  const anomalousByFeature = Object.fromEntries([...BASELINE_FEATURES, 'plain'].map((f) => [f, { series: 0, detected: 0, typedRight: 0 }])) as CorpusSummary['anomalousByFeature'];
+  const s: CorpusSummary = { byType, injected: 0, detected: 0, typedRight: 0, normal: 0, normalWithFalse: 0, normalFalseByType: zeroTypes(), normalByFeature, anomalousByFeature, anomalousWithFalse: 0 };
   for (const o of outcomes) {
     const hasFalse = o.falseReports.length > 0;
     if (o.injected === null) {
@@ -133,6 +136,12 @@ export function summarize(outcomes: SeriesOutcome[]): CorpusSummary {
         if (hasFalse) normalByFeature[f].withFalse++;
       }
       continue;
+    }
+    for (const f of o.features.length ? o.features : (['plain'] as const)) {
+      const row = anomalousByFeature[f];
+      row.series++;
+      if (o.detected) row.detected++;
+      if (o.detected && o.reportedType === o.injected) row.typedRight++;
     }
     const t = byType[o.injected];
     t.injected++;

@@ -34,11 +34,14 @@ export function confusionTable(s: CorpusSummary): string {
   return [head, rule, ...rows, normal].join('\n');
 }
 
-export function normalTable(s: CorpusSummary): string {
-  const lines = ['| normal series with feature | series | with a false report |', '| --- | --- | --- |'];
-  for (const [feature, { series, withFalse }] of Object.entries(s.normalByFeature)) {
-    if (series > 0) lines.push(`| ${feature} | ${series} | ${withFalse} (${pct(withFalse, series)}) |`);
+/** Per baseline feature: anomalies detected / typed right, normal series with a false report. */
+export function featureTable(s: CorpusSummary): string {
+  const lines = ['| series with feature | anomalous | detected | typed right | normal | with a false report |', '| --- | --- | --- | --- | --- | --- |'];
+  for (const [feature, a] of Object.entries(s.anomalousByFeature)) {
+    const n = s.normalByFeature[feature as keyof CorpusSummary['normalByFeature']];
+    if (a.series + n.series === 0) continue;
+    lines.push(`| ${feature} | ${a.series} | ${pct(a.detected, a.series)} | ${pct(a.typedRight, a.detected)} | ${n.series} | ${pct(n.withFalse, n.series)} |`);
   }
-  lines.push(`| all | ${s.normal} | ${s.normalWithFalse} (${pct(s.normalWithFalse, s.normal)}) |`);
+  lines.push(`| all | ${s.injected} | ${pct(s.detected, s.injected)} | ${pct(s.typedRight, s.detected)} | ${s.normal} | ${pct(s.normalWithFalse, s.normal)} |`);
   return lines.join('\n');
 }

@@ -134,5 +134,7 @@ describe('judging reports against the labels', () => {
     expect(s.normalByFeature.daily).toEqual({ series: 2, withFalse: 1 });
     expect(s.normalByFeature.gaps).toEqual({ series: 1, withFalse: 0 });
     expect(s.normalByFeature.plain).toEqual({ series: 1, withFalse: 0 });
+    expect(s.anomalousByFeature.plain).toEqual({ series: 3, detected: 2, typedRight: 1 });
+    expect(s.anomalousByFeature.daily).toEqual({ series: 0, detected: 0, typedRight: 0 });
   });
 });
