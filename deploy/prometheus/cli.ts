@@ -1,10 +1,10 @@
 /**
- * npm run prometheus [-- --port <n>] [--scrape-interval <s>] [--alertmanager <host:port>]
+ * npm run prometheus [-- --port <n>] [--scrape-interval <s>] [--alertmanager <host:port>] [--data-dir <dir>]
  *
  * Debian's prometheus in the foreground, scraping this host's Vigil processes at the ports in
- * vigil.config (pipeline.httpPort, gateway.port, api.port, oncall.httpPort) with Vigil's alerting rules, data in
- * .stack/prometheus/ (kept across runs). Listens on 127.0.0.1, on a free port unless --port
- * says which; Ctrl-C stops it.
+ * vigil.config (pipeline.httpPort, gateway.port, api.port, oncall.httpPort) with Vigil's alerting
+ * rules, data in .stack/prometheus/ unless --data-dir says where (kept across runs). Listens on
+ * 127.0.0.1, on a free port unless --port says which; Ctrl-C stops it.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,7 +23,7 @@ function intOption(name: string, text: string | undefined, fallback: number, min
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { port: { type: 'string' }, 'scrape-interval': { type: 'string' }, alertmanager: { type: 'string', multiple: true } },
+    options: { port: { type: 'string' }, 'scrape-interval': { type: 'string' }, alertmanager: { type: 'string', multiple: true }, 'data-dir': { type: 'string' } },
     strict: true,
   });
   const config = getConfig();
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const prometheus = await startPrometheus({
     logger,
     port: intOption('port', values.port, 0, 0, 65535),
-    dir: path.resolve(prometheusDir, '..', '..', '.stack', 'prometheus'),
+    dir: path.resolve(values['data-dir'] ?? path.join(prometheusDir, '..', '..', '.stack', 'prometheus')),
     targets: localTargets(config),
     scrapeIntervalSec: interval,
     evaluationIntervalSec: interval,
