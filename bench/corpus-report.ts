@@ -12,13 +12,13 @@
  *
  * Report the figures at several seeds; a change that helps one seed only is noise.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { offlineDetectorParams, runSeries } from '../pipeline/offline/run-series.ts';
 import { generateCorpus, type CorpusSeries } from './corpus/generate.ts';
 import { judgeSeries, summarize, type SeriesOutcome } from './corpus/evaluate.ts';
 import { confusionTable, featureTable, headlineLine } from './corpus/format.ts';
+import { writeCorpus } from './corpus/write.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,21 +37,6 @@ function positiveInt(name: string, text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
   return n;
-}
-
-const isoRow = (t: number, v: number) => `${new Date(t).toISOString().replace('T', ' ').slice(0, 19)},${v}`;
-
-/** The corpus as NAB-style CSVs plus labels, so other detectors (or `vigil detect`) can run on it. */
-function writeCorpus(dir: string, corpus: CorpusSeries[]): void {
-  const labels: Record<string, unknown> = {};
-  for (const s of corpus) {
-    const file = path.join(dir, `${s.name}.csv`);
-    mkdirSync(path.dirname(file), { recursive: true });
-    const rows = Array.from(s.values, (v, i) => isoRow(s.timestamps[i], v));
-    writeFileSync(file, `timestamp,value\n${rows.join('\n')}\n`);
-    labels[`${s.name}.csv`] = { stepMs: s.stepMs, level: s.level, noise: s.noise, features: s.features, anomaly: s.anomaly };
-  }
-  writeFileSync(path.join(dir, 'labels.json'), `${JSON.stringify(labels, null, 1)}\n`);
 }
 
 function listLine(o: SeriesOutcome, s: CorpusSeries): string {

@@ -273,7 +273,8 @@ export function generateSeries(seed: number, index: number, type: AnomalyType | 
   const gridTs = new Float64Array(b.rows);
   for (let r = 0; r < b.rows; r++) {
     const jitter = b.features.has('irregular') ? uniform(rng, -0.35, 0.35) * b.stepMs : 0;
-    gridTs[r] = Math.round(START_MS + r * b.stepMs + jitter);
+    // whole seconds, so the series survive a round trip through a CSV file (writeCorpus)
+    gridTs[r] = START_MS + r * b.stepMs + Math.round(jitter / 1000) * 1000;
   }
   const cleanAt = (row: number): number => {
     const t = gridTs[row];
