@@ -156,6 +156,19 @@ export const configSchema = z
       .prefault({}),
     /** Notifications: receivers, routing tree, grouping timers, retries (core/notify-config.ts). */
     notify: notifySchema.prefault({}),
+    /** Forwarding Vigil's alerts to an existing Alertmanager (oncall/alertmanager/). */
+    alertmanager: z
+      .object({
+        /** Base URL, e.g. http://127.0.0.1:9093; null = no forwarding. */
+        url: z.string().url().regex(/^https?:\/\//, 'must be an http(s) URL').nullable().default(null),
+        /** Open alerts are re-posted this often, with endsAt 4 intervals ahead (as Prometheus does). */
+        resendIntervalMs: z.number().int().min(1000).max(3_600_000).default(60_000),
+        /** How often Alertmanager's silences are read back and mirrored into Vigil; 0 = never. */
+        silencePollMs: z.number().int().min(0).max(3_600_000).default(30_000),
+        timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -193,6 +206,7 @@ const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list
   VIGIL_GATEWAY_PORT: { path: ['gateway', 'port'], kind: 'number' },
   VIGIL_GATEWAY_TOKENS: { path: ['gateway', 'tokens'], kind: 'list' },
   VIGIL_NOTIFY_DASHBOARD_URL: { path: ['notify', 'dashboardUrl'], kind: 'string' },
+  VIGIL_ALERTMANAGER_URL: { path: ['alertmanager', 'url'], kind: 'string' },
   VIGIL_NOTIFY_RECEIVERS: { path: ['notify', 'receivers'], kind: 'json' },
   VIGIL_NOTIFY_ROUTE: { path: ['notify', 'route'], kind: 'json' },
 };

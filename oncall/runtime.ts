@@ -14,9 +14,14 @@ import { ensureTopics } from '../pipeline/kafka/topics.ts';
 import { createClickHouse } from '../pipeline/storage/clickhouse.ts';
 import { migrate } from '../pipeline/storage/migrate.ts';
 import type { OncallDeps, OncallStage, StageHandle, StageHealth } from './stage.ts';
+import { startAlertmanagerForwarder } from './alertmanager/forwarder.ts';
+import { startSilenceArchiveStage } from './silences/archiver.ts';
 
 /** Start order: producers of incidents before their consumers. */
-export const ONCALL_STAGES: readonly OncallStage[] = [];
+export const ONCALL_STAGES: readonly OncallStage[] = [
+  { name: 'silence-archive', start: startSilenceArchiveStage },
+  { name: 'alertmanager', start: (deps) => startAlertmanagerForwarder(deps), enabled: (c) => c.alertmanager.url !== null },
+];
 
 export interface OncallHealth {
   healthy: boolean;

@@ -7,6 +7,7 @@
 import type { Kafka } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../../core/logger.ts';
+import type { OncallDeps } from '../stage.ts';
 import { parseSilenceRecord } from './record.ts';
 import type { Silence } from './silence.ts';
 
@@ -86,4 +87,16 @@ export async function startSilenceArchiver(deps: SilenceArchiverDeps): Promise<{
       await consumer.disconnect();
     },
   };
+}
+
+/** The archiver as an on-call stage (`silence-archive` in ONCALL_STAGES). */
+export function startSilenceArchiveStage(deps: OncallDeps): Promise<{ close(): Promise<void> }> {
+  return startSilenceArchiver({
+    kafka: deps.kafka,
+    clickhouse: deps.clickhouse,
+    table: `${deps.config.clickhouse.database}.silences`,
+    topic: deps.topics.silences,
+    groupId: `${deps.config.kafka.groupId}-silence-archive`,
+    logger: deps.logger,
+  });
 }
