@@ -82,7 +82,8 @@ export function loadNabCorpus(root: string): NabSeries[] {
         // changes) and machine_temperature_system_failure.csv steps back 55 minutes once.
         timestamps[i] = p.timestamp;
         values[i] = p.value;
-        rowOf.set(p.timestamp, i); // a repeated timestamp labels its last row, as before (scores agree with NAB's run.py)
+        // a repeated timestamp names its first row, as NAB's timestamps.index() does
+        if (!rowOf.has(p.timestamp)) rowOf.set(p.timestamp, i);
       });
       out.push({ name, timestamps, values, windows: windowRows(name, labels[name], rowOf) });
     }

@@ -64,8 +64,12 @@ export interface SweepResult {
   falsePositives: number;
 }
 
-/** Weight of a detection at each row (NAB sweeper.calcSweepScore), probation rows left out. */
-function scorableRows(file: LabelledFile, firstWindowId: number, profile: CostProfile, out: ScorableRow[]): void {
+/**
+ * Weight of a detection at each row (NAB sweeper.calcSweepScore), probation rows left out.
+ * Returns the ids of the windows that count: as in NAB's sweeper, a window lying wholly inside
+ * the probation period has no scorable row and is neither missed nor detectable.
+ */
+function scorableRows(file: LabelledFile, firstWindowId: number, profile: CostProfile, out: ScorableRow[]): number[] {
   const n = file.scores.length;
   const probation = probationRows(n);
   const maxTP = scaledSigmoid(-1);
@@ -92,6 +96,7 @@ function scorableRows(file: LabelledFile, firstWindowId: number, profile: CostPr
       cur = -1;
     }
   }
+  return file.windows.flatMap(([, end], k) => (end >= probation ? [firstWindowId + k] : []));
 }
 
 /**
@@ -100,13 +105,14 @@ function scorableRows(file: LabelledFile, firstWindowId: number, profile: CostPr
  */
 export function nabScore(files: LabelledFile[], profile: CostProfile = STANDARD_PROFILE): SweepResult {
   const rows: ScorableRow[] = [];
+  let ids = 0;
   let windows = 0;
   for (const file of files) {
-    scorableRows(file, windows, profile, rows);
-    windows += file.windows.length;
+    windows += scorableRows(file, ids, profile, rows).length;
+    ids += file.windows.length;
   }
   rows.sort((a, b) => b.score - a.score);
-  const best = new Float64Array(windows).fill(-profile.fnWeight);
+  const best = new Float64Array(ids).fill(-profile.fnWeight);
   const nullScore = -windows * profile.fnWeight;
   const perfectScore = windows * profile.tpWeight;
   let total = nullScore;

@@ -61,6 +61,20 @@ describe('NAB scoring (standard profile)', () => {
   });
 });
 
+describe('NAB scoring: windows in probation', () => {
+  it('a window wholly inside the probation period counts neither as missed nor as detectable (NAB sweeper)', () => {
+    // 1000 rows → 150 probation rows; window [100, 140] lies inside it, [400, 449] after it
+    const f = file(1000, [[100, 140], [400, 449]], [400]);
+    const r = nabScore([f]);
+    expect(r).toMatchObject({ windows: 1, detectedWindows: 1, nullScore: -1, perfectScore: 1 });
+    expect(r.normalized).toBeCloseTo(100, 10);
+    // a window reaching past the probation period counts (and can only be detected after it)
+    const partly = nabScore([file(1000, [[100, 200], [400, 449]], [400])]);
+    expect(partly).toMatchObject({ windows: 2, detectedWindows: 1 });
+    expect(partly.normalized).toBeCloseTo(50, 10);
+  });
+});
+
 describe('NAB scoring: the three profiles', () => {
   const profilesFile = fileURLToPath(new URL('../../../data/nab/config/profiles.json', import.meta.url));
 
