@@ -32,6 +32,7 @@ export interface PrometheusProcess {
   readonly port: number;
   readonly dir: string;
   readonly configFile: string;
+  /** Prometheus' own process id. */
   readonly pid: number;
   readonly api: PrometheusClient;
   /** The last lines Prometheus logged (for failure messages). */
@@ -41,6 +42,38 @@ export interface PrometheusProcess {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs Prometheus ($0 "$@") under sh, which sends it SIGTERM when its stdin — a pipe from this
+ * process — reaches end of file: on close(), and also when this process dies without closing
+ * (a test worker killed with SIGKILL), so no Prometheus outlives the process that started it.
+ * Prometheus' own pid goes to $VIGIL_PROMETHEUS_PID_FILE for the SIGKILL fallback.
+ */
+const WATCHDOG = [
+  'exec 3<&0',
+  '"$0" "$@" </dev/null &',
+  'p=$!',
+  'echo "$p" > "$VIGIL_PROMETHEUS_PID_FILE"',
+  '{ cat <&3 >/dev/null; kill -TERM "$p" 2>/dev/null; } &',
+  'exec 3<&-',
+  'wait "$p"',
+].join('\n');
+
+function readFileSyncSafe(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
 /** Free-port picking races with other binders; a taken port is retried this many times. */
 const BIND_ATTEMPTS = 3;
 
@@ -93,22 +126,31 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Pro
   async function launch(port: number): Promise<{ kind: 'ready'; process: PrometheusProcess } | { kind: 'failed'; reason: string; log: string }> {
     const listen = hostPort(host, port);
     const out = openSync(logFile, 'a');
+    const pidFile = path.join(dir, 'prometheus.pid');
+    rmSync(pidFile, { force: true });
     let child: ChildProcess;
     try {
       child = spawn(
-        binary,
+        'sh',
         [
+          '-c',
+          WATCHDOG,
+          binary,
           `--config.file=${configFile}`,
           `--storage.tsdb.path=${path.join(dir, 'data')}`,
           `--web.listen-address=${listen}`,
           '--storage.tsdb.retention.time=2d',
           '--log.level=info',
         ],
-        { stdio: ['ignore', out, out] },
+        { stdio: ['pipe', out, out], env: { ...process.env, VIGIL_PROMETHEUS_PID_FILE: pidFile } },
       );
     } finally {
       closeSync(out);
     }
+    const prometheusPid = (): number | null => {
+      const n = Number(readFileSyncSafe(pidFile).trim());
+      return Number.isInteger(n) && n > 0 ? n : null;
+    };
     let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
     const exit = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
@@ -134,20 +176,27 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Pro
     }
     if (exited) return { kind: 'failed', reason: `it exited (${JSON.stringify(exited)})`, log: logTail() };
     if (!ready) {
+      const pid = prometheusPid();
+      if (pid) killQuietly(pid);
       child.kill('SIGKILL');
       await exit;
       return { kind: 'failed', reason: `not ready within ${opts.startTimeoutMs ?? 30_000} ms`, log: logTail() };
     }
-    logger.info({ url, dir, childPid: child.pid }, 'prometheus ready');
+    logger.info({ url, dir, prometheusPid: prometheusPid() }, 'prometheus ready');
 
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         if (!exited) {
-          child.kill('SIGTERM');
-          const killed = await Promise.race([exit.then(() => false), sleep(10_000).then(() => true)]);
+          // End of stdin is the watchdog's signal: it sends Prometheus SIGTERM.
+          child.stdin?.end();
+          let timer: NodeJS.Timeout | undefined;
+          const killed = await Promise.race([exit.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), 10_000)))]);
+          clearTimeout(timer);
           if (killed) {
-            logger.warn({ childPid: child.pid }, 'prometheus ignored SIGTERM for 10 s, killing it');
+            const pid = prometheusPid();
+            logger.warn({ prometheusPid: pid }, 'prometheus ignored SIGTERM for 10 s, killing it');
+            if (pid) killQuietly(pid);
             child.kill('SIGKILL');
             await exit;
           }
@@ -156,7 +205,7 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Pro
       })());
     return {
       kind: 'ready',
-      process: { url, port, dir, configFile, pid: child.pid!, api: prometheusClient(url), logTail, close },
+      process: { url, port, dir, configFile, pid: prometheusPid() ?? child.pid!, api: prometheusClient(url), logTail, close },
     };
   }
 }

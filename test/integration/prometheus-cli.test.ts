@@ -4,7 +4,7 @@
  * cleanly by SIGTERM; bad options stop it before anything starts.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -20,6 +20,15 @@ afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const ports = { VIGIL_PIPELINE_HTTP_PORT: '45001', VIGIL_GATEWAY_PORT: '45002', VIGIL_API_PORT: '45003', VIGIL_ONCALL_HTTP_PORT: '45004' };
 
@@ -55,6 +64,20 @@ describe('npm run prometheus', () => {
     p.child.kill('SIGTERM');
     expect(await p.exit).toBe(0);
     await expect(fetch(`${url}/-/ready`)).rejects.toThrow();
+  });
+
+  it('leaves no Prometheus behind when it is killed with SIGKILL', async () => {
+    const dir = path.join(dataDir, 'killed');
+    const p = run(['--data-dir', dir]);
+    const url = await waitFor(() => /Prometheus (http:\/\/127\.0\.0\.1:\d+) /.exec(p.out())?.[1], 30_000, { message: `the URL on stdout (stderr: ${p.err()})` });
+    const pid = Number(readFileSync(path.join(dir, 'prometheus.pid'), 'utf8'));
+    expect(alive(pid)).toBe(true);
+    p.child.kill('SIGKILL');
+    await p.exit;
+    // The watchdog sees its stdin close and stops Prometheus, which shuts down cleanly.
+    await waitFor(() => !alive(pid), 15_000, { message: `prometheus ${pid} gone` });
+    await expect(fetch(`${url}/-/ready`)).rejects.toThrow();
+    expect(readFileSync(path.join(dir, 'prometheus.log'), 'utf8')).toContain('See you next time!');
   });
 
   it.each([
