@@ -105,6 +105,8 @@ export interface GaugeSource {
     pool: { threads: number; queued: number; utilization: number };
   };
   consumerStatus(): ConsumerStatus;
+  /** Owned partitions found stalled at the last check (see partition-progress.ts). */
+  stalledPartitions?(): number[];
   /** Lag of the owned partitions of the metrics topic (asks the broker). */
   consumerLag(): Promise<PartitionLag[]>;
   /** Called when the lag cannot be fetched; the lag gauge is left empty for that scrape. */
@@ -200,6 +202,17 @@ export function createPipelineMetrics(source: GaugeSource, opts: { lagCacheMs?: 
     registers,
     collect() {
       this.set(source.consumerStatus() === 'running' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'vigil_pipeline_partition_stalled',
+    help: '1 while an owned metrics partition has lag and no committed progress for pipeline.stallAfterMs, else 0 (see /health for the reason)',
+    labelNames: ['partition'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const stalled = new Set(source.stalledPartitions?.() ?? []);
+      for (const p of source.snapshot().ownedPartitions) this.set({ partition: String(p) }, stalled.has(p) ? 1 : 0);
     },
   });
   const lag = cachedAsync(() => source.consumerLag(), { ttlMs: opts.lagCacheMs ?? LAG_CACHE_MS, timeoutMs: LAG_TIMEOUT_MS });

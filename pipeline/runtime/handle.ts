@@ -1,0 +1,80 @@
+/** What a started pipeline shows and accepts: its handle, figures, health and start options. */
+import type { Registry } from 'prom-client';
+import type { ScoringPoolStats } from '../../workers/pool.ts';
+import type { ConsumerStatus } from './pipeline-metrics.ts';
+import type { StalledPartition } from './partition-progress.ts';
+
+/** Running totals of committed work (counted once a batch is committed). */
+export interface PipelineCounters {
+  points: number;
+  dlq: number;
+  dlqByReason: Record<string, number>;
+  anomalies: number;
+  alertEvents: number;
+  commands: number;
+  batches: number;
+  retries: number;
+  lastBatchAt: number | null;
+}
+
+export const emptyCounters = (): PipelineCounters => ({
+  points: 0,
+  dlq: 0,
+  dlqByReason: {},
+  anomalies: 0,
+  alertEvents: 0,
+  commands: 0,
+  batches: 0,
+  retries: 0,
+  lastBatchAt: null,
+});
+
+export interface PipelineStats extends PipelineCounters {
+  instanceId: string;
+  ownedPartitions: number[];
+  series: number;
+  windowBytes: number;
+  pool: ScoringPoolStats;
+}
+
+/**
+ * GET /health: `healthy` (HTTP 200) only while the consumer is running in its group, no owned
+ * partition is stalled (lag and no committed progress for pipeline.stallAfterMs), and the broker
+ * answered lag requests within stallAfterMs (a broker outage shows as unhealthy with the reason).
+ */
+export interface PipelineHealth {
+  status: ConsumerStatus;
+  healthy: boolean;
+  instanceId: string;
+  groupId: string;
+  ownedPartitions: number[];
+  series: number;
+  lastBatchAt: number | null;
+  /** The newest failure still unresolved: a retrying operation (with its attempt count), else why the consumer last crashed. */
+  lastError: string | null;
+  /** Owned partitions with lag and no committed progress for stallAfterMs, with the reason. */
+  stalledPartitions: StalledPartition[];
+  uptimeSeconds: number;
+  pool: ScoringPoolStats;
+}
+
+export interface PipelineHandle {
+  readonly instanceId: string;
+  stats(): PipelineStats;
+  /** Prometheus registry of this instance (scraped by the metrics server, or by tests). */
+  readonly registry: Registry;
+  health(): PipelineHealth;
+  /** Waits until every owned partition's lane is idle (tests). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface PipelineOptions {
+  instanceId?: string;
+  snapshotIntervalMs?: number;
+  silenceCheckMs?: number;
+  /** How often stalled partitions are looked for (default a quarter of stallAfterMs, at most 5 s). */
+  stallCheckMs?: number;
+  /** Test hook: runs after a metrics batch's outputs are written, before its offsets are committed. */
+  beforeCommit?: (partition: number, lastOffset: string) => Promise<void>;
+}

@@ -1,0 +1,72 @@
+/**
+ * One metrics batch through its stages: decode → score and monitor (worker pool, alert engine) →
+ * live snapshots → write (ClickHouse + Kafka, together) → commit → count → snapshot. The stages
+ * are in stages/ and processor/; this is only their order and what a failure means.
+ */
+import type { EachBatchPayload } from 'kafkajs';
+import { scorePoints } from '../processor/score-points.ts';
+import { RetryAbortedError } from './retry.ts';
+import { emptyOutputs, type OutputBatch } from './outputs.ts';
+import { maybeSnapshot, type PipelineContext } from './context.ts';
+import { decodeBatch } from './stages/decode.ts';
+import { liveSnapshots } from './stages/live.ts';
+import { writeBatch } from './stages/write.ts';
+import { commitBatch } from './stages/commit.ts';
+
+export async function handleMetricsBatch(ctx: PipelineContext, payload: EachBatchPayload): Promise<void> {
+  const { batch } = payload;
+  const partition = batch.partition;
+  if (batch.messages.length === 0) return;
+  const state = await ctx.partitions.ensureState(partition, BigInt(batch.messages[0].offset));
+  const batchStartedAt = performance.now();
+  const decoded = decodeBatch(batch.messages, {
+    topic: batch.topic,
+    partition,
+    stateOffset: state.stateOffset,
+    limits: ctx.config.pipeline,
+    maxProduceBytes: ctx.maxProduceBytes,
+    nowMs: Date.now(),
+    logger: ctx.logger,
+  });
+  const outputs: OutputBatch = { ...emptyOutputs(), dlq: decoded.dlq };
+  const lastOffset = batch.messages[batch.messages.length - 1].offset;
+  try {
+    const scoringStartedAt = performance.now();
+    const processed = await scorePoints(ctx.partitions.processorContext(state), decoded.incoming);
+    const scoringSeconds = (performance.now() - scoringStartedAt) / 1000;
+    outputs.anomalies = processed.anomalies;
+    outputs.alerts = processed.alerts;
+    outputs.live = liveSnapshots(processed.lastBySeries, ctx.config.pipeline.liveThrottleMs, Date.now());
+    await writeBatch(ctx, state, processed, outputs, payload);
+    await ctx.beforeCommit?.(partition, lastOffset);
+    await commitBatch(ctx.retry, 'offset commit', payload, lastOffset);
+    if (BigInt(lastOffset) > state.stateOffset) state.stateOffset = BigInt(lastOffset);
+    ctx.partitions.progress.committed(partition, Date.now());
+    // Counted once the batch is committed: a re-delivered batch does not count twice.
+    const c = ctx.counters;
+    c.points += decoded.incoming.length;
+    c.dlq += outputs.dlq.length;
+    for (const reason of decoded.dlqReasons) c.dlqByReason[reason] = (c.dlqByReason[reason] ?? 0) + 1;
+    c.anomalies += processed.anomalies.length;
+    c.alertEvents += processed.alerts.length;
+    c.batches++;
+    c.lastBatchAt = Date.now();
+    ctx.metrics.metricsBatch({
+      points: decoded.incoming.length,
+      dlq: outputs.dlq,
+      anomalies: processed.anomalies,
+      alerts: processed.alerts,
+      seconds: (performance.now() - batchStartedAt) / 1000,
+      scoringSeconds,
+    });
+    await maybeSnapshot(ctx, state, false, payload);
+  } catch (err) {
+    ctx.partitions.discard(partition);
+    if (err instanceof RetryAbortedError) {
+      ctx.logger.info({ partition }, 'partition batch abandoned (revoked or stopping); it will be re-delivered');
+      return;
+    }
+    ctx.partitions.progress.failed(partition, 'metrics batch', err, Date.now());
+    throw err;
+  }
+}

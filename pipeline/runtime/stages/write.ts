@@ -1,0 +1,46 @@
+/**
+ * Stage 4 of a metrics batch: the points insert, the insert of the rows derived from them, and the
+ * Kafka produce, run together; all three must be acknowledged before the commit, but none
+ * depends on another (running them together takes the ClickHouse inserts out of the alert
+ * latency: a subscriber may see an event a moment before the API can read its row).
+ */
+import type { Producer } from 'kafkajs';
+import type { TopicNames } from '../../../core/config.ts';
+import type { ProcessedBatch } from '../../processor/score-points.ts';
+import type { PartitionState } from '../../state/partition-state.ts';
+import type { ClickHouseSink } from '../../storage/writer.ts';
+import type { BatchControl, BatchRetry } from '../batch-retry.ts';
+import { outputPublisher, type EventEncoder, type OutputBatch, type PublishOptions } from '../outputs.ts';
+
+export interface WriteDeps {
+  sink: ClickHouseSink;
+  producer: Producer;
+  topics: TopicNames;
+  encoder: EventEncoder;
+  publish: PublishOptions;
+  retry: BatchRetry;
+}
+
+export async function writeBatch(deps: WriteDeps, state: PartitionState, processed: ProcessedBatch, outputs: OutputBatch, payload: BatchControl): Promise<void> {
+  const partition = state.partition;
+  // A failed points INSERT may have been applied anyway (its answer lost): before another
+  // attempt, ask ClickHouse where the partition's stored prefix ends.
+  let fresh = processed.scored.filter((p) => BigInt(p.offset) > state.maxInsertedOffset);
+  const lastFresh = fresh.at(-1);
+  let pointsAttempted = false;
+  const insertPoints = async () => {
+    if (pointsAttempted) {
+      const stored = await deps.sink.maxInsertedOffset(partition);
+      fresh = fresh.filter((p) => BigInt(p.offset) > stored);
+    }
+    pointsAttempted = true;
+    await deps.sink.writePoints(fresh);
+  };
+  await Promise.all([
+    deps.retry('ClickHouse insert (points)', insertPoints, payload).then(() => {
+      if (lastFresh) state.maxInsertedOffset = BigInt(lastFresh.offset);
+    }),
+    deps.retry('ClickHouse insert', () => deps.sink.writeDerived({ anomalies: processed.anomalies, alerts: processed.alerts, sla: processed.sla }), payload),
+    deps.retry('Kafka produce', outputPublisher(deps.producer, deps.topics, deps.encoder, outputs, deps.publish), payload),
+  ]);
+}
