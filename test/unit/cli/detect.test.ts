@@ -103,6 +103,12 @@ describe('vigil detect: files and folders', () => {
     expect(readFileSync(input, 'utf8')).toBe(readFileSync(path.join(miniA, 'flat.csv'), 'utf8'));
   });
 
+  it('--help documents every option', () => {
+    const help = vigil('--help');
+    expect(help.status).toBe(0);
+    for (const name of Object.keys(command.options)) expect(help.stdout, name).toContain(`--${name}`);
+  });
+
   it('answers bad options with usage errors (exit 2)', async () => {
     expect(vigil('--csv', miniA).status).toBe(2);
     const r = vigil('--csv', miniA, '--out', path.join(tmp, 'w'), '--window-size', 'ten');

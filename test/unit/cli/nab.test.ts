@@ -9,6 +9,7 @@ import { readPublishedScores } from '../../../bench/nab-published.ts';
 import { resultsPath, runNab } from '../../../bench/nab-run.ts';
 import { nabScoreAllProfiles } from '../../../bench/nab-scoring.ts';
 import { offlineDetectorParams, runSeries } from '../../../pipeline/offline/run-series.ts';
+import { command } from '../../../bin/commands/nab.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const mini = path.join(root, 'test/fixtures/nab-mini');
@@ -112,6 +113,11 @@ describe('vigil nab', () => {
     expect(vigilRow.split('|').slice(2, 5).map((c) => c.trim())).toEqual([scores.standard.normalized.toFixed(1), scores.reward_low_FP_rate.normalized.toFixed(1), scores.reward_low_FN_rate.normalized.toFixed(1)]);
     expect(scores.standard.detectedWindows).toBeGreaterThanOrEqual(2);
     expect(stdout).toMatch(/\| ARTime \| +74\.9 \| +65\.2 \| +80\.4 \|/);
+  });
+
+  it('--help documents every option', () => {
+    const help = execFileSync(path.join(root, 'bin/vigil'), ['nab', '--help'], { encoding: 'utf8' });
+    for (const name of Object.keys(command.options)) expect(help, name).toContain(`--${name}`);
   });
 
   it('refuses bad options and a bad corpus with a clear message', () => {
