@@ -64,7 +64,8 @@ export const receiverSchema = z.discriminatedUnion('type', [webhookReceiverSchem
 export type ReceiverConfig = z.infer<typeof receiverSchema>;
 export type ReceiverType = ReceiverConfig['type'];
 
-const matcherText = z.string().superRefine((text, ctx) => {
+/** An Alertmanager text matcher (`severity="critical"`), validated by the silences module. */
+export const matcherText = z.string().superRefine((text, ctx) => {
   const parsed = parseMatcher(text);
   if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
 });

@@ -13,12 +13,14 @@ import { createKafka } from '../pipeline/kafka/client.ts';
 import { ensureTopics } from '../pipeline/kafka/topics.ts';
 import { createClickHouse } from '../pipeline/storage/clickhouse.ts';
 import { migrate } from '../pipeline/storage/migrate.ts';
+import { startIncidents } from './incidents/stage.ts';
 import type { OncallDeps, OncallStage, StageHandle, StageHealth } from './stage.ts';
 import { startAlertmanagerForwarder } from './alertmanager/forwarder.ts';
 import { startSilenceArchiveStage } from './silences/archiver.ts';
 
 /** Start order: producers of incidents before their consumers. */
 export const ONCALL_STAGES: readonly OncallStage[] = [
+  { name: 'incidents', start: startIncidents },
   { name: 'silence-archive', start: startSilenceArchiveStage },
   { name: 'alertmanager', start: (deps) => startAlertmanagerForwarder(deps), enabled: (c) => c.alertmanager.url !== null },
 ];
@@ -45,6 +47,8 @@ export interface StartOncallOptions {
   instanceId?: string;
   /** Skip ensureTopics/migrate (they already ran). */
   skipSetup?: boolean;
+  /** Passed to every stage as deps.beforeCommit (crash tests). */
+  beforeCommit?: () => Promise<void>;
 }
 
 export async function startOncall(config: VigilConfig, logger: Logger, options: StartOncallOptions = {}): Promise<OncallProcess> {
@@ -75,7 +79,7 @@ export async function startOncall(config: VigilConfig, logger: Logger, options: 
       log.info({ stage: stage.name }, 'on-call stage disabled by config');
       continue;
     }
-    const deps: OncallDeps = { config, logger: logger.child({ stage: stage.name, instanceId }), kafka, topics: topicNames(config), clickhouse, registry, instanceId };
+    const deps: OncallDeps = { config, logger: logger.child({ stage: stage.name, instanceId }), kafka, topics: topicNames(config), clickhouse, registry, instanceId, beforeCommit: options.beforeCommit };
     try {
       started.push({ name: stage.name, handle: await stage.start(deps) });
       log.info({ stage: stage.name }, 'on-call stage started');

@@ -23,6 +23,8 @@ export interface OncallDeps {
   registry: Registry;
   /** Unique per process start: use it in consumer group member names and transactional ids. */
   instanceId: string;
+  /** Fault-injection hook of the crash tests: runs before a stage commits a unit of work. Unset normally. */
+  beforeCommit?: () => Promise<void>;
 }
 
 export interface StageHealth {

@@ -4,6 +4,21 @@ import { createLogger } from '../../core/logger.ts';
 import { startMetricsServer, type MetricsServer } from '../../pipeline/runtime/metrics-server.ts';
 import { startOncall } from '../../oncall/runtime.ts';
 import type { Command } from '../command.ts';
+import type { Logger } from '../../core/logger.ts';
+
+/**
+ * Fault injection for the crash tests: VIGIL_FAULT_ONCALL_KILL_BEFORE_COMMIT=n makes the process
+ * SIGKILL itself in the n-th transaction, after its outputs were sent and before it commits.
+ */
+function faultInjection(logger: Logger) {
+  const n = Number(process.env.VIGIL_FAULT_ONCALL_KILL_BEFORE_COMMIT ?? 0);
+  if (!Number.isInteger(n) || n <= 0) return undefined;
+  let commits = 0;
+  logger.warn({ afterCommits: n }, 'fault injection armed: will kill -9 this process before a commit');
+  return async () => {
+    if (++commits >= n) process.kill(process.pid, 'SIGKILL');
+  };
+}
 
 export const command: Command = {
   name: 'oncall',
@@ -27,7 +42,7 @@ options:
     const { httpHost, httpPort } = config.oncall;
     const http: MetricsServer | undefined =
       httpPort >= 0 ? await startMetricsServer({ host: httpHost, port: httpPort, logger, portSetting: 'VIGIL_ONCALL_HTTP_PORT (oncall.httpPort)' }) : undefined;
-    const oncall = await startOncall(config, logger).catch(async (err: unknown) => {
+    const oncall = await startOncall(config, logger, { beforeCommit: faultInjection(logger) }).catch(async (err: unknown) => {
       await http?.close();
       if (err instanceof VigilError) throw err;
       throw new VigilError(`the on-call process could not start (Kafka ${config.kafka.brokers.join(',')}, ClickHouse ${config.clickhouse.url})`, {

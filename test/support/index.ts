@@ -1,5 +1,5 @@
 export { createTestEnv, testConfig, type TestEnv, type TestEnvOptions } from './env.ts';
-export { consumeN, type ConsumedMessage, type ConsumeOptions } from './kafka.ts';
+export { consumeAll, consumeN, type ConsumedMessage, type ConsumeOptions } from './kafka.ts';
 export { waitFor } from './wait.ts';
 export { startTcpProxy, TcpProxy, type CutMode, type TcpProxyOptions, type TcpProxyStats } from './tcp-proxy.ts';
 export { startSecondBroker, type SecondBroker, type SecondBrokerOptions } from './second-broker.ts';

@@ -4,6 +4,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { VigilConfig } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createKafka } from '../../pipeline/kafka/client.ts';
+import { endOffsets } from '../../api/kafka/offsets.ts';
 
 export type ConsumedMessage = KafkaMessage & {
   topic: string;
@@ -61,6 +62,52 @@ export async function consumeN(
         .catch(reject);
     });
     return messages;
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * Everything committed on `topic` as of now (read_committed), in partition then offset order:
+ * reads until every partition's position reaches the high watermark measured at the start.
+ * Call it when no transaction is open on the topic (the writers are idle or stopped).
+ */
+export async function consumeAll(config: Pick<VigilConfig, 'kafka' | 'logLevel'>, topic: string, timeoutMs: number): Promise<ConsumedMessage[]> {
+  const logger = createLogger(config.logLevel, { helper: 'consumeAll', topic });
+  const kafka = createKafka(config, logger, { clientId: `${config.kafka.clientId}-consumeAll` });
+  const ends = await endOffsets(kafka, topic);
+  const position = new Map<number, bigint>();
+  const messages: ConsumedMessage[] = [];
+  const done = () => [...ends].every(([p, end]) => (position.get(p) ?? 0n) >= end);
+  if (done()) return [];
+  const consumer = kafka.consumer({
+    groupId: `${config.kafka.groupId}.consumeAll.${randomBytes(4).toString('hex')}`,
+    readUncommitted: false,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+    maxWaitTimeInMs: 100,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`consumeAll: ${topic} not read to its end within ${timeoutMs} ms (${messages.length} messages)`)), timeoutMs);
+      // Batch events also report batches of transaction markers only, so the position is exact.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (payload.lastOffset !== null && payload.lastOffset !== undefined) position.set(payload.partition, BigInt(payload.lastOffset) + 1n);
+        if (done()) resolve();
+      });
+      consumer
+        .run({
+          eachBatch: async ({ batch }) => {
+            for (const m of batch.messages) if (BigInt(m.offset) < (ends.get(batch.partition) ?? 0n)) messages.push({ ...m, topic, partition: batch.partition });
+          },
+        })
+        .catch(reject);
+    });
+    return messages.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
   } finally {
     clearTimeout(timer);
     await consumer.disconnect().catch(() => {});
