@@ -29,7 +29,8 @@ export interface KafkaSilenceStore extends SilenceStore {
 
 export async function startSilenceStore(opts: {
   kafka: Kafka;
-  producer: Producer;
+  /** Needed only to write (the API, the Alertmanager mirror); the notifier reads. */
+  producer?: Producer;
   topic: string;
   logger: Logger;
   readBackTimeoutMs?: number;

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { VigilError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { endOffsets, withTimeout } from '../../api/kafka/offsets.ts';
 
@@ -23,7 +24,8 @@ export interface CompactedTopicView {
 
 export interface FollowOptions {
   kafka: Kafka;
-  producer: Producer;
+  /** Needed only to write; a read-only view leaves it out. */
+  producer?: Producer;
   topic: string;
   logger: Logger;
   /** Consumer group prefix; a random suffix makes the group this process's own. */
@@ -91,6 +93,7 @@ export async function followCompactedTopic(opts: FollowOptions): Promise<Compact
     },
     whenReady: () => readyPromise,
     async write(key, value, readBackMs) {
+      if (!producer) throw new VigilError(`this view of ${topic} is read-only (no producer given)`, { action: 'pass a producer to write' });
       const [meta] = await producer.send({ topic, acks: -1, messages: [{ key, value }] });
       const offset = BigInt(meta.baseOffset ?? meta.offset ?? '-1');
       const partition = meta.partition;

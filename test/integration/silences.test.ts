@@ -87,7 +87,7 @@ beforeAll(async () => {
     ],
   });
   api = await startApi(env.config, env.logger);
-  notifierView = await startSilenceStore({ kafka, producer, topic: env.topics.silences, logger: env.logger });
+  notifierView = await startSilenceStore({ kafka, topic: env.topics.silences, logger: env.logger }); // read-only, as the notifier's
   archiver = await startSilenceArchiver({ kafka, clickhouse: ch, table: 'silences', topic: env.topics.silences, groupId: `${env.config.kafka.groupId}-silences`, logger: env.logger });
   closers.push(() => archiver.close(), () => notifierView.close(), () => api.close(), () => producer.disconnect(), () => ch.close());
 });
@@ -152,6 +152,7 @@ describe('silences through Kafka and ClickHouse', () => {
     try {
       await late.whenReady();
       expect(late.list(Date.now()).map((s) => [s.id, s.version])).toEqual([[id, 2]]);
+      await expect(notifierView.write(late.get(id)!)).rejects.toThrow(/read-only/);
     } finally {
       await late.close();
     }

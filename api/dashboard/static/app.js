@@ -10,13 +10,15 @@ import { ChartGrid } from './views/charts.js';
 import { KeyDialog } from './views/key-dialog.js';
 import { renderHealth, renderRecentAlerts, renderRecentAnomalies, renderSeriesTable, renderStats } from './views/overview.js';
 import { SlaView } from './views/sla.js';
+import { SilencesView } from './views/silences.js';
+import { matchersForAlert } from './lib/silences.js';
 
 const GATEWAY_TOKEN_KEY = 'vigil.gatewayToken';
 const CHARTS_KEY = 'vigil.charts';
 const AUTO_REFRESH_KEY = 'vigil.autoRefresh';
 const AUTO_REFRESH_MS = 15_000;
 const MAX_PICKED_CHARTS = 8;
-const TABS = ['overview', 'alerts', 'anomalies', 'sla'];
+const TABS = ['overview', 'alerts', 'anomalies', 'sla', 'silences'];
 
 /** localStorage that never throws (it does in some privacy modes and sandboxed frames). */
 const storage = {
@@ -114,7 +116,19 @@ window.addEventListener('hashchange', () => showTab(location.hash.slice(1)));
 // ---------------------------------------------------------------- views
 
 const charts = new ChartGrid($('#charts'), state);
-const alertsView = new AlertsView({ root: document, state, api, onError, toast });
+const alertsView = new AlertsView({
+  root: document,
+  state,
+  api,
+  onError,
+  toast,
+  // "Silence" on an alert row: the Silences form with that alert's rule and series filled in.
+  onSilence(alert) {
+    silencesView.prefill(matchersForAlert(alert), `${alert.source}/${alert.metric}`);
+    showTab('silences');
+  },
+});
+const silencesView = new SilencesView({ root: document, api, onError, toast, onChange: () => alertsView.load(false) });
 const anomaliesView = new AnomaliesView({ root: document, state, api, onError });
 const slaView = new SlaView({ root: document, state, api, onError });
 const seriesBody = $('#series-table tbody');
@@ -242,6 +256,7 @@ function refreshTab(name) {
   if (name === 'alerts') return alertsView.load(false);
   if (name === 'anomalies') return anomaliesView.load(false);
   if (name === 'sla') return slaView.load();
+  if (name === 'silences') return silencesView.load();
   return Promise.all([alertsView.load(false), anomaliesView.load(false), loadRecentAlerts()]);
 }
 

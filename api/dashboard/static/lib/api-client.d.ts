@@ -16,5 +16,6 @@ export interface ApiClientOptions {
 export interface ApiClient {
   get<T = unknown>(path: string, query?: Record<string, QueryValue>): Promise<T>;
   post<T = unknown>(path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  delete<T = unknown>(path: string): Promise<T>;
 }
 export function createApiClient(options: ApiClientOptions): ApiClient;

@@ -94,5 +94,8 @@ export function createApiClient({ baseUrl = '/api/v1', fetchImpl, getApiKey = ()
     post(path, body = {}) {
       return request('POST', path, { body });
     },
+    async delete(path) {
+      return (await request('DELETE', path)).body;
+    },
   };
 }

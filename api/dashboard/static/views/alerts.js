@@ -11,8 +11,11 @@ const ACTION_LABELS = { acknowledge: 'Acknowledge', resolve: 'Resolve' };
 const PENDING_RECHECK_MS = 6000;
 
 export class AlertsView {
-  constructor({ root, state, api, onError, toast }) {
+  constructor({ root, state, api, onError, toast, onSilence }) {
     this.state = state;
+    this.onSilence = onSilence;
+    /** alertId → ids of the silences muting it, as the API last said (live events lack it). */
+    this.silenced = new Map();
     this.api = api;
     this.onError = onError;
     this.toast = toast;
@@ -66,7 +69,10 @@ export class AlertsView {
         cursor: next ? this.cursor : undefined,
       });
       if (seq !== this.loadSeq && !next) return; // a newer filter is loading
-      for (const alert of page.items ?? []) this.state.alerts.upsert(alert);
+      for (const alert of page.items ?? []) {
+        this.state.alerts.upsert(alert);
+        if (Array.isArray(alert.silencedBy)) this.silenced.set(alert.alertId, alert.silencedBy);
+      }
       this.cursor = page.nextCursor ?? null;
       this.state.emit('alerts');
     } catch (err) {
@@ -82,7 +88,7 @@ export class AlertsView {
       this.tbody,
       rows,
       (a) => a.alertId,
-      (a) => `${a.version}|${this.state.pending.get(a.alertId)?.action ?? ''}`,
+      (a) => `${a.version}|${this.state.pending.get(a.alertId)?.action ?? ''}|${(this.silenced.get(a.alertId) ?? []).join(',')}`,
       (a) => this.row(a, flash),
     );
     this.rendered = true;
@@ -107,6 +113,10 @@ export class AlertsView {
         ACTION_LABELS[action],
       ),
     );
+    if (a.status !== 'resolved' && this.onSilence) {
+      actions.push(h('button', { type: 'button', className: 'ghost small', dataset: { action: 'silence' }, on: { click: () => this.onSilence(a) } }, 'Silence'));
+    }
+    const silencedBy = a.status === 'resolved' ? [] : (this.silenced.get(a.alertId) ?? []);
     return h(
       'tr',
       { className: `alert-row ${severityClass(a.severity)} ${statusClass(a.status)}${flash ? ' flash' : ''}`, dataset: { alertId: a.alertId, status: a.status, version: String(a.version) } },
@@ -116,6 +126,7 @@ export class AlertsView {
         { dataset: { label: 'Status' } },
         h('span', { className: `pill ${statusClass(a.status)}`, dataset: { role: 'status' } }, a.status),
         pending ? h('span', { className: 'pill pending' }, `${pending.action}…`) : null,
+        silencedBy.length > 0 ? h('span', { className: 'pill silenced', dataset: { role: 'silenced' }, title: `silenced by ${silencedBy.join(', ')}` }, 'silenced') : null,
       ),
       h('td', { className: 'series', dataset: { label: 'Series' } }, `${a.source}/${a.metric}`),
       h('td', { className: 'message', dataset: { label: 'Message' }, title: a.reason ? `${a.reason} (by ${a.actor})` : '' }, a.message),
@@ -152,7 +163,10 @@ export class AlertsView {
     if (!this.state.pending.has(alertId)) return;
     try {
       const detail = await this.api.get(`alerts/${pathOf(alertId)}`);
-      if (detail && detail.alert) this.state.alerts.upsert(detail.alert);
+      if (detail && detail.alert) {
+        this.state.alerts.upsert(detail.alert);
+        if (Array.isArray(detail.alert.silencedBy)) this.silenced.set(alertId, detail.alert.silencedBy);
+      }
     } catch (err) {
       this.onError(err, 'alert');
     }

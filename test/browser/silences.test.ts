@@ -1,0 +1,151 @@
+/**
+ * Silencing from the dashboard in a real browser (Chromium) against the real API, Kafka and
+ * ClickHouse: "Silence" on an alert row opens the Silences form with the alert's rule and series
+ * filled in; submitting creates the silence (seen through the API, and as "silenced" on the row);
+ * a bad regex gets the API's 400 message in the form; Expire ends it. Screenshot in test/artifacts/.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi, type RunningApi } from '../../api/index.ts';
+import { createClickHouse } from '../../pipeline/storage/clickhouse.ts';
+import { alertEventRow } from '../../pipeline/storage/rows.ts';
+import type { AlertEvent } from '../../schemas/records.ts';
+import { createTestEnv, waitFor, type TestEnv } from '../support/index.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
+const API_KEY = 'browser-silence-key-0123456789';
+const NOW = Date.now();
+
+const alertOf = (alertId: string, source: string, metric: string): AlertEvent => ({
+  eventId: `${alertId}-1`,
+  alertId,
+  fingerprint: `${source}|${metric}|default.${metric}`,
+  source,
+  metric,
+  ruleId: `default.${metric}`,
+  kind: 'threshold',
+  severity: 'high',
+  status: 'firing',
+  version: 1,
+  timestamp: NOW - 30_000,
+  openedAt: NOW - 30_000,
+  value: 97,
+  threshold: 90,
+  message: `${metric} high on ${source}`,
+  actor: 'pipeline',
+  reason: 'opened',
+});
+const TARGET = alertOf('alert-target', 'web-1', 'cpu_usage');
+const OTHER = alertOf('alert-other', 'web-2', 'memory_usage');
+
+let env: TestEnv;
+let ch: ClickHouseClient;
+let api: RunningApi;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+const apiGet = async (route: string) => (await fetch(`${api.url}/api/v1/${route}`, { headers: { 'x-api-key': API_KEY } })).json();
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  env = await createTestEnv('browser_silences', {
+    partitions: 1,
+    overrides: { api: { port: 0, apiKeys: [{ key: API_KEY, roles: ['read', 'operate'], name: 'browser-operator' }] } },
+  });
+  ch = createClickHouse(env.config, { logger: env.logger });
+  await ch.insert({ table: 'alert_events', values: [TARGET, OTHER].map(alertEventRow), format: 'JSONEachRow' });
+  api = await startApi(env.config, env.logger);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    timeout: 30_000,
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.addInitScript((key) => localStorage.setItem('vigil.apiKey', key), API_KEY);
+});
+
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  await api?.close().catch(() => undefined);
+  await ch?.close().catch(() => undefined);
+  await env?.cleanup();
+});
+
+describe('silences in the dashboard', () => {
+  let silenceId = '';
+
+  it('"Silence" on an alert row opens the form prefilled with that alert; submitting creates the silence', async () => {
+    await page.goto(`${api.url}/#alerts`, { waitUntil: 'domcontentloaded' });
+    const row = page.locator(`tr[data-alert-id="${TARGET.alertId}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    await row.locator('button[data-action="silence"]').click();
+    await page.locator('#tab-silences').waitFor({ state: 'visible' });
+    expect(await page.locator('#silence-form-title').textContent()).toBe('Silence web-1/cpu_usage');
+    const prefilled = await page.$$eval('#silence-matcher-rows .matcher-row', (rows) =>
+      rows.map((r) => ({
+        name: (r.querySelector('[name="name"]') as HTMLInputElement).value,
+        op: (r.querySelector('[name="op"]') as HTMLSelectElement).value,
+        value: (r.querySelector('[name="value"]') as HTMLInputElement).value,
+      })),
+    );
+    expect(prefilled).toEqual([
+      { name: 'alertname', op: '=', value: 'default.cpu_usage' },
+      { name: 'source', op: '=', value: 'web-1' },
+      { name: 'metric', op: '=', value: 'cpu_usage' },
+    ]);
+    await page.selectOption('#silence-duration', '4h');
+    await page.fill('#silence-comment', 'kernel upgrade on web-1');
+    await page.click('#silence-submit');
+
+    const listed = page.locator('#silences-table tr.silence-row[data-state="active"]');
+    await listed.waitFor({ timeout: 10_000 });
+    silenceId = (await listed.getAttribute('data-silence-id')) ?? '';
+    expect(silenceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(await listed.locator('.matchers').textContent()).toBe('alertname="default.cpu_usage", source="web-1", metric="cpu_usage"');
+
+    const stored = await apiGet(`silences/${silenceId}`);
+    expect(stored).toMatchObject({ state: 'active', createdBy: 'browser-operator', comment: 'kernel upgrade on web-1' });
+    expect(stored.endsAt - stored.startsAt).toBe(4 * 3_600_000);
+    expect((await apiGet(`alerts/${TARGET.alertId}`)).alert.silencedBy).toEqual([silenceId]);
+    expect((await apiGet(`alerts/${OTHER.alertId}`)).alert.silencedBy).toEqual([]);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-silences.png'), fullPage: true });
+  });
+
+  it('the silenced alert is marked on its row; the other is not', async () => {
+    await page.click('#tab-btn-alerts');
+    const pill = page.locator(`tr[data-alert-id="${TARGET.alertId}"] [data-role="silenced"]`);
+    await pill.waitFor({ timeout: 10_000 });
+    expect(await pill.getAttribute('title')).toBe(`silenced by ${silenceId}`);
+    expect(await page.locator(`tr[data-alert-id="${OTHER.alertId}"] [data-role="silenced"]`).count()).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-alerts-silenced.png'), fullPage: true });
+  });
+
+  it('a bad regex shows the API\'s 400 message in the form and creates nothing', async () => {
+    await page.click('#tab-btn-silences');
+    await page.click('#silence-reset');
+    await page.fill('#silence-matcher-rows .matcher-row [name="name"]', 'source');
+    await page.selectOption('#silence-matcher-rows .matcher-row [name="op"]', '=~');
+    await page.fill('#silence-matcher-rows .matcher-row [name="value"]', '(web+)+');
+    await page.fill('#silence-comment', 'should fail');
+    await page.click('#silence-submit');
+    const error = page.locator('#silence-error');
+    await error.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await error.textContent()).toMatch(/invalid silence: .*exponential time/);
+    expect((await apiGet('silences')).items).toHaveLength(1);
+  });
+
+  it('Expire ends the silence; the alert is no longer silenced', async () => {
+    await page.locator(`tr[data-silence-id="${silenceId}"] button[data-action="expire"]`).click();
+    await page.locator(`tr[data-silence-id="${silenceId}"][data-state="expired"]`).waitFor({ timeout: 10_000 });
+    expect((await apiGet(`silences/${silenceId}`)).state).toBe('expired');
+    await waitFor(async () => (await apiGet(`alerts/${TARGET.alertId}`)).alert.silencedBy.length === 0, 5000);
+    expect(pageErrors).toEqual([]);
+  });
+});
