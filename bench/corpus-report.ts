@@ -16,8 +16,8 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { offlineDetectorParams, runSeries } from '../pipeline/offline/run-series.ts';
 import { generateCorpus, type CorpusSeries } from './corpus/generate.ts';
-import { judgeSeries, summarize, type SeriesOutcome } from './corpus/evaluate.ts';
-import { confusionTable, featureTable, headlineLine } from './corpus/format.ts';
+import { judgeSeries, summarize, type CorpusSummary, type SeriesOutcome } from './corpus/evaluate.ts';
+import { confusionTable, featureTable, headlineLine, seedsTable } from './corpus/format.ts';
 import { writeCorpus } from './corpus/write.ts';
 
 const { values: args } = parseArgs({
@@ -58,6 +58,7 @@ function main(): void {
       `windowSize ${params.windowSize}, ${windowMs === Infinity ? 'count window only (windowMs ∞)' : `windowMs ${windowMs}`}, detectorParams defaults otherwise.`,
   );
   const json: Record<string, unknown> = { params, perType, normal, seeds: {} };
+  const bySeed: Array<[number, CorpusSummary]> = [];
   for (const seed of seeds) {
     const t0 = performance.now();
     const corpus = generateCorpus({ seed, perType, normal });
@@ -81,7 +82,12 @@ function main(): void {
       outcomes.forEach((o, i) => pick(o) && console.log(listLine(o, corpus[i])));
     }
     (json.seeds as Record<string, unknown>)[seed] = { summary, outcomes };
+    bySeed.push([seed, summary]);
   }
+  console.log('');
+  console.log('### All seeds');
+  console.log('');
+  console.log(seedsTable(bySeed));
   if (args.json) writeFileSync(args.json, `${JSON.stringify(json, null, 1)}\n`);
 }
 

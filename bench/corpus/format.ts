@@ -45,3 +45,16 @@ export function featureTable(s: CorpusSummary): string {
   lines.push(`| all | ${s.injected} | ${pct(s.detected, s.injected)} | ${pct(s.typedRight, s.detected)} | ${s.normal} | ${pct(s.normalWithFalse, s.normal)} |`);
   return lines.join('\n');
 }
+
+/** One row per seed and the worst seed: the figures a change must improve at every seed. */
+export function seedsTable(bySeed: Array<[seed: number, summary: CorpusSummary]>): string {
+  const lines = ['| seed | detected in time | typed right | normal series with a false report |', '| --- | --- | --- | --- |'];
+  for (const [seed, s] of bySeed) lines.push(`| ${seed} | ${pct(s.detected, s.injected)} | ${pct(s.typedRight, s.detected)} | ${pct(s.normalWithFalse, s.normal)} |`);
+  if (bySeed.length > 1) {
+    const h = bySeed.map(([, s]) => headline(s));
+    const worst = (xs: number[], f: (...v: number[]) => number) => `${(100 * f(...xs)).toFixed(1)} %`;
+    lines.push(`| worst | ${worst(h.map((x) => x.detected), Math.min)} | ${worst(h.map((x) => x.typedRight), Math.min)} | ${worst(h.map((x) => x.normalFalse), Math.max)} |`);
+  }
+  lines.push('| target | ≥ 90 % | ≥ 90 % | ≤ 5 % |');
+  return lines.join('\n');
+}

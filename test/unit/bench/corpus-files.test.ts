@@ -48,5 +48,6 @@ describe('bench/corpus-report.ts', () => {
     expect(out).toMatch(/normal series with a false report [\d.]+ % \(\d+\/3;/);
     expect(out).toContain('| series with feature | anomalous | detected |');
     expect(out.match(/^ {2}seed1\//gm)).toHaveLength(13); // --list all: every series of seed 1
+    expect(out).toMatch(/### All seeds\n\n\| seed \| detected in time[^\n]*\n[^\n]*\n\| 1 \| [^\n]*\n\| 2 \| [^\n]*\n\| worst \| [\d.]+ % \| [\d.]+ % \| [\d.]+ % \|/);
   });
 });
