@@ -25,7 +25,7 @@ import { decide, type LastNotification, type NotificationKind } from './timers.t
  * The silences seam: ids of the silences that apply to these labels now (empty = none). The
  * silences module's activeSilencesFor() plugs in here.
  */
-export type SilenceLookup = (labels: Record<string, string>, now: number) => string[] | Promise<string[]>;
+export type SilenceLookup = (incident: IncidentEvent, now: number) => string[] | Promise<string[]>;
 
 export interface EngineDeps {
   notify: NotifyConfig;
@@ -72,6 +72,8 @@ export class NotificationEngine {
   private readonly groups = new Map<string, Group>();
   /** Notifications not final in the log (cut short by a crash): continued, not restarted. */
   private readonly resume = new Map<string, NotificationRecord>();
+  /** Final notifications already folded into group state (restore() runs again on rebalance). */
+  private readonly folded = new Set<string>();
   private readonly inflight = new Set<Promise<void>>();
   private readonly stop = new AbortController();
   private readonly now: () => number;
@@ -89,6 +91,7 @@ export class NotificationEngine {
   /** Loads what the log says was already delivered, silenced, suppressed or left unfinished. */
   restore(records: readonly NotificationRecord[]): void {
     for (const r of [...records].sort((a, b) => a.updatedAt - b.updatedAt)) {
+      if (this.folded.has(r.notificationId)) continue;
       const g = this.group(r.groupId);
       if (r.result === 'sent' || r.result === 'dead') {
         if (!g.last || r.updatedAt >= g.last.at) g.last = { at: r.updatedAt, key: r.contentKey, resolved: r.kind === 'resolved' };
@@ -96,8 +99,12 @@ export class NotificationEngine {
       }
       if (r.result === 'silenced') g.silenced = `${r.contentKey}|${r.kind}`;
       if (r.result === 'suppressed') g.suppressedVersion = Math.max(g.suppressedVersion, r.incidentVersion);
-      if (FINAL_RESULTS.has(r.result)) this.resume.delete(r.notificationId);
-      else this.resume.set(r.notificationId, r);
+      if (FINAL_RESULTS.has(r.result)) {
+        this.resume.delete(r.notificationId);
+        this.folded.add(r.notificationId);
+      } else if (!this.groups.get(r.groupId)?.inFlight) {
+        this.resume.set(r.notificationId, r);
+      }
     }
   }
 
@@ -208,6 +215,7 @@ export class NotificationEngine {
   }
 
   private async write(rec: NotificationRecord): Promise<void> {
+    if (FINAL_RESULTS.has(rec.result)) this.folded.add(rec.notificationId);
     for (let i = 1; ; i++) {
       try {
         await this.deps.log.write([rec]);
@@ -237,7 +245,7 @@ export class NotificationEngine {
     const log = this.logger.child({ incidentId: inc.incidentId, receiver: receiver.name, routeId: match.routeId, kind });
     try {
       const dueAt = this.now();
-      const silenceIds = this.deps.silencedBy ? await this.deps.silencedBy(t.labels, dueAt) : [];
+      const silenceIds = this.deps.silencedBy ? await this.deps.silencedBy(inc, dueAt) : [];
       if (silenceIds.length > 0) {
         const state = `${t.key}|${kind}`;
         if (g.silenced !== state) {
