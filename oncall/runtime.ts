@@ -14,6 +14,7 @@ import { ensureTopics } from '../pipeline/kafka/topics.ts';
 import { createClickHouse } from '../pipeline/storage/clickhouse.ts';
 import { migrate } from '../pipeline/storage/migrate.ts';
 import { startIncidents } from './incidents/stage.ts';
+import { notifierStage } from './notify/stage.ts';
 import type { OncallDeps, OncallStage, StageHandle, StageHealth } from './stage.ts';
 import { startAlertmanagerForwarder } from './alertmanager/forwarder.ts';
 import { startSilenceArchiveStage } from './silences/archiver.ts';
@@ -23,6 +24,7 @@ export const ONCALL_STAGES: readonly OncallStage[] = [
   { name: 'incidents', start: startIncidents },
   { name: 'silence-archive', start: startSilenceArchiveStage },
   { name: 'alertmanager', start: (deps) => startAlertmanagerForwarder(deps), enabled: (c) => c.alertmanager.url !== null },
+  notifierStage,
 ];
 
 export interface OncallHealth {

@@ -4,12 +4,11 @@
  * notify.tickMs. One consumer group (`<kafka.groupId>.notifier`) shares the incidents partitions
  * among on-call instances, so each incident is notified by exactly one of them.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
-import type { Kafka } from 'kafkajs';
-import type { Registry } from 'prom-client';
 import type { VigilConfig } from '../../core/config.ts';
-import type { Logger } from '../../core/logger.ts';
+import { javaCompatiblePartitioner } from '../../pipeline/kafka/client.ts';
 import type { SilenceSet } from '../silences/index.ts';
+import { startSilenceStore } from '../silences/silence-store.ts';
+import type { OncallDeps, OncallStage, StageHandle } from '../stage.ts';
 import { NotificationEngine } from './engine.ts';
 import { startIncidentSource } from './incident-source.ts';
 import { clickhouseNotificationLog } from './log-store.ts';
@@ -17,33 +16,42 @@ import { createNotifierMetrics } from './metrics.ts';
 import { attemptDelivery, type AttemptInput, type AttemptResult } from './sender.ts';
 import { silenceLookup } from './silencing.ts';
 
-export interface NotifierDeps {
-  config: VigilConfig;
-  logger: Logger;
-  kafka: Kafka;
-  topics: { incidents: string };
-  clickhouse: ClickHouseClient;
-  registry: Registry;
-  instanceId: string;
-  /** The silences in force (followed by the silences stage); none = nothing is silenced. */
+export interface NotifierDeps extends OncallDeps {
+  /** The silences in force; default: this stage follows the silences topic itself. */
   silences?: Pick<SilenceSet, 'activeSilencesFor'>;
   /** Replaces the HTTP attempt (benchmarks). */
   attempt?: (input: AttemptInput) => Promise<AttemptResult>;
-}
-
-export interface NotifierHandle {
-  close(): Promise<void>;
-  health(): { healthy: boolean; [detail: string]: unknown };
 }
 
 export function notifierGroupId(config: Pick<VigilConfig, 'kafka'>): string {
   return `${config.kafka.groupId}.notifier`;
 }
 
-export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle> {
+/** The row of ONCALL_STAGES: runs when notifications are enabled and a route is configured. */
+export const notifierStage: OncallStage = {
+  name: 'notify',
+  start: (deps) => startNotifier(deps),
+  enabled: (config) => config.notify.enabled && config.notify.route !== undefined,
+};
+
+export async function startNotifier(deps: NotifierDeps): Promise<StageHandle> {
   const { config } = deps;
   const notify = config.notify;
-  const logger = deps.logger.child({ component: 'notifier', instanceId: deps.instanceId });
+  const logger = deps.logger;
+  let silences = deps.silences;
+  let closeSilences = async () => {};
+  if (!silences) {
+    // The silence store only reads here; its producer is for the store's own write path.
+    const producer = deps.kafka.producer({ createPartitioner: javaCompatiblePartitioner, idempotent: true });
+    await producer.connect();
+    const store = await startSilenceStore({ kafka: deps.kafka, producer, topic: deps.topics.silences, logger });
+    await store.whenReady();
+    silences = store;
+    closeSilences = async () => {
+      await store.close();
+      await producer.disconnect();
+    };
+  }
   const log = clickhouseNotificationLog(deps.clickhouse, config.clickhouse.database);
   const engine = new NotificationEngine({
     notify,
@@ -51,7 +59,7 @@ export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle>
     attempt: deps.attempt ?? attemptDelivery,
     metrics: createNotifierMetrics(deps.registry),
     logger,
-    silencedBy: deps.silences ? silenceLookup(deps.silences) : undefined,
+    silencedBy: silenceLookup(silences),
   });
   const reload = async () => engine.restore(await log.loadSince(Date.now() - notify.stateRetentionMs));
   await reload();
@@ -78,6 +86,7 @@ export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle>
       clearInterval(timer);
       await source.close();
       await engine.close();
+      await closeSilences();
     },
     health() {
       return { healthy: true, partitions: source.assigned(), incidents: engine.trackedIncidents, lastError };

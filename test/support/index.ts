@@ -3,3 +3,5 @@ export { consumeAll, consumeN, type ConsumedMessage, type ConsumeOptions } from 
 export { waitFor } from './wait.ts';
 export { startTcpProxy, TcpProxy, type CutMode, type TcpProxyOptions, type TcpProxyStats } from './tcp-proxy.ts';
 export { startSecondBroker, type SecondBroker, type SecondBrokerOptions } from './second-broker.ts';
+export { startHttpReceiver, type HttpReceiver, type ReceivedRequest, type Answer } from './http-receiver.ts';
+export { testAlert, testIncident, incidentPublisher, type IncidentPublisher } from './incidents.ts';
