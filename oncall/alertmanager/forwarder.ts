@@ -112,7 +112,7 @@ export async function startAlertmanagerForwarder(deps: OncallDeps, options: Forw
   const producer: Producer = deps.kafka.producer({ createPartitioner: javaCompatiblePartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   let silences: KafkaSilenceStore | null = null;
-  const consumer = deps.kafka.consumer({ groupId: `${config.kafka.groupId}-alertmanager`, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
+  const consumer = deps.kafka.consumer({ groupId: `${config.kafka.groupId}-alertmanager`, allowAutoTopicCreation: false, maxWaitTimeInMs: 200, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   const timers: NodeJS.Timeout[] = [];
   const close = async () => {
     closed = true;

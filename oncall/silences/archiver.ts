@@ -59,7 +59,7 @@ export interface SilenceArchiverDeps {
 
 export async function startSilenceArchiver(deps: SilenceArchiverDeps): Promise<{ close(): Promise<void> }> {
   const logger = deps.logger.child({ component: 'silence-archiver', topic: deps.topic });
-  const consumer = deps.kafka.consumer({ groupId: deps.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
+  const consumer = deps.kafka.consumer({ groupId: deps.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   await consumer.connect();
   await consumer.subscribe({ topic: deps.topic, fromBeginning: true });
   await consumer.run({
