@@ -1,5 +1,6 @@
 /**
- * No re-send after kill -9: `./bin/vigil oncall` (notifier stage) is SIGKILLed after delivering,
+ * No re-send after kill -9: the on-call process running the notifier stage (startOncall, as in
+ * `./bin/vigil oncall`, via test/support/notifier-main.ts) is SIGKILLed after delivering,
  * and again between two attempts of a notification; each restarted process recovers what was
  * delivered from ClickHouse and the incidents topic, sends nothing twice, and finishes the
  * interrupted notification under the same id and idempotency key.
@@ -15,7 +16,7 @@ import { createKafka } from '../../../pipeline/kafka/client.ts';
 import { createClickHouse, type ClickHouseClient } from '../../../pipeline/storage/clickhouse.ts';
 import { createTestEnv, incidentPublisher, startHttpReceiver, testAlert, testIncident, waitFor, type HttpReceiver, type IncidentPublisher, type TestEnv } from '../../support/index.ts';
 
-const vigil = fileURLToPath(new URL('../../../bin/vigil', import.meta.url));
+const main = fileURLToPath(new URL('../../support/notifier-main.ts', import.meta.url));
 
 let env: TestEnv;
 let receiver: HttpReceiver;
@@ -32,7 +33,7 @@ interface Oncall {
 }
 
 async function startProcess(): Promise<Oncall> {
-  const child = spawn(vigil, ['oncall'], { env: { ...process.env, VIGIL_CONFIG: configFile, VIGIL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', main], { env: { ...process.env, VIGIL_CONFIG: configFile, VIGIL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let out = '';
