@@ -10,6 +10,7 @@
 import { compileMatcher, matchesAll, MATCHER_LIMITS, type CompiledMatcher, type Matcher } from './matchers.ts';
 import { inWindow, validateRecurrence, type Recurrence } from './recurrence.ts';
 import { isPlainObject, preview, typeName, unknownFields, type Validation } from './input.ts';
+import { deepFreeze } from '../../pipeline/alerts/definitions.ts';
 
 export interface Silence {
   id: string;
@@ -254,14 +255,6 @@ export function compileSilence(input: unknown): Validation<CompiledSilence> {
   } catch (cause) {
     return { ok: false, errors: [`silence: could not be read (${(cause as Error)?.message ?? String(cause)})`] };
   }
-}
-
-function deepFreeze<T>(obj: T): T {
-  if (typeof obj === 'object' && obj !== null && !Object.isFrozen(obj)) {
-    Object.freeze(obj);
-    for (const v of Object.values(obj)) deepFreeze(v);
-  }
-  return obj;
 }
 
 /** Expired from endsAt on; pending before startsAt and, for a maintenance window, between windows. */

@@ -345,7 +345,8 @@ export function validateSla(input: unknown): Validation<SlaDefinition> {
   }
 }
 
-function deepFreeze<T>(obj: T): T {
+/** Freezes an object and everything in it (definitions and silences are shared, never changed). */
+export function deepFreeze<T>(obj: T): T {
   if (typeof obj === 'object' && obj !== null && !Object.isFrozen(obj)) {
     Object.freeze(obj);
     for (const v of Object.values(obj)) deepFreeze(v);

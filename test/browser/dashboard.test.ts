@@ -8,7 +8,8 @@
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '../../api/index.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
@@ -17,7 +18,6 @@ import { createMetricProducer, type MetricPointInput, type MetricProducer } from
 import type { VigilConfig } from '../../core/config.ts';
 import { createTestEnv, waitFor, type TestEnv } from '../support/index.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
 const API_KEY = 'browser-test-key-0123456789abcdef';
 const GATEWAY_TOKEN = 'browser-test-gateway-token-0123456789';
@@ -163,12 +163,7 @@ describe('dashboard in a browser against the real stack', () => {
     await producer.connect();
     startFeeding(producer);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(20_000);
     page.on('pageerror', (err) => pageErrors.push(`${err.message} ${err.stack ?? ''}`));

@@ -6,7 +6,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '../../api/index.ts';
@@ -15,7 +16,6 @@ import { alertEventRow } from '../../pipeline/storage/rows.ts';
 import type { AlertEvent } from '../../schemas/records.ts';
 import { createTestEnv, waitFor, type TestEnv } from '../support/index.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
 const API_KEY = 'browser-silence-key-0123456789';
 const NOW = Date.now();
@@ -60,12 +60,7 @@ beforeAll(async () => {
   ch = createClickHouse(env.config, { logger: env.logger });
   await ch.insert({ table: 'alert_events', values: [TARGET, OTHER].map(alertEventRow), format: 'JSONEachRow' });
   api = await startApi(env.config, env.logger);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    timeout: 30_000,
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (err) => pageErrors.push(err.message));
   await page.addInitScript((key) => localStorage.setItem('vigil.apiKey', key), API_KEY);
