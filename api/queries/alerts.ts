@@ -9,6 +9,7 @@ import type { Alert, AlertSort, AlertTransition } from '../../schemas/http/alert
 import { afterCursor, type CursorPosition } from '../paging.ts';
 import { direction, pick, sql, where, type Sql } from '../sql.ts';
 import { num, type Tables } from './tables.ts';
+import { PIPELINE_ALERT_SOURCE, STALL_ALERT_METRIC, stallRulePrefix } from '../../pipeline/alerts/pipeline-alerts.ts';
 
 export interface AlertFilter {
   status?: AlertStatus[];
@@ -209,6 +210,23 @@ export function alertFromHistory(rows: AlertEventRow[]): Alert | null {
 }
 
 /** Open (not resolved) alerts counted by severity and status, for the dashboard. */
+/** Open stall alerts the pipeline instances of `groupId` raised about their own partitions. */
+export function openPipelineStallsQuery(tables: Tables, groupId: string): Sql {
+  const prefix = stallRulePrefix(groupId);
+  const pre = [sql`source = ${PIPELINE_ALERT_SOURCE}`, sql`metric = ${STALL_ALERT_METRIC}`, sql`substring(rule_id, 1, ${Buffer.byteLength(prefix)}) = ${prefix}`];
+  return sql`
+    SELECT a_rule_id, a_reason, a_opened_at_ms
+    FROM (${latestAlertStates(tables, pre)})
+    WHERE a_status != 'resolved'
+    ORDER BY a_rule_id`;
+}
+
+export interface PipelineStallRow {
+  a_rule_id: string;
+  a_reason: string;
+  a_opened_at_ms: string | number;
+}
+
 export function openAlertCountsQuery(tables: Tables): Sql {
   return sql`
     SELECT a_severity, a_status, count() AS n

@@ -17,7 +17,7 @@ import {
   type SlaStatusQuery,
 } from '../../schemas/http/status.ts';
 import { withTimeout } from '../kafka/offsets.ts';
-import { openAlertCountsQuery } from '../queries/alerts.ts';
+import { openAlertCountsQuery, openPipelineStallsQuery, type PipelineStallRow } from '../queries/alerts.ts';
 import { anomaliesSinceQuery } from '../queries/anomalies.ts';
 import { ingestCountsQuery, liveFromRow, liveMetricsQuery, type LiveRow } from '../queries/points.ts';
 import { slaStatusFromRow, slaStatusQuery, type SlaStatusRow } from '../queries/sla.ts';
@@ -38,8 +38,18 @@ async function timed(fn: () => Promise<HealthCheck>): Promise<HealthCheck> {
   return { ...outcome, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
 }
 
-export function pipelineCheck(group: ConsumerStatus): HealthCheck {
-  const details = { groupId: group.groupId, state: group.state, members: group.members, lag: group.lag };
+/**
+ * The pipeline as the API can see it: the group (members, lag) from Kafka, and the stall alerts
+ * the pipeline instances raised about their own partitions (a partition with lag and no commit
+ * for pipeline.stallAfterMs). A stall fails the check: points the API accepts are not stored.
+ */
+export function pipelineCheck(group: ConsumerStatus, stalls: readonly PipelineStallRow[] = []): HealthCheck {
+  const details: Record<string, unknown> = { groupId: group.groupId, state: group.state, members: group.members, lag: group.lag };
+  if (stalls.length > 0) {
+    details.stalled = stalls.map((s) => ({ rule: s.a_rule_id, since: Number(s.a_opened_at_ms), reason: s.a_reason }));
+    const partitions = stalls.map((s) => s.a_rule_id.split(':').pop()).join(', ');
+    return { status: 'fail', message: `pipeline partition${stalls.length === 1 ? '' : 's'} ${partitions} stalled: ${stalls[0].a_reason}`, details };
+  }
   if (group.members === 0) {
     return { status: 'warn', message: `no pipeline instance is consuming (group ${group.state}); points wait in Kafka`, details };
   }
@@ -125,8 +135,12 @@ export default async function statusRoutes(app: FastifyInstance, ctx: RouteConte
         return { status: 'ok' };
       }),
       timed(async () => {
-        const group = await deps.kafka.consumerGroup(config.kafka.groupId, metricsTopic);
-        return pipelineCheck(group);
+        const [group, stalls] = await Promise.all([
+          deps.kafka.consumerGroup(config.kafka.groupId, metricsTopic),
+          // ClickHouse down is the clickhouse check's failure; the group alone still tells something.
+          deps.clickhouse.query<PipelineStallRow>(openPipelineStallsQuery(tables, config.kafka.groupId)).catch(() => []),
+        ]);
+        return pipelineCheck(group, stalls);
       }),
     ]);
     // Without Kafka the group cannot be asked: that is Kafka's failure, reported once.

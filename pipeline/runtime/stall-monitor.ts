@@ -13,13 +13,14 @@ import type { TopicNames } from '../../core/config.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { AlertEvent } from '../../schemas/records.ts';
 import { alertIdOf, eventIdOf, fingerprintOf } from '../alerts/ids.ts';
+import { PIPELINE_ALERT_SOURCE, STALL_ALERT_METRIC, stallRuleId } from '../alerts/pipeline-alerts.ts';
 import type { ClickHouseSink } from '../storage/writer.ts';
 import { emptyOutputs, publishOutputs, type EventEncoder, type PublishOptions } from './outputs.ts';
 import type { PartitionLag } from './pipeline-metrics.ts';
 import type { PartitionProgress, StalledPartition } from './partition-progress.ts';
 
-export const STALL_ALERT_SOURCE = 'vigil';
-export const STALL_ALERT_METRIC = 'pipeline.partition_stalled';
+export const STALL_ALERT_SOURCE = PIPELINE_ALERT_SOURCE;
+export { STALL_ALERT_METRIC };
 
 interface OpenStall {
   alertId: string;
@@ -35,7 +36,7 @@ export function stallAlertEvent(
   now: number,
   stallAfterMs: number,
 ): AlertEvent {
-  const ruleId = `partition-stalled:${s.groupId}:${s.topic}:${s.partition}`;
+  const ruleId = stallRuleId(s.groupId, s.topic, s.partition);
   const fingerprint = fingerprintOf(STALL_ALERT_SOURCE, STALL_ALERT_METRIC, ruleId);
   const alertId = alertIdOf(fingerprint, open.openedAt);
   const version = status === 'firing' ? 1 : 2;

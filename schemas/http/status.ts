@@ -240,7 +240,7 @@ export const healthRoute = {
   tags: ['health'],
   summary: 'Kafka, ClickHouse, pipeline consumer group and worker pool',
   description:
-    "200 when nothing failed (status 'degraded' when a check only warns, e.g. the pipeline is not running or lags); 503 when Kafka or ClickHouse is unreachable.",
+    "200 when nothing failed (status 'degraded' when a check only warns, e.g. the pipeline is not running or lags); 503 when Kafka or ClickHouse is unreachable, or a pipeline partition is stalled (an open vigil/pipeline.partition_stalled alert).",
   response: { 200: healthResponse, 503: healthResponse },
 } as const;
 

@@ -16,18 +16,22 @@ import { STALL_ALERT_METRIC, STALL_ALERT_SOURCE } from '../../../pipeline/runtim
 import type { AlertEvent, MetricPoint } from '../../../schemas/records.ts';
 import { producePoints, waitForCommitted } from './scenario.ts';
 import { parsePrometheus, sampleValue } from '../../unit/pipeline/prom-text.ts';
+import { startApi, type RunningApi } from '../../../api/index.ts';
 
 let env: TestEnv;
 let pipeline: PipelineHandle;
 let server: MetricsServer;
+let api: RunningApi;
 
 beforeAll(async () => {
-  env = await createTestEnv('stall', { partitions: 2, overrides: { pipeline: { windowSize: 50, workerThreads: 1, httpPort: 0, stallAfterMs: 2000, liveThrottleMs: 0 } } });
+  env = await createTestEnv('stall', { partitions: 2, overrides: { pipeline: { windowSize: 50, workerThreads: 1, httpPort: 0, stallAfterMs: 2000, liveThrottleMs: 0 }, api: { port: 0 } } });
   pipeline = await startPipeline(env.config, env.logger, { stallCheckMs: 250 });
   server = await startMetricsServer({ host: env.config.pipeline.httpHost, port: env.config.pipeline.httpPort, logger: env.logger, pipeline });
+  api = await startApi(env.config, env.logger);
 }, 120_000);
 
 afterAll(async () => {
+  await api?.close();
   await pipeline?.stop();
   await server?.close();
   await env?.cleanup();
@@ -49,6 +53,12 @@ const points = (source: string, n: number, from: number): MetricPoint[] =>
 async function health(): Promise<{ status: number; body: Record<string, unknown> & { stalledPartitions: Array<{ partition: number; reason: string; lag: number }> } }> {
   const res = await fetch(`${server.url}/health`);
   return { status: res.status, body: await res.json() };
+}
+
+type ApiHealth = { status: string; checks: Record<string, { status: string; message?: string; details?: Record<string, unknown> }> };
+async function apiHealth(): Promise<{ status: number; body: ApiHealth }> {
+  const res = await fetch(`${api.url}/api/v1/health`);
+  return { status: res.status, body: (await res.json()) as ApiHealth };
 }
 
 /** Every stall alert event on the alerts topic so far. */
@@ -96,6 +106,15 @@ describe('stall detection', () => {
     expect(firing.severity).toBe('critical');
     expect(firing.reason).toContain('Kafka produce');
 
+    // The API knows it too (from the stored stall alert): its /health fails the pipeline check.
+    const apiDuring = await waitFor(async () => {
+      const h = await apiHealth();
+      return h.status === 503 ? h : undefined;
+    }, 30_000, { message: 'API /health 503 while a partition is stalled' });
+    expect(apiDuring.body.checks.pipeline.status).toBe('fail');
+    expect(apiDuring.body.checks.pipeline.message).toContain(`partition ${s.partition}`);
+    expect(apiDuring.body.checks.pipeline.message).toContain('stalled');
+
     await setLiveTopicLimit('1048588');
     await waitForCommitted(env.config, env.topics.metrics, 60_000);
     const recovered = await waitFor(async () => {
@@ -111,5 +130,10 @@ describe('stall detection', () => {
       return all.some((e) => e.alertId === firing.alertId && e.status === 'resolved') ? all : undefined;
     }, 30_000, { message: 'stall alert resolved' });
     expect(events.filter((e) => e.alertId === firing.alertId).map((e) => `${e.version}:${e.status}`)).toEqual(['1:firing', '2:resolved']);
+    const apiAfter = await waitFor(async () => {
+      const h = await apiHealth();
+      return h.status === 200 ? h : undefined;
+    }, 30_000, { message: 'API /health 200 once the stall is resolved' });
+    expect(apiAfter.body.checks.pipeline.status).not.toBe('fail');
   }, 180_000);
 });
