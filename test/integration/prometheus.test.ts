@@ -1,9 +1,10 @@
 /**
- * Vigil as Prometheus sees it: the real pipeline, gateway, API and on-call process on the shared stack, scraped
- * every second by Debian's prometheus (deploy/prometheus/server.ts) with Vigil's own alerting
- * rules, and every figure read back through Prometheus' HTTP query API — ingest rate, consumer
- * lag (held, then drained), the batch latency histogram, worker-pool utilisation, WebSocket
- * connections — and rules that evaluate and go pending on real series.
+ * Vigil as Prometheus sees it: the real pipeline, gateway, API and on-call process on the shared
+ * stack, scraped every second by Debian's prometheus (deploy/prometheus/server.ts) with Vigil's
+ * own alerting rules, and every figure read back through Prometheus' HTTP query API — ingest
+ * rate, consumer lag (held, then drained), stalled partitions, the batch latency histogram,
+ * worker-pool utilisation, WebSocket connections — and rules that evaluate and go pending on
+ * real series.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -46,7 +47,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 beforeAll(async () => {
   env = await createTestEnv('prometheus', {
     partitions: PARTITIONS,
-    overrides: { api: { port: 0 }, gateway: { port: 0 }, pipeline: { httpPort: 0, windowSize: 50, workerThreads: 1 } },
+    overrides: { api: { port: 0 }, gateway: { port: 0 }, pipeline: { httpPort: 0, windowSize: 50, workerThreads: 1, stallAfterMs: 2000 } },
   });
   pipeline = await startPipeline(env.config, env.logger, {
     beforeCommit: async () => {
@@ -126,6 +127,7 @@ describe('Prometheus scraping Vigil', () => {
     const up = await prometheus.api.query('up');
     expect(up.map((s) => [s.labels.job, s.value]).sort()).toEqual([['vigil-api', 1], ['vigil-gateway', 1], ['vigil-oncall', 1], ['vigil-pipeline', 1]]);
     await until('vigil_pipeline_owned_partitions', (v) => v === PARTITIONS, 30_000);
+    expect(await until('count(vigil_pipeline_partition_stalled == 0)', (v) => v === PARTITIONS)).toBe(PARTITIONS);
   });
 
   it("loads Vigil's alerting rules, each with a severity, a summary and a description, and evaluates them without error", async () => {
@@ -150,7 +152,7 @@ describe('Prometheus scraping Vigil', () => {
     }
   });
 
-  it('sees ingest through the API, consumer lag while commits are held, and the lag drain to 0 once they run', async () => {
+  it('sees ingest through the API, consumer lag and stalled partitions while commits are held, and both clear once they run', async () => {
     let release!: () => void;
     hold = new Promise<void>((r) => (release = r));
     const now = Date.now();
@@ -181,6 +183,11 @@ describe('Prometheus scraping Vigil', () => {
 
       // Records wait and no batch was ever committed: the no-commit rule is pending (its `for` is 1 m).
       await waitFor(async () => (await alertsNamed('VigilNoCommits')).some((a) => a.state === 'pending'), 15_000, { message: 'VigilNoCommits pending' });
+      // No progress for longer than pipeline.stallAfterMs (2 s): the partitions with lag are stalled.
+      const stalled = await until('sum(vigil_pipeline_partition_stalled)', (v) => v >= 1);
+      expect(stalled).toBeLessThanOrEqual(perPartition.filter((x) => x.value > 0).length);
+      const stallAlert = await waitFor(async () => (await alertsNamed('VigilPartitionStalled')).find((a) => a.state === 'pending'), 15_000, { message: 'VigilPartitionStalled pending' });
+      expect(perPartition.find((x) => x.labels.partition === stallAlert.labels.partition)?.value).toBeGreaterThan(0);
 
       // Hold at least 1.5 s so the held batches land above the histogram's 1 s bucket.
       await waitFor(() => firstHeldAt !== null, 10_000, { message: 'a batch reached its commit' });
@@ -196,6 +203,8 @@ describe('Prometheus scraping Vigil', () => {
     // All points were committed within the window: the rate cannot exceed them per second of it.
     expect(rate).toBeLessThanOrEqual(points.length);
     await waitFor(async () => (await alertsNamed('VigilNoCommits')).length === 0, 15_000, { message: 'VigilNoCommits cleared after the commits' });
+    expect(await until('sum(vigil_pipeline_partition_stalled)', (v) => v === 0)).toBe(0);
+    await waitFor(async () => (await alertsNamed('VigilPartitionStalled')).length === 0, 15_000, { message: 'VigilPartitionStalled cleared' });
   });
 
   it('has a batch latency histogram that saw the held batches take more than a second', async () => {
