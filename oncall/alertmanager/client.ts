@@ -1,10 +1,11 @@
 /** Thin HTTP adapter for Alertmanager's API v2 (loopback or wherever `alertmanager.url` says). */
 import { VigilError } from '../../core/errors.ts';
-import type { GettableSilence, PostableAlert } from './mapping.ts';
+import type { PostableAlert } from './mapping.ts';
 
 export interface AlertmanagerClient {
   postAlerts(alerts: PostableAlert[]): Promise<void>;
-  silences(): Promise<GettableSilence[]>;
+  /** The parsed JSON answer, unchecked: planMirror() reads it as untrusted input. */
+  silences(): Promise<unknown>;
 }
 
 export function alertmanagerClient(baseUrl: string, timeoutMs: number): AlertmanagerClient {
@@ -28,9 +29,12 @@ export function alertmanagerClient(baseUrl: string, timeoutMs: number): Alertman
       await call('/api/v2/alerts', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
     },
     async silences() {
-      const body: unknown = await (await call('/api/v2/silences')).json();
-      if (!Array.isArray(body)) throw new VigilError('Alertmanager /api/v2/silences did not answer a JSON array', { action: 'check that alertmanager.url points at Alertmanager' });
-      return body as GettableSilence[];
+      try {
+        return (await (await call('/api/v2/silences')).json()) as unknown;
+      } catch (cause) {
+        if (cause instanceof VigilError) throw cause;
+        throw new VigilError('Alertmanager /api/v2/silences did not answer JSON', { cause, action: 'check that alertmanager.url points at Alertmanager' });
+      }
     },
   };
 }

@@ -22,11 +22,10 @@ import { tablesIn } from '../../api/queries/tables.ts';
 import { sql } from '../../api/sql.ts';
 import { decodeEvent } from '../../pipeline/codec/events.ts';
 import { javaCompatiblePartitioner } from '../../pipeline/kafka/client.ts';
-import { compileSilence } from '../silences/silence.ts';
 import { startSilenceStore, type KafkaSilenceStore } from '../silences/silence-store.ts';
 import type { OncallDeps, StageHandle } from '../stage.ts';
 import { alertmanagerClient, type AlertmanagerClient } from './client.ts';
-import { AM_SILENCE_PREFIX, forwardedAlert, mirroredSilence, postableAlert, vanishedMirror, type ForwardedAlert } from './mapping.ts';
+import { forwardedAlert, planMirror, postableAlert, type ForwardedAlert } from './mapping.ts';
 
 export interface ForwarderOptions {
   now?: () => number;
@@ -151,33 +150,24 @@ export async function startAlertmanagerForwarder(deps: OncallDeps, options: Forw
 
   const mirrorSilences = async () => {
     const store = silences!;
-    let amSilences;
+    let answer: unknown;
     try {
-      amSilences = await client.silences();
+      answer = await client.silences();
     } catch (err) {
       mirrored.inc({ result: 'failed' });
       logger.warn({ err }, 'reading Alertmanager silences failed; retried on the next poll');
       return;
     }
-    const t = now();
-    const seen = new Set<string>();
-    for (const s of amSilences) {
-      const id = `${AM_SILENCE_PREFIX}${String(s?.id ?? '')}`.slice(0, 64);
-      seen.add(id);
-      const next = Array.isArray(s?.matchers) ? mirroredSilence(s, { now: t, previous: store.get(id) }) : null;
-      if (!next) continue;
-      const check = compileSilence(next);
-      if (!check.ok) {
-        mirrored.inc({ result: 'refused' });
-        logger.warn({ id, reasons: check.errors }, 'Alertmanager silence not mirrored: Vigil refuses it');
-        continue;
-      }
-      await store.write(next).then(() => mirrored.inc({ result: 'written' }), (err: unknown) => logger.warn({ err, id }, 'writing mirrored silence failed'));
+    const plan = planMirror(answer, store.list(now()), now());
+    for (const r of plan.refused) {
+      mirrored.inc({ result: 'refused' });
+      logger.warn({ id: r.id, reasons: r.reasons }, 'Alertmanager silence not mirrored: Vigil refuses it');
     }
-    for (const held of store.list(t)) {
-      if (!held.id.startsWith(AM_SILENCE_PREFIX) || seen.has(held.id)) continue;
-      const gone = vanishedMirror(held, t);
-      if (gone) await store.write(gone).catch((err: unknown) => logger.warn({ err, id: held.id }, 'expiring mirrored silence failed'));
+    for (const s of plan.writes) {
+      await store.write(s).then(
+        () => mirrored.inc({ result: 'written' }),
+        (err: unknown) => logger.warn({ err, id: s.id }, 'writing mirrored silence failed; retried on the next poll'),
+      );
     }
   };
 

@@ -10,7 +10,7 @@
 import type { AlertEvent } from '../../schemas/records.ts';
 import { alertLabels } from '../silences/labels.ts';
 import type { Matcher } from '../silences/matchers.ts';
-import type { Silence } from '../silences/silence.ts';
+import { compileSilence, type Silence } from '../silences/silence.ts';
 
 /** The latest state of one Vigil alert, as the forwarder keeps it. */
 export type ForwardedAlert = Pick<AlertEvent, 'alertId' | 'source' | 'metric' | 'ruleId' | 'kind' | 'severity' | 'status' | 'message' | 'openedAt' | 'version'> & {
@@ -79,8 +79,9 @@ export function postableAlert(alert: ForwardedAlert, now: number, opts: MappingO
 export const AM_SILENCE_PREFIX = 'am-';
 
 function matcherOf(m: GettableSilence['matchers'][number]): Matcher {
-  const equal = m.isEqual !== false;
-  return { name: m.name, op: m.isRegex ? (equal ? '=~' : '!~') : equal ? '=' : '!=', value: m.value };
+  const equal = m?.isEqual !== false;
+  // Whatever Alertmanager sent goes through compileSilence afterwards: keep its types as they are.
+  return { name: m?.name, op: m?.isRegex ? (equal ? '=~' : '!~') : equal ? '=' : '!=', value: m?.value };
 }
 
 /**
@@ -120,4 +121,51 @@ export function mirroredSilence(am: GettableSilence, ctx: { now: number; previou
 export function vanishedMirror(prev: Silence, now: number): Silence | null {
   if (now >= prev.endsAt) return null;
   return { ...prev, startsAt: Math.min(prev.startsAt, now), endsAt: now, version: prev.version + 1, updatedAt: now, updatedBy: 'alertmanager' };
+}
+
+export interface MirrorPlan {
+  /** New versions to write to Vigil's silences topic. */
+  writes: Silence[];
+  /** Alertmanager silences Vigil will not mirror, with why. */
+  refused: Array<{ id: string; reasons: string[] }>;
+}
+
+/**
+ * What to write so Vigil's mirrors match Alertmanager's answer to GET /api/v2/silences (an
+ * untrusted JSON value): new or changed silences, and an expiry for every held mirror whose
+ * silence Alertmanager no longer lists. Entries Vigil cannot use are refused, never thrown.
+ */
+export function planMirror(answer: unknown, held: readonly Silence[], now: number): MirrorPlan {
+  const plan: MirrorPlan = { writes: [], refused: [] };
+  if (!Array.isArray(answer)) {
+    plan.refused.push({ id: '(answer)', reasons: ['Alertmanager did not answer a JSON array'] });
+    return plan; // nothing is expired on an unusable answer
+  }
+  const byId = new Map(held.map((s) => [s.id, s]));
+  const seen = new Set<string>();
+  for (const item of answer) {
+    const amId = item && typeof item === 'object' && typeof (item as { id?: unknown }).id === 'string' ? (item as { id: string }).id : null;
+    if (!amId || !/^[A-Za-z0-9_.-]{1,61}$/.test(amId)) {
+      plan.refused.push({ id: String(amId ?? '(no id)').slice(0, 80), reasons: ['id must be up to 61 letters, digits, . _ -'] });
+      continue;
+    }
+    const id = `${AM_SILENCE_PREFIX}${amId}`;
+    seen.add(id);
+    const s = item as GettableSilence;
+    if (!Array.isArray(s.matchers) || typeof s.startsAt !== 'string' || typeof s.endsAt !== 'string') {
+      plan.refused.push({ id, reasons: ['matchers, startsAt and endsAt are required'] });
+      continue;
+    }
+    const next = mirroredSilence({ ...s, createdBy: String(s.createdBy ?? ''), comment: String(s.comment ?? ''), updatedAt: String(s.updatedAt ?? '') }, { now, previous: byId.get(id) });
+    if (!next) continue;
+    const check = compileSilence(next);
+    if (check.ok) plan.writes.push(next);
+    else plan.refused.push({ id, reasons: check.errors });
+  }
+  for (const prev of held) {
+    if (!prev.id.startsWith(AM_SILENCE_PREFIX) || seen.has(prev.id)) continue;
+    const gone = vanishedMirror(prev, now);
+    if (gone) plan.writes.push(gone);
+  }
+  return plan;
 }

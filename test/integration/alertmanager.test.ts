@@ -100,6 +100,8 @@ describe('Alertmanager forwarding', () => {
     expect(Date.parse(stored.startsAt)).toBe(NOW - 120_000);
     expect(stored.status.state).toBe('active');
 
+    // Bytes that are no event, and an event of another kind, go first: skipped, the stage goes on.
+    await producer.send({ topic: env.topics.alerts, messages: [{ key: 'junk', value: Buffer.from([0xc3, 0x01, 0xff]) }, { key: 'empty', value: null }] });
     await send(alertEvent('live-1', 'checkout', 1, 'firing', Date.now()));
     const live = await waitFor(() => amAlert('checkout'), 15_000, { message: 'fired alert never reached Alertmanager' });
     expect(live.annotations.vigil_status).toBe('firing');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { legalLabelName, mirroredSilence, postableAlert, vanishedMirror, type ForwardedAlert, type GettableSilence } from '../../../oncall/alertmanager/mapping.ts';
+import { legalLabelName, mirroredSilence, planMirror, postableAlert, vanishedMirror, type ForwardedAlert, type GettableSilence } from '../../../oncall/alertmanager/mapping.ts';
 import { compileSilence } from '../../../oncall/silences/silence.ts';
 
 const T = Date.UTC(2026, 11, 6, 12, 0, 0);
@@ -84,5 +84,50 @@ describe('Alertmanager silence → Vigil silence', () => {
     expect(mirroredSilence(amSilence({ endsAt: 'never' }), { now: T })).toBeNull();
     const bomb = mirroredSilence(amSilence({ matchers: [{ name: 'source', value: '(a+)+', isRegex: true }] }), { now: T });
     expect(compileSilence(bomb).ok).toBe(false);
+  });
+});
+
+describe('planMirror (Alertmanager\'s answer is untrusted input)', () => {
+  it('writes new silences, nothing for unchanged ones, and expires mirrors Alertmanager no longer lists', () => {
+    const first = planMirror([amSilence()], [], T);
+    expect(first.writes.map((s) => [s.id, s.version])).toEqual([['am-5f1c', 1]]);
+    expect(first.refused).toEqual([]);
+    const held = first.writes;
+    expect(planMirror([amSilence()], held, T + 1000)).toEqual({ writes: [], refused: [] });
+    const gone = planMirror([], held, T + 2000);
+    expect(gone.writes).toMatchObject([{ id: 'am-5f1c', version: 2, endsAt: T + 2000 }]);
+  });
+
+  it('ignores Vigil\'s own silences and expires nothing on an unusable answer', () => {
+    const own = { ...mirroredSilence(amSilence(), { now: T })!, id: 'vigil-made' };
+    expect(planMirror([], [own], T).writes).toEqual([]);
+    const mirror = mirroredSilence(amSilence(), { now: T })!;
+    for (const answer of [null, {}, 'text', 42]) {
+      const plan = planMirror(answer, [mirror], T);
+      expect(plan.writes).toEqual([]);
+      expect(plan.refused[0].reasons[0]).toMatch(/JSON array/);
+    }
+  });
+
+  it.each([
+    [null, /id must be/],
+    [{ id: 7 }, /id must be/],
+    [{ ...amSilence(), id: '../../x' }, /id must be/],
+    [{ ...amSilence(), id: 'x'.repeat(62) }, /id must be/],
+    [{ ...amSilence(), matchers: 'source=api' }, /matchers, startsAt and endsAt are required/],
+    [{ ...amSilence(), endsAt: 5 }, /required/],
+    [{ ...amSilence(), matchers: [null] }, /matchers\[0\]/],
+    [{ ...amSilence(), matchers: [{ name: 'source', value: { $gt: '' }, isRegex: false }] }, /value must be a string/],
+    [{ ...amSilence(), matchers: [{ name: '__proto__', value: '.*', isRegex: true }] }, /silence every alert/],
+    [{ ...amSilence(), matchers: [{ name: 'source', value: '(a|aa)+', isRegex: true }] }, /exponential/],
+    [{ ...amSilence(), comment: 'x'.repeat(5000) }, null],
+  ])('refuses or bounds %j', (item, reason) => {
+    const plan = planMirror([item], [], T);
+    if (reason === null) {
+      expect(plan.writes[0].comment).toHaveLength(2000); // cut to Vigil's limit, still mirrored
+      return;
+    }
+    expect(plan.writes).toEqual([]);
+    expect(plan.refused[0].reasons.join('; ')).toMatch(reason);
   });
 });
