@@ -25,6 +25,7 @@ import alertRoutes from './routes/alerts.ts';
 import anomalyRoutes from './routes/anomalies.ts';
 import type { RouteContext } from './routes/context.ts';
 import definitionRoutes from './routes/definitions.ts';
+import incidentRoutes from './routes/incidents.ts';
 import ingestRoutes from './routes/ingest.ts';
 import seriesRoutes from './routes/series.ts';
 import silenceRoutes from './routes/silences.ts';
@@ -89,6 +90,7 @@ export async function buildApi(config: VigilConfig, deps: ApiDeps, options: Buil
     async (api) => {
       await api.register(ingestRoutes, ctx);
       await api.register(alertRoutes, ctx);
+      await api.register(incidentRoutes, ctx);
       await api.register(anomalyRoutes, ctx);
       await api.register(definitionRoutes, ctx);
       await api.register(statusRoutes, ctx);

@@ -8,6 +8,10 @@ export interface Tables {
   anomalies: Sql;
   alertEvents: Sql;
   slaSnapshots: Sql;
+  /** Latest state per incident (ReplacingMergeTree by version, fed by a view). */
+  incidents: Sql;
+  /** Every incident transition: the timelines. */
+  incidentEvents: Sql;
 }
 
 export function tablesIn(database: string): Tables {
@@ -18,6 +22,8 @@ export function tablesIn(database: string): Tables {
     anomalies: sql`${db}.anomalies`,
     alertEvents: sql`${db}.alert_events`,
     slaSnapshots: sql`${db}.sla_snapshots`,
+    incidents: sql`${db}.incidents`,
+    incidentEvents: sql`${db}.incident_events`,
   };
 }
 

@@ -2,12 +2,13 @@
 import { alertEventSchema, alertSchema } from './alerts.ts';
 import { anomalySchema } from './anomalies.ts';
 import { errorResponse } from './common.ts';
+import { incidentSchema, incidentStepSchema } from './incidents.ts';
 import { ruleSchema, slaDefinitionSchema } from './definitions.ts';
 import { seriesPointSchema } from './series.ts';
 import { silenceSchema } from './silences.ts';
 import { liveMetricSchema, slaStatusSchema } from './status.ts';
 
-export const sharedSchemas = [errorResponse, alertSchema, alertEventSchema, anomalySchema, ruleSchema, slaDefinitionSchema, slaStatusSchema, liveMetricSchema, seriesPointSchema, silenceSchema] as const;
+export const sharedSchemas = [errorResponse, alertSchema, alertEventSchema, anomalySchema, ruleSchema, slaDefinitionSchema, slaStatusSchema, liveMetricSchema, seriesPointSchema, silenceSchema, incidentSchema, incidentStepSchema] as const;
 
 export * from './common.ts';
 export * from './ingest.ts';
@@ -17,3 +18,4 @@ export * from './definitions.ts';
 export * from './status.ts';
 export * from './series.ts';
 export * from './silences.ts';
+export * from './incidents.ts';
