@@ -12,6 +12,10 @@ export interface Tables {
   incidents: Sql;
   /** Every incident transition: the timelines. */
   incidentEvents: Sql;
+  /** The notifier's log (migration 004). */
+  notifications: Sql;
+  /** Every delivery attempt (migration 007). */
+  notificationAttempts: Sql;
 }
 
 export function tablesIn(database: string): Tables {
@@ -24,6 +28,8 @@ export function tablesIn(database: string): Tables {
     slaSnapshots: sql`${db}.sla_snapshots`,
     incidents: sql`${db}.incidents`,
     incidentEvents: sql`${db}.incident_events`,
+    notifications: sql`${db}.notifications`,
+    notificationAttempts: sql`${db}.notification_attempts`,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { plainIdentifier } from '../../pipeline/storage/clickhouse.ts';
-import { notificationRow, recordFromRow, type NotificationRecord, type NotificationRow } from './records.ts';
+import { attemptRow, isAttempt, notificationRow, recordFromRow, type NotificationRecord, type NotificationRow } from './records.ts';
 
 export interface NotificationLog {
   write(records: NotificationRecord[]): Promise<void>;
@@ -14,11 +14,16 @@ export interface NotificationLog {
 }
 
 export function clickhouseNotificationLog(client: ClickHouseClient, database: string): NotificationLog {
-  const table = `${plainIdentifier(database)}.notifications`;
+  const db = plainIdentifier(database);
+  const table = `${db}.notifications`;
   return {
     async write(records) {
       if (records.length === 0) return;
-      await client.insert({ table, values: records.map(notificationRow), format: 'JSONEachRow' });
+      const attempts = records.filter(isAttempt).map(attemptRow);
+      await Promise.all([
+        client.insert({ table, values: records.map(notificationRow), format: 'JSONEachRow' }),
+        attempts.length > 0 ? client.insert({ table: `${db}.notification_attempts`, values: attempts, format: 'JSONEachRow' }) : undefined,
+      ]);
     },
     async loadSince(sinceMs) {
       if (!Number.isSafeInteger(sinceMs)) throw new Error(`not an integer time: ${sinceMs}`);

@@ -118,3 +118,22 @@ export function recordFromRow(row: NotificationRow): NotificationRecord {
     version: Number(row.version),
   };
 }
+
+/** A record written right after an HTTP attempt (not a silenced/suppressed decision). */
+export function isAttempt(r: NotificationRecord): boolean {
+  return r.attempts > 0 && (r.result === 'failed' || r.result === 'sent' || r.result === 'dead');
+}
+
+/** Row of `notification_attempts` (migration 007): the attempt history merges cannot fold. */
+export function attemptRow(r: NotificationRecord) {
+  return {
+    notification_id: r.notificationId,
+    attempt: r.attempts,
+    receiver: r.receiver,
+    result: r.result,
+    http_status: r.httpStatus,
+    error: r.error,
+    at: Math.floor(r.updatedAt / 1000),
+    at_ms: r.updatedAt,
+  };
+}

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import { createKafka, javaCompatiblePartitioner } from '../../../pipeline/kafka/client.ts';
 import { createClickHouse, type ClickHouseClient } from '../../../pipeline/storage/clickhouse.ts';
+import { startApi, type RunningApi } from '../../../api/index.ts';
 import { startOncall, type OncallProcess } from '../../../oncall/runtime.ts';
 import { notifierStage } from '../../../oncall/notify/stage.ts';
 import { verifySignature } from '../../../oncall/notify/signing.ts';
@@ -39,13 +40,20 @@ let publisher: IncidentPublisher;
 let oncall: OncallProcess;
 let silences: KafkaSilenceStore;
 let closeSilenceProducer: () => Promise<void>;
+let api: RunningApi | undefined;
 
 const bodies = (path: string, source: string) => receiver.on(path).filter((r) => r.body.includes(`"${source}`)).map((r) => ({ ...r, json: JSON.parse(r.body) }));
 
-async function rows(incidentId: string, final = true): Promise<Row[]> {
+async function rows(incidentId: string): Promise<Row[]> {
   const id = incidentId.replace(/[^0-9a-f]/g, '');
-  const rs = await ch.query({ query: `SELECT * FROM notifications ${final ? 'FINAL' : ''} WHERE incident_id = '${id}' ORDER BY updated_at_ms, version`, format: 'JSONEachRow' });
+  const rs = await ch.query({ query: `SELECT * FROM notifications FINAL WHERE incident_id = '${id}' ORDER BY updated_at_ms, version`, format: 'JSONEachRow' });
   return rs.json<Row>();
+}
+
+async function attemptRows(notificationId: string) {
+  const id = notificationId.replace(/[^0-9a-f]/g, '');
+  const rs = await ch.query({ query: `SELECT attempt, result, http_status, error FROM notification_attempts FINAL WHERE notification_id = '${id}' ORDER BY attempt`, format: 'JSONEachRow' });
+  return rs.json<{ attempt: number; result: string; http_status: number; error: string }>();
 }
 
 beforeAll(async () => {
@@ -86,6 +94,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await api?.close();
   await oncall?.close();
   await silences?.close();
   await closeSilenceProducer?.();
@@ -130,14 +139,13 @@ describe('notifier against a real HTTP receiver', () => {
     // back-off between attempts (initial 100 ms, jitter 0.2; the timeout adds 400 ms)
     expect(reqs[1].at - reqs[0].at).toBeGreaterThanOrEqual(75);
     expect(reqs[2].at - reqs[1].at).toBeGreaterThanOrEqual(400 + 150);
-    const history = await waitFor(async () => {
-      const h = await rows(inc.incidentId, false);
-      return h.some((r) => r.result === 'sent') ? h : null;
-    }, 10_000);
-    expect(history.map((r) => [r.result, r.attempts])).toEqual([
-      ['failed', 1],
-      ['failed', 2],
-      ['sent', 3],
+    const sent = await waitFor(async () => (await rows(inc.incidentId)).find((r) => r.result === 'sent'), 10_000, { message: 'sent row' });
+    expect(sent.attempts).toBe(3);
+    const history = await attemptRows(sent.notification_id);
+    expect(history.map((r) => [r.attempt, r.result, r.http_status])).toEqual([
+      [1, 'failed', 500],
+      [2, 'failed', 0],
+      [3, 'sent', 200],
     ]);
     expect(history[1].error).toMatch(/no answer within 400 ms/);
 
@@ -214,5 +222,49 @@ describe('notifier against a real HTTP receiver', () => {
       expect(metrics).toMatch(new RegExp(`vigil_notifications_total\\{receiver="hook",result="${result}"\\} [1-9]`));
     }
     expect(metrics).toMatch(/vigil_notification_latency_seconds_count\{receiver="hook"\} [1-9]/);
+  });
+
+  it('GET /api/v1/notifications lists the log with filters, paging and the dead letter body; hostile queries are refused or bound', async () => {
+    api = await startApi(env.config, env.logger);
+    const get = async (path: string) => {
+      const res = await fetch(`${api!.url}/api/v1${path}`);
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const dead = await get('/notifications?receiver=hook&result=dead');
+    expect(dead.status).toBe(200);
+    expect(dead.body.items).toHaveLength(1);
+    expect(dead.body.items[0]).toMatchObject({ receiver: 'hook', result: 'dead', attempts: 3, httpStatus: 503, kind: 'firing' });
+    const detail = await get(`/notifications/${dead.body.items[0].notificationId}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.attempts.map((a: { attempt: number; result: string; httpStatus: number }) => [a.attempt, a.result, a.httpStatus])).toEqual([
+      [1, 'failed', 503],
+      [2, 'failed', 503],
+      [3, 'dead', 503],
+    ]);
+    expect(JSON.parse(detail.body.payload).receiver).toBe('hook');
+
+    const all = await get('/notifications?limit=2&result=sent,silenced,suppressed,dead');
+    expect(all.body.items).toHaveLength(2);
+    const next = await get(`/notifications?limit=100&result=sent,silenced,suppressed,dead&cursor=${all.body.nextCursor}`);
+    const ids = [...all.body.items, ...next.body.items].map((n: { notificationId: string }) => n.notificationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBeGreaterThanOrEqual(8);
+    // the latest state only: a notification that was retried then sent is not listed as failed
+    expect((await get('/notifications?result=failed')).body.items).toEqual([]);
+    expect((await get('/notifications?kind=resolved&receiver=hook')).body.items.map((n: { result: string }) => n.result)).toEqual(['sent']);
+
+    // hostile values are bound as literals: no match, no error
+    for (const receiverName of ["hook' OR 1=1 --", 'hook\\', "x') UNION ALL SELECT * FROM system.users --"]) {
+      const r = await get(`/notifications?receiver=${encodeURIComponent(receiverName)}`);
+      expect(r.status).toBe(200);
+      expect(r.body.items).toEqual([]);
+    }
+    // and refused where the schema says so
+    for (const bad of ['result=exploded', 'receiver=%00', 'incident=a%27b', 'cursor=not-a-cursor', 'limit=100000', 'from=yesterday', 'unknown=1']) {
+      const r = await get(`/notifications?${bad}`);
+      expect(r.status, bad).toBe(400);
+      expect(r.body.message.length).toBeGreaterThan(5);
+    }
+    expect((await get('/notifications/no-such-notification')).status).toBe(404);
   });
 });
