@@ -69,7 +69,9 @@ export function validateRecurrence(input: unknown, path = 'schedule'): Validatio
       dayList = WEEKDAYS.filter((d) => days.includes(d));
     }
   } else if (frequency === 'daily') {
-    if (days !== undefined && (!Array.isArray(days) || days.length > 0)) errors.push(`${path}.days: a daily window runs every day; leave days out`);
+    // Stored daily windows carry every day (what validation returns), so that reads back too.
+    const everyDay = Array.isArray(days) && (days.length === 0 || (days.length === WEEKDAYS.length && WEEKDAYS.every((d) => days.includes(d))));
+    if (days !== undefined && !everyDay) errors.push(`${path}.days: a daily window runs every day; leave days out`);
     dayList = [...WEEKDAYS];
   }
   if (typeof start !== 'string' || !TIME.test(start)) errors.push(`${path}.start: must be "HH:MM" (24 h)`);

@@ -267,7 +267,11 @@ export function silenceState(s: Pick<Silence, 'startsAt' | 'endsAt' | 'schedule'
 
 /** Does this silence mute an alert with these labels at `now`? */
 export function silences(c: CompiledSilence, labels: Readonly<Record<string, string>>, now: number): boolean {
-  return silenceState(c.silence, now) === 'active' && matchesAll(c.matchers, labels);
+  const s = c.silence;
+  // Cheapest first: the range, then the matchers, and the wall-clock window (Intl) last.
+  if (now < s.startsAt || now >= s.endsAt) return false;
+  if (!matchesAll(c.matchers, labels)) return false;
+  return !s.schedule || inWindow(s.schedule, now);
 }
 
 /** The new silence an operator's request makes (or the next version of an existing one). */

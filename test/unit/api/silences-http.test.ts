@@ -153,6 +153,15 @@ describe('silences API', () => {
     now = saved;
   });
 
+  it('a daily window round-trips (created, stored, read back, updated)', async () => {
+    const res = await call('POST', '/api/v1/silences', { ...valid(), endsAt: now + 7 * 24 * H, comment: 'nightly batch', schedule: { frequency: 'daily', start: '22:00', end: '01:00' } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().schedule).toEqual({ frequency: 'daily', days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '22:00', end: '01:00', timeZone: 'UTC' });
+    const again = await call('POST', '/api/v1/silences', { ...valid(), id: res.json().id, endsAt: now + 8 * 24 * H, comment: 'nightly batch', schedule: res.json().schedule });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().version).toBe(2);
+  });
+
   it.each([
     ['empty matcher set', { ...valid(), matchers: [] }, /at least one matcher/],
     ['invalid regex', { ...valid(), matchers: [{ name: 'source', op: '=~', value: '([a-z' }] }, /not a valid regex/],

@@ -144,6 +144,7 @@ describe('validateSilenceRequest', () => {
     [{ ...base, schedule: { frequency: 'weekly', days: [], start: '02:00', end: '04:00' } }, /needs at least one of/],
     [{ ...base, schedule: { frequency: 'weekly', days: ['sunday'], start: '02:00', end: '04:00' } }, /each day must be one of/],
     [{ ...base, schedule: { frequency: 'daily', start: '2:00', end: '24:00' } }, /start: must be "HH:MM"/],
+    [{ ...base, schedule: { frequency: 'daily', days: ['sun'], start: '02:00', end: '04:00' } }, /a daily window runs every day/],
     [{ ...base, schedule: { frequency: 'daily', start: '02:00', end: '02:00' } }, /must differ from start/],
     [{ ...base, schedule: { frequency: 'daily', start: '02:00', end: '03:00', timeZone: 'Mars/Olympus' } }, /is not a time zone/],
     [[], /must be a JSON object/],
