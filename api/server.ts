@@ -13,9 +13,10 @@ import type { VigilConfig } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import { sharedSchemas } from '../schemas/http/index.ts';
 import type { ApiDeps } from './deps.ts';
-import { notFound } from './http-error.ts';
+import { documentObject, documentRoute } from './openapi.ts';
 import authPlugin, { keyRing } from './plugins/auth.ts';
 import errorsPlugin from './plugins/errors.ts';
+import methodsPlugin, { noRouteError, routeTable } from './plugins/methods.ts';
 import metricsPlugin, { createApiMetrics, type ApiMetrics } from './plugins/metrics.ts';
 import rateLimitPlugin from './plugins/rate-limit.ts';
 import textPlugin from './plugins/text.ts';
@@ -33,6 +34,7 @@ import silenceRoutes from './routes/silences.ts';
 import statusRoutes from './routes/status.ts';
 
 export const API_PREFIX = '/api/v1';
+const MAX_PARAM_LENGTH = 200;
 export const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'dashboard', 'static');
 
 export interface BuildApiOptions {
@@ -49,14 +51,16 @@ export async function buildApi(config: VigilConfig, deps: ApiDeps, options: Buil
     bodyLimit: config.api.bodyLimit,
     // Request ids in logs; a caller's own id is kept if it sends one.
     requestIdHeader: 'x-request-id',
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   }) as unknown as FastifyInstance;
   const ring = keyRing(config.api.apiKeys);
   const metrics = options.metrics ?? createApiMetrics();
   installValidators(app);
   for (const schema of sharedSchemas) app.addSchema(schema);
 
-  await app.register(errorsPlugin);
+  const routes = routeTable(`${API_PREFIX}/`, MAX_PARAM_LENGTH);
+  await app.register(errorsPlugin, { routes });
+  await app.register(methodsPlugin, { table: routes });
   // Rate limit first: its onRequest hook must also count requests that auth then refuses,
   // or guessing keys would be unlimited.
   await app.register(rateLimitPlugin, { perMinute: config.api.rateLimitPerMinute, ring });
@@ -80,6 +84,8 @@ export async function buildApi(config: VigilConfig, deps: ApiDeps, options: Buil
       },
       security: ring.enabled ? [{ apiKey: [] }, { bearer: [] }] : [],
     },
+    transform: documentRoute,
+    transformObject: documentObject,
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
@@ -100,8 +106,8 @@ export async function buildApi(config: VigilConfig, deps: ApiDeps, options: Buil
       await api.register(silenceRoutes, ctx);
       api.get('/openapi.json', { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
       // Unmatched /api paths (including ones too long for the router) get a JSON 404, never a static-file lookup.
-      api.all('/*', { config: { role: 'public' }, schema: { hide: true } }, async (req) => {
-        throw notFound(`no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}`);
+      api.all('/*', { config: { role: 'public', catchAll: true }, schema: { hide: true } }, async (req, reply) => {
+        throw noRouteError(routes, req, reply);
       });
     },
     { prefix: API_PREFIX },

@@ -8,6 +8,7 @@ import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
 import type { ErrorDetail, ErrorResponse } from '../../schemas/http/common.ts';
 import { HttpError } from '../http-error.ts';
+import { noRouteError, type RouteTable } from './methods.ts';
 import { SqlValueError } from '../sql.ts';
 
 const MAX_DETAILS = 20;
@@ -60,7 +61,7 @@ function missingSchema(err: unknown): 'table' | 'database' | null {
   return null;
 }
 
-async function errorsPlugin(app: FastifyInstance) {
+async function errorsPlugin(app: FastifyInstance, opts: { routes: RouteTable }) {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err.validation) {
       const details = validationDetails(err);
@@ -92,7 +93,8 @@ async function errorsPlugin(app: FastifyInstance) {
   });
 
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send(errorBody(404, `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}`));
+    const err = noRouteError(opts.routes, req, reply);
+    reply.code(err.statusCode).send(errorBody(err.statusCode, err.message));
   });
 }
 

@@ -13,11 +13,15 @@ interface AjvLike {
 }
 const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as new (opts: AjvOptions) => AjvLike;
 
-const common = { useDefaults: true, removeAdditional: false, allErrors: true, strict: false, messages: true } as const;
+// discriminator: a oneOf keyed by a property (rule kinds) reports errors of the chosen branch only.
+const common = { useDefaults: true, removeAdditional: false, allErrors: true, strict: false, messages: true, discriminator: true } as const;
+
+/** What request bodies are validated with (tests check schemas under the same options). */
+export const BODY_VALIDATOR_OPTIONS: AjvOptions = { ...common, coerceTypes: false };
 
 export function installValidators(app: FastifyInstance): void {
   const textParts = new Ajv({ ...common, coerceTypes: 'array' });
-  const jsonBodies = new Ajv({ ...common, coerceTypes: false });
+  const jsonBodies = new Ajv(BODY_VALIDATOR_OPTIONS);
   const compiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? jsonBodies : textParts;
     return ajv.compile(schema) as ReturnType<FastifySchemaCompiler<object>>;

@@ -3,14 +3,19 @@ import type { FastifyInstance } from 'fastify';
 import { ingestLimitsFrom } from '../../pipeline/ingest/checks.ts';
 import { validateMetricPoint } from '../../pipeline/ingest/validate.ts';
 import type { MetricPoint } from '../../schemas/records.ts';
-import { ingestRoute, type IngestResult } from '../../schemas/http/ingest.ts';
+import { documentedIngestBody, ingestRoute, type IngestResult } from '../../schemas/http/ingest.ts';
 import { badRequest } from '../http-error.ts';
 import type { RouteContext } from './context.ts';
 
 const MAX_ERROR_DETAILS = 100;
 
 export default async function ingestRoutes(app: FastifyInstance, ctx: RouteContext) {
-  app.post('/metrics', { schema: ingestRoute, config: { role: 'ingest' } }, async (req, reply) => {
+  const config = {
+    role: 'ingest' as const,
+    // The document shows the precise point schema; validation stays per item (see ingestBody).
+    swaggerTransform: ({ schema, url }: { schema: object; url: string }) => ({ schema: { ...schema, body: documentedIngestBody }, url }),
+  };
+  app.post('/metrics', { schema: ingestRoute, config }, async (req, reply) => {
     const body = req.body as Record<string, unknown>;
     const isBatch = Object.prototype.hasOwnProperty.call(body, 'points');
     if (isBatch && Object.keys(body).length !== 1) {

@@ -6,6 +6,7 @@
  * pipeline/alerts/definitions.ts, the same code the pipeline applies to the config topic, so
  * the API can never store a definition the pipeline would reject.
  */
+import { DEFINITION_LIMITS } from '../../pipeline/alerts/definitions.ts';
 import { SEVERITIES } from '../records.ts';
 import { commonErrors, errorRef, nameString } from './common.ts';
 
@@ -28,36 +29,62 @@ const level = {
 
 const nullableName = { anyOf: [nameString, { type: 'null' }] } as const;
 
-/** Union of the threshold and anomaly rule fields; `kind` selects which apply. */
+const ruleCommon = {
+  id: { type: 'string', maxLength: 64 },
+  source: nullableName,
+  enabled: { type: 'boolean' },
+  description: { type: 'string', maxLength: 2000 },
+} as const;
+
+const thresholdRuleFields = {
+  kind: { type: 'string', enum: ['threshold'] },
+  metric: nameString,
+  ...ruleCommon,
+  direction: { type: 'string', enum: ['above', 'below'] },
+  levels: { type: 'array', minItems: 1, maxItems: SEVERITIES.length, items: level },
+  forMs: { type: 'integer', minimum: 0, maximum: DEFINITION_LIMITS.maxForMs },
+  hysteresis: { type: 'number', minimum: 0 },
+} as const;
+
+const anomalyRuleFields = {
+  kind: { type: 'string', enum: ['anomaly'] },
+  metric: nullableName,
+  ...ruleCommon,
+  minScore: { type: 'number', minimum: 0, maximum: 1 },
+  minConfidence: { type: 'number', minimum: 0, maximum: 1 },
+  severity: { type: 'string', enum: [...SEVERITIES] },
+  scoreLevels: { type: 'array', maxItems: SEVERITIES.length, items: level },
+} as const;
+
+/**
+ * A rule is one of two kinds; `kind` selects the branch (ajv runs with `discriminator: true`,
+ * so a wrong field is reported against the branch the caller chose, not both).
+ */
 export const ruleBody = {
   type: 'object',
-  additionalProperties: false,
   required: ['kind'],
-  properties: {
-    id: { type: 'string', maxLength: 64 },
-    kind: { type: 'string', enum: ['threshold', 'anomaly'] },
-    metric: nullableName,
-    source: nullableName,
-    enabled: { type: 'boolean' },
-    description: { type: 'string', maxLength: 2000 },
-    // threshold
-    direction: { type: 'string', enum: ['above', 'below'] },
-    levels: { type: 'array', maxItems: SEVERITIES.length, items: level },
-    forMs: { type: 'integer', minimum: 0 },
-    hysteresis: { type: 'number', minimum: 0 },
-    // anomaly
-    minScore: { type: 'number', minimum: 0, maximum: 1 },
-    minConfidence: { type: 'number', minimum: 0, maximum: 1 },
-    severity: { type: 'string', enum: [...SEVERITIES] },
-    scoreLevels: { type: 'array', maxItems: SEVERITIES.length, items: level },
-  },
+  discriminator: { propertyName: 'kind' },
+  oneOf: [
+    { title: 'ThresholdRule', type: 'object', additionalProperties: false, required: ['kind', 'metric', 'direction', 'levels'], properties: thresholdRuleFields },
+    {
+      title: 'AnomalyRule',
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', 'minScore', 'severity'],
+      description: 'scoreLevels must each be more severe than the base severity',
+      properties: anomalyRuleFields,
+      example: { kind: 'anomaly', metric: 'response_time', source: null, minScore: 0.8, minConfidence: 0.5, severity: 'medium', scoreLevels: [{ severity: 'high', value: 0.95 }], enabled: true, description: 'slow responses' },
+    },
+  ],
 } as const;
 
 const ruleOut = {
   $id: 'Rule',
   type: 'object',
   properties: {
-    ...ruleBody.properties,
+    ...thresholdRuleFields,
+    ...anomalyRuleFields,
+    kind: { type: 'string', enum: ['threshold', 'anomaly'] },
     metric: { type: ['string', 'null'] },
     source: { type: ['string', 'null'] },
     isDefault: { type: 'boolean', description: 'a built-in default, not overridden in the config topic' },
@@ -68,6 +95,7 @@ export const ruleSchema = ruleOut;
 export const slaBody = {
   type: 'object',
   additionalProperties: false,
+  required: ['metric', 'comparator', 'threshold', 'objective'],
   properties: {
     id: { type: 'string', maxLength: 64 },
     name: nameString,
@@ -75,8 +103,9 @@ export const slaBody = {
     source: nullableName,
     comparator: { type: 'string', enum: ['lt', 'lte', 'gt', 'gte'] },
     threshold: { type: 'number' },
-    objective: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
-    windowMs: { type: 'integer', minimum: 1 },
+    // The validator's own bounds, so the document allows exactly what the server accepts.
+    objective: { type: 'number', minimum: DEFINITION_LIMITS.minObjective, maximum: DEFINITION_LIMITS.maxObjective },
+    windowMs: { type: 'integer', minimum: DEFINITION_LIMITS.minWindowMs, maximum: DEFINITION_LIMITS.maxWindowMs },
     enabled: { type: 'boolean' },
   },
 } as const;

@@ -30,8 +30,39 @@ export const ingestBody = {
   description: 'One point, or {points: [...]} with up to 10 000 points.',
   properties: {
     // Items are not typed here: each is validated on its own and reported by index.
-    points: { type: 'array', maxItems: LIMITS.maxBatchPoints, items: {} },
+    points: { type: 'array', minItems: 1, maxItems: LIMITS.maxBatchPoints, items: {} },
   },
+} as const;
+
+/** A point as documented: what the per-item validator accepts (names and values checked further). */
+const documentedPoint = {
+  ...metricPointInput,
+  additionalProperties: false,
+  required: ['source', 'metric', 'value'],
+  properties: {
+    source: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^/\\u0000-\\u001f\\u007f]+$' },
+    metric: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
+    value: { type: 'number' },
+    timestamp: { type: 'integer', minimum: 946_684_800_000, description: 'epoch ms, not before 2000-01-01 nor more than pipeline.maxFutureSkewMs ahead' },
+    tags: { type: 'object', maxProperties: 32, additionalProperties: { type: 'string' } },
+  },
+} as const;
+
+/**
+ * The body as the OpenAPI document shows it. Validation is looser on purpose (ingestBody): a
+ * batch is accepted with its invalid items reported by index in the 202 answer.
+ */
+export const documentedIngestBody = {
+  description: ingestBody.description,
+  oneOf: [
+    documentedPoint,
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['points'],
+      properties: { points: { type: 'array', minItems: 1, maxItems: LIMITS.maxBatchPoints, items: documentedPoint } },
+    },
+  ],
 } as const;
 
 export type IngestBody = MetricPointInput | { points: unknown[] };

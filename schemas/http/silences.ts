@@ -25,13 +25,14 @@ const matcher = {
 const schedule = {
   type: 'object',
   additionalProperties: false,
-  description: 'recurring maintenance window: the silence applies only inside these windows',
+  description: 'recurring maintenance window: the silence applies only inside these windows (days only with weekly)',
+  example: { frequency: 'weekly', days: ['sat', 'sun'], start: '02:00', end: '04:00', timeZone: 'Europe/Berlin' },
   properties: {
     frequency: { type: 'string', enum: ['daily', 'weekly'] },
     days: { type: 'array', maxItems: 7, items: { type: 'string', enum: [...WEEKDAYS] }, description: 'weekly: days a window starts on' },
-    start: { type: 'string', maxLength: 5, description: 'HH:MM wall clock' },
-    end: { type: 'string', maxLength: 5, description: 'HH:MM; before start = next day' },
-    timeZone: { type: 'string', maxLength: 64, default: 'UTC' },
+    start: { type: 'string', maxLength: 5, description: 'HH:MM wall clock', example: '02:00' },
+    end: { type: 'string', maxLength: 5, description: 'HH:MM; before start = next day', example: '04:00' },
+    timeZone: { type: 'string', maxLength: 64, default: 'UTC', example: 'Europe/Berlin' },
   },
 } as const;
 
@@ -40,13 +41,22 @@ const time = { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'integer' }], 
 export const silenceBody = {
   type: 'object',
   additionalProperties: false,
+  // matchers, endsAt and comment are required, but by validateSilenceRequest (its messages say
+  // why); the document says so in words and shows a complete example.
+  description: 'matchers (at least one), endsAt and comment are required',
+  example: {
+    matchers: [{ name: 'source', op: '=', value: 'checkout' }],
+    startsAt: '2030-01-01T00:00:00Z',
+    endsAt: '2030-01-02T00:00:00Z',
+    comment: 'database migration',
+  },
   properties: {
     id: { type: 'string', maxLength: 64, description: 'update this silence (leave out to create one)' },
     matchers: { type: 'array', maxItems: MATCHER_LIMITS.maxMatchers, items: matcher },
-    startsAt: { ...time, description: 'default now' },
-    endsAt: time,
+    startsAt: { ...time, description: 'default now', example: '2030-01-01T00:00:00Z' },
+    endsAt: { ...time, example: '2030-01-02T00:00:00Z' },
     createdBy: { type: 'string', maxLength: SILENCE_LIMITS.maxCreatedByLength, description: 'default: the API key name' },
-    comment: { type: 'string', maxLength: SILENCE_LIMITS.maxCommentLength },
+    comment: { type: 'string', maxLength: SILENCE_LIMITS.maxCommentLength, description: 'why the alerts are silenced' },
     schedule: { anyOf: [schedule, { type: 'null' }] },
   },
 } as const;

@@ -6,6 +6,7 @@
  */
 import AjvModule, { type Options as AjvOptions, type ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { BODY_VALIDATOR_OPTIONS } from '../../../api/plugins/validation.ts';
 import { DEFAULT_RULES } from '../../../pipeline/alerts/default-rules.ts';
 import { DEFAULT_SLAS } from '../../../pipeline/sla/default-slas.ts';
 import type { AnomalyEvent } from '../../../schemas/records.ts';
@@ -101,7 +102,7 @@ describe('response schemas declare every field of their TS type', () => {
 });
 
 describe('request body schemas', () => {
-  const bodyAjv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, removeAdditional: false, useDefaults: true });
+  const bodyAjv = new Ajv(BODY_VALIDATOR_OPTIONS);
   const accepts = (schema: object, doc: unknown) => bodyAjv.compile(schema)(doc);
 
   it('every default definition is a valid PUT body (so GET → PUT round-trips)', () => {
