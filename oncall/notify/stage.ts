@@ -57,7 +57,7 @@ export async function startNotifier(deps: NotifierDeps): Promise<StageHandle> {
     notify,
     log,
     attempt: deps.attempt ?? attemptDelivery,
-    metrics: createNotifierMetrics(deps.registry),
+    metrics: createNotifierMetrics(deps.registry, notify.receivers.map((r) => r.name)),
     logger,
     silencedBy: silenceLookup(silences),
   });

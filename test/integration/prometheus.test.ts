@@ -3,14 +3,14 @@
  * stack, scraped every second by Debian's prometheus (deploy/prometheus/server.ts) with Vigil's
  * own alerting rules, and every figure read back through Prometheus' HTTP query API — ingest
  * rate, consumer lag (held, then drained), stalled partitions, the batch latency histogram,
- * worker-pool utilisation, WebSocket connections — and rules that evaluate and go pending on
- * real series.
+ * worker-pool utilisation, WebSocket connections, notifications per receiver and result — and
+ * rules that evaluate, go pending and (a dead notification) fire on real series.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import WebSocket from 'ws';
-import { createTestEnv, waitFor, type TestEnv } from '../support/index.ts';
+import { createTestEnv, incidentPublisher, startHttpReceiver, testAlert, testIncident, waitFor, type HttpReceiver, type TestEnv } from '../support/index.ts';
 import { createKafka } from '../../pipeline/kafka/client.ts';
 import { startPipeline, type PipelineHandle } from '../../pipeline/runtime/pipeline.ts';
 import { startMetricsServer, type MetricsServer } from '../../pipeline/runtime/metrics-server.ts';
@@ -29,6 +29,7 @@ let api: Awaited<ReturnType<typeof startApi>>;
 let oncall: OncallProcess;
 let oncallServer: MetricsServer;
 let prometheus: PrometheusProcess;
+let receiver: HttpReceiver;
 
 /** While set, metrics batches wait before their offset commit: lag that stays put. */
 let hold: Promise<void> | null = null;
@@ -45,9 +46,28 @@ const HOSTILE = [
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
+  receiver = await startHttpReceiver();
+  receiver.always('/broken', 500);
   env = await createTestEnv('prometheus', {
     partitions: PARTITIONS,
-    overrides: { api: { port: 0 }, gateway: { port: 0 }, pipeline: { httpPort: 0, windowSize: 50, workerThreads: 1, stallAfterMs: 2000 } },
+    overrides: {
+      api: { port: 0 },
+      gateway: { port: 0 },
+      pipeline: { httpPort: 0, windowSize: 50, workerThreads: 1, stallAfterMs: 2000 },
+      // The notifier of the on-call process: one receiver that works, one that always answers 500.
+      notify: {
+        receivers: [
+          { type: 'webhook', name: 'ops-hook', url: `${receiver.url}/ok`, secret: 'prometheus-test-secret-1', timeoutMs: 1000 },
+          { type: 'webhook', name: 'broken-hook', url: `${receiver.url}/broken`, secret: 'prometheus-test-secret-2', timeoutMs: 1000 },
+        ],
+        route: { receiver: 'ops-hook', routes: [{ matchers: ['source="svc-broken"'], receiver: 'broken-hook' }] },
+        groupWaitMs: 200,
+        groupIntervalMs: 1000,
+        tickMs: 50,
+        // Attempts 1.5 s apart: each failure is scraped (1 s) before the next count moves.
+        retries: { maxAttempts: 3, initialDelayMs: 1500, maxDelayMs: 1500, jitter: 0 },
+      },
+    },
   });
   pipeline = await startPipeline(env.config, env.logger, {
     beforeCommit: async () => {
@@ -86,6 +106,7 @@ afterAll(async () => {
   await pipeline?.stop();
   await metricsServer?.close();
   await env?.cleanup();
+  await receiver?.close();
 });
 
 /** The single value of an instant query (fails on none or several series). */
@@ -265,5 +286,33 @@ describe('Prometheus scraping Vigil', () => {
     expect(pending.annotations.summary).toContain('bad-framing');
     // A healthy Vigil under this load must not page anyone.
     expect((await prometheus.api.alerts()).filter((a) => a.state === 'firing')).toEqual([]);
+  });
+
+  it('counts notifications per receiver and result, and a dead notification fires VigilNotificationsDead', async () => {
+    // Exposed at 0 before anything is sent, so increase() sees the first dead notification.
+    expect(await until('vigil_notifications_total{receiver="broken-hook", result="dead"}', (v) => v === 0)).toBe(0);
+    const kafka = createKafka(env.config, env.logger);
+    const publisher = await incidentPublisher(kafka, env.topics.incidents, `${env.config.kafka.topicPrefix}prom-incidents`);
+    try {
+      await publisher.publish(testIncident('svc-ok', 1, [testAlert('svc-ok')]), testIncident('svc-broken', 1, [testAlert('svc-broken')]));
+    } finally {
+      await publisher.close();
+    }
+    expect(await until('vigil_notifications_total{receiver="ops-hook", result="sent"}', (v) => v >= 1, 20_000)).toBeGreaterThanOrEqual(1);
+    expect(await until('vigil_notification_latency_seconds_count{receiver="ops-hook"}', (v) => v >= 1)).toBeGreaterThanOrEqual(1);
+    expect(await until('vigil_notifications_total{receiver="broken-hook", result="dead"}', (v) => v === 1, 20_000)).toBe(1);
+    // Three attempts: two failed and retried, the last one dead.
+    expect(await value('vigil_notifications_total{receiver="broken-hook", result="failed"}')).toBe(2);
+    expect(receiver.on('/broken').length).toBe(3);
+    expect(await value('vigil_notifications_total{receiver="broken-hook", result="sent"}')).toBe(0);
+    expect(await until('sum(rate(vigil_notifications_total{result="failed"}[30s]))', (v) => v > 0)).toBeGreaterThan(0);
+
+    const firing = await waitFor(async () => (await alertsNamed('VigilNotificationsDead')).find((a) => a.state === 'firing'), 15_000, {
+      message: 'VigilNotificationsDead firing',
+    });
+    expect(firing.labels).toMatchObject({ job: 'vigil-oncall', receiver: 'broken-hook', severity: 'critical' });
+    expect(firing.annotations.summary).toBe('notifications to broken-hook were given up');
+    // The receiver that works raises nothing.
+    expect((await alertsNamed('VigilNotificationsDead')).filter((a) => a.labels.receiver === 'ops-hook')).toEqual([]);
   });
 });
