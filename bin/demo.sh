@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: install what is missing, start the local Kafka + ClickHouse, then the pipeline,
-# gateway and API, and a synthetic load with injected incidents. Ctrl-C stops what it started.
+# gateway, API and on-call process (incidents), and a synthetic load with injected incidents. Ctrl-C stops what it started.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -13,7 +13,7 @@ pids=()
 cleanup() {
   trap - INT TERM EXIT
   echo
-  echo "demo: stopping pipeline, gateway, API and load generator (the stack stays up: npm run stack:down)"
+  echo "demo: stopping pipeline, gateway, API, on-call process and load generator (the stack stays up: npm run stack:down)"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
@@ -29,6 +29,7 @@ start() {
 start pipeline ./bin/vigil pipeline
 start gateway ./bin/vigil gateway
 start api ./bin/vigil api
+start oncall ./bin/vigil oncall
 
 api_url="http://${VIGIL_API_HOST:-127.0.0.1}:${VIGIL_API_PORT:-8080}"
 for _ in $(seq 1 60); do
@@ -47,11 +48,12 @@ start load ./bin/vigil produce --sources 4 --rate 2 --duration "${VIGIL_DEMO_DUR
 cat <<MSG
 
   Vigil demo is running.
-    dashboard   $api_url/
+    dashboard   $api_url/   (Incidents tab: alerts grouped per series / per silent source)
     API docs    $api_url/docs
     health      $api_url/api/v1/health
     WebSocket   ws://${VIGIL_GATEWAY_HOST:-127.0.0.1}:${VIGIL_GATEWAY_PORT:-8090}/ws?channels=alerts,anomalies,live
     ClickHouse  clickhouse-client --port 19000 -d vigil
+    on-call     http://${VIGIL_ONCALL_HTTP_HOST:-127.0.0.1}:${VIGIL_ONCALL_HTTP_PORT:-9465}/health
   Alerts appear within a minute or two. Ctrl-C to stop.
 
 MSG

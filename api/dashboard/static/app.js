@@ -6,6 +6,7 @@ import { createLiveClient } from './lib/live-client.js';
 import { applyLiveEvent, chooseChartSeries, createState, recordLatest } from './lib/state.js';
 import { AlertsView } from './views/alerts.js';
 import { AnomaliesView } from './views/anomalies.js';
+import { IncidentsView } from './views/incidents.js';
 import { ChartGrid } from './views/charts.js';
 import { KeyDialog } from './views/key-dialog.js';
 import { renderHealth, renderRecentAlerts, renderRecentAnomalies, renderSeriesTable, renderStats } from './views/overview.js';
@@ -18,7 +19,7 @@ const CHARTS_KEY = 'vigil.charts';
 const AUTO_REFRESH_KEY = 'vigil.autoRefresh';
 const AUTO_REFRESH_MS = 15_000;
 const MAX_PICKED_CHARTS = 8;
-const TABS = ['overview', 'alerts', 'anomalies', 'sla', 'silences'];
+const TABS = ['overview', 'incidents', 'alerts', 'anomalies', 'sla', 'silences'];
 
 /** localStorage that never throws (it does in some privacy modes and sandboxed frames). */
 const storage = {
@@ -129,6 +130,7 @@ const alertsView = new AlertsView({
   },
 });
 const silencesView = new SilencesView({ root: document, api, onError, toast, onChange: () => alertsView.load(false) });
+const incidentsView = new IncidentsView({ root: document, api, onError, toast });
 const anomaliesView = new AnomaliesView({ root: document, state, api, onError });
 const slaView = new SlaView({ root: document, state, api, onError });
 const seriesBody = $('#series-table tbody');
@@ -254,6 +256,7 @@ async function loadRecentAlerts() {
 
 function refreshTab(name) {
   if (name === 'alerts') return alertsView.load(false);
+  if (name === 'incidents') return incidentsView.load();
   if (name === 'anomalies') return anomaliesView.load(false);
   if (name === 'sla') return slaView.load();
   if (name === 'silences') return silencesView.load();
