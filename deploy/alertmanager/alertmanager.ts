@@ -5,11 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VigilError } from '../../core/errors.ts';
+import { freePort } from '../../core/free-port.ts';
 
 export const ALERTMANAGER_BINARY = 'prometheus-alertmanager';
 export const ALERTMANAGER_CONFIG = path.join(path.dirname(fileURLToPath(import.meta.url)), 'alertmanager.yml');
@@ -18,17 +18,6 @@ export interface RunningAlertmanager {
   url: string;
   port: number;
   close(): Promise<void>;
-}
-
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitReady(url: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
@@ -47,7 +36,7 @@ async function waitReady(url: string, child: ChildProcess, log: () => string, ti
 }
 
 export async function startAlertmanager(options: { configFile?: string; readyTimeoutMs?: number } = {}): Promise<RunningAlertmanager> {
-  const port = await freeLoopbackPort();
+  const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-alertmanager-'));
   const args = [
     `--config.file=${options.configFile ?? ALERTMANAGER_CONFIG}`,
