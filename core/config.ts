@@ -66,6 +66,10 @@ export const configSchema = z
         maxProduceBytes: z.number().int().min(16_384).default(1_000_000),
         /** A partition with lag and no committed progress for this long is stalled: /health 503 and an alert. */
         stallAfterMs: z.number().int().min(1000).default(60_000),
+        /** A scoring task running longer is aborted and its worker thread replaced (a hang). */
+        scoreTimeoutMs: z.number().int().min(100).default(30_000),
+        /** Scoring attempts of one batch (each on rebuilt state) before its records are dead-lettered as `scoring-failed`. */
+        scoreAttempts: z.number().int().min(1).max(10).default(3),
         /** The pipeline process's GET /metrics (Prometheus) and GET /health endpoint. */
         httpHost: z.string().min(1).default('127.0.0.1'),
         /** 0 = any free port (tests), -1 = no endpoint. */

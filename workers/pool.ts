@@ -20,6 +20,13 @@ export interface ScoringPoolOptions {
    * (threads²) would reject a 12-partition instance running 1–2 threads.
    */
   maxQueue?: number;
+  /**
+   * A task running longer is aborted: Piscina terminates its worker thread (a hung task cannot be
+   * stopped otherwise) and starts a new one. Default none.
+   */
+  taskTimeoutMs?: number;
+  /** Task module (default score-batch.ts); tests wrap it to crash or hang a worker on purpose. */
+  filename?: string;
 }
 
 export interface ScoringPoolStats {
@@ -59,7 +66,7 @@ export function createScoringPool(options: ScoringPoolOptions): ScoringPool {
   const threads = Math.max(1, Math.floor(options.threads));
   const logger = options.logger.child({ component: 'scoring-pool' });
   const piscina = new Piscina({
-    filename: SCORE_TASK_MODULE,
+    filename: options.filename ?? SCORE_TASK_MODULE,
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 60_000,
@@ -68,15 +75,23 @@ export function createScoringPool(options: ScoringPoolOptions): ScoringPool {
   });
   let closed = false;
   piscina.on('error', (err: unknown) => logger.error({ err }, 'scoring worker failed'));
-  logger.info({ threads, module: SCORE_TASK_MODULE }, 'scoring pool started');
+  logger.info({ threads, module: options.filename ?? SCORE_TASK_MODULE, taskTimeoutMs: options.taskTimeoutMs }, 'scoring pool started');
 
   return {
     async run(task: ScoreTask): Promise<ScoreResult> {
       if (closed) throw new VigilError('scoring pool is closed', { action: 'create a new pool; close() is final' });
       try {
-        return (await piscina.run(task, { transferList: transferListFor(task) })) as ScoreResult;
+        const signal = options.taskTimeoutMs ? AbortSignal.timeout(options.taskTimeoutMs) : undefined;
+        return (await piscina.run(task, { transferList: transferListFor(task), signal })) as ScoreResult;
       } catch (cause) {
         if (cause instanceof VigilError) throw cause;
+        if ((cause as Error)?.name === 'AbortError') {
+          throw new VigilError(`scoring task did not finish within ${options.taskTimeoutMs} ms: its worker thread was terminated and replaced`, {
+            cause,
+            code: 'SCORE_TASK_TIMEOUT',
+            action: 'the batch is retried a bounded number of times (pipeline.scoreAttempts), then dead-lettered; raise pipeline.scoreTimeoutMs if batches are just slow',
+          });
+        }
         const err = cause as Error & { code?: string; action?: string };
         // a VigilError thrown in the worker arrives as a plain Error with its message intact
         throw new VigilError(`scoring task failed: ${err?.message ?? String(cause)}`, {

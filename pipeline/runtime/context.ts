@@ -8,6 +8,7 @@ import type { PipelineCounters, PipelineOptions } from './handle.ts';
 import type { OwnedPartitions } from './partitions.ts';
 import type { PipelineMetrics } from './pipeline-metrics.ts';
 import type { WriteDeps } from './stages/write.ts';
+import type { ScoreDeps } from './stages/score.ts';
 
 export interface PipelineContext extends WriteDeps {
   config: VigilConfig;
@@ -19,6 +20,7 @@ export interface PipelineContext extends WriteDeps {
   metrics: PipelineMetrics;
   retry: BatchRetry;
   maxProduceBytes: number;
+  scoring: ScoreDeps;
   snapshotIntervalMs: number;
   beforeCommit?: PipelineOptions['beforeCommit'];
 }

@@ -75,6 +75,8 @@ export interface PipelineOptions {
   silenceCheckMs?: number;
   /** How often stalled partitions are looked for (default a quarter of stallAfterMs, at most 5 s). */
   stallCheckMs?: number;
+  /** Test hook: the scoring task module (default workers/score-batch.ts), e.g. one that crashes or hangs on purpose. */
+  scoringModule?: string;
   /** Test hook: runs after a metrics batch's outputs are written, before its offsets are committed. */
   beforeCommit?: (partition: number, lastOffset: string) => Promise<void>;
 }

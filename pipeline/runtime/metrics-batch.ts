@@ -1,15 +1,21 @@
 /**
- * One metrics batch through its stages: decode → score and monitor (worker pool, alert engine) →
- * live snapshots → write (ClickHouse + Kafka, together) → commit → count → snapshot. The stages
- * are in stages/ and processor/; this is only their order and what a failure means.
+ * One metrics batch through its stages: decode → score and monitor (worker pool, alert engine,
+ * bounded recovery from worker faults) → live snapshots → write (ClickHouse + Kafka, together) →
+ * commit → count → snapshot. The stages are in stages/ and processor/; this is only their order
+ * and what a failure means.
  */
+
+const nothingProcessed = (): ProcessedBatch => ({ scored: [], anomalies: [], alerts: [], sla: [], lastBySeries: new Map() });
 import type { EachBatchPayload } from 'kafkajs';
-import { scorePoints } from '../processor/score-points.ts';
+import type { ProcessedBatch } from '../processor/score-points.ts';
+import { toDlqMessage } from '../ingest/dlq.ts';
+import { SCORING_FAILED_REASON } from './pipeline-metrics.ts';
 import { RetryAbortedError } from './retry.ts';
 import { emptyOutputs, type OutputBatch } from './outputs.ts';
 import { maybeSnapshot, type PipelineContext } from './context.ts';
 import { decodeBatch } from './stages/decode.ts';
 import { liveSnapshots } from './stages/live.ts';
+import { scoreWithRecovery } from './stages/score.ts';
 import { writeBatch } from './stages/write.ts';
 import { commitBatch } from './stages/commit.ts';
 
@@ -17,7 +23,8 @@ export async function handleMetricsBatch(ctx: PipelineContext, payload: EachBatc
   const { batch } = payload;
   const partition = batch.partition;
   if (batch.messages.length === 0) return;
-  const state = await ctx.partitions.ensureState(partition, BigInt(batch.messages[0].offset));
+  const firstOffset = BigInt(batch.messages[0].offset);
+  let state = await ctx.partitions.ensureState(partition, firstOffset);
   const batchStartedAt = performance.now();
   const decoded = decodeBatch(batch.messages, {
     topic: batch.topic,
@@ -32,8 +39,25 @@ export async function handleMetricsBatch(ctx: PipelineContext, payload: EachBatc
   const lastOffset = batch.messages[batch.messages.length - 1].offset;
   try {
     const scoringStartedAt = performance.now();
-    const processed = await scorePoints(ctx.partitions.processorContext(state), decoded.incoming);
+    const scored = await scoreWithRecovery(ctx.scoring, state, firstOffset, decoded.incoming, payload);
     const scoringSeconds = (performance.now() - scoringStartedAt) / 1000;
+    state = scored.state;
+    let processed: ProcessedBatch;
+    if (scored.ok) {
+      processed = scored.processed;
+    } else {
+      // Poison: the points go to the DLQ with the reason; the partition moves on without them.
+      processed = nothingProcessed();
+      const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
+      const detail = `scoring failed ${scored.attempts} times: ${scored.error instanceof Error ? scored.error.message : String(scored.error)}`;
+      for (const p of decoded.incoming) {
+        const origin = { topic: batch.topic, partition, offset: p.offset };
+        outputs.dlq.push(toDlqMessage(byOffset.get(p.offset)!, SCORING_FAILED_REASON, detail, origin, { maxBytes: ctx.maxProduceBytes }));
+        decoded.dlqReasons.push(SCORING_FAILED_REASON);
+      }
+      ctx.logger.error({ partition, points: decoded.incoming.length, firstOffset: String(firstOffset), lastOffset, detail }, 'poison batch: its points are dead-lettered as scoring-failed');
+      decoded.incoming = [];
+    }
     outputs.anomalies = processed.anomalies;
     outputs.alerts = processed.alerts;
     outputs.live = liveSnapshots(processed.lastBySeries, ctx.config.pipeline.liveThrottleMs, Date.now());

@@ -15,6 +15,11 @@ import { DLQ_HEADERS } from '../ingest/dlq.ts';
 
 /** DLQ reason of an undecodable operator command (the commands topic shares the DLQ). */
 export const INVALID_COMMAND_REASON = 'invalid-command';
+/**
+ * DLQ reason of valid points whose batch failed scoring pipeline.scoreAttempts times (worker
+ * crash, hang past scoreTimeoutMs, or an error); the detail header says why.
+ */
+export const SCORING_FAILED_REASON = 'scoring-failed';
 export const COMMAND_RESULTS = ['applied', 'rejected', 'invalid'] as const;
 export type CommandResultLabel = (typeof COMMAND_RESULTS)[number];
 
@@ -175,7 +180,7 @@ export function createPipelineMetrics(source: GaugeSource, opts: { lagCacheMs?: 
   const batchSeconds = new Histogram({ name: 'vigil_pipeline_batch_seconds', help: 'Metrics batch time from decode to offset commit', buckets: BATCH_BUCKETS, registers });
   const scoringSeconds = new Histogram({ name: 'vigil_pipeline_scoring_seconds', help: 'Scoring time of a metrics batch (worker pool round trip)', buckets: BATCH_BUCKETS, registers });
 
-  for (const reason of [...DLQ_REASON_CODES, INVALID_COMMAND_REASON]) dlq.inc({ reason }, 0);
+  for (const reason of [...DLQ_REASON_CODES, INVALID_COMMAND_REASON, SCORING_FAILED_REASON]) dlq.inc({ reason }, 0);
   for (const type of ANOMALY_TYPES) anomalies.inc({ type }, 0);
   for (const status of ALERT_STATUSES) for (const severity of SEVERITIES) alertEvents.inc({ status, severity }, 0);
   for (const result of COMMAND_RESULTS) commands.inc({ result }, 0);

@@ -74,7 +74,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
   opened.push(() => clickhouse.close());
   const sink = new ClickHouseSink(clickhouse, config.clickhouse.database);
   // Concurrency is already bounded by partitionsConsumedConcurrently: let every lane queue a task.
-  const pool = createScoringPool({ threads: config.pipeline.workerThreads, logger, maxQueue: 1024 });
+  const pool = createScoringPool({ threads: config.pipeline.workerThreads, logger, maxQueue: 1024, taskTimeoutMs: config.pipeline.scoreTimeoutMs, filename: opts.scoringModule });
   opened.push(() => pool.close());
 
   let stopping = false;
@@ -175,6 +175,16 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
     metrics,
     retry,
     maxProduceBytes,
+    scoring: {
+      partitions,
+      attempts: config.pipeline.scoreAttempts,
+      logger,
+      onFailure: (partition, err) => {
+        counters.retries++;
+        metrics.retry('scoring');
+        partitions.progress.failed(partition, 'scoring', err, Date.now());
+      },
+    },
     snapshotIntervalMs: opts.snapshotIntervalMs ?? config.pipeline.snapshotIntervalMs,
     beforeCommit: opts.beforeCommit,
     sink,
