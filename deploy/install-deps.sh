@@ -12,7 +12,15 @@ log() { printf 'install-deps: %s\n' "$*" >&2; }
 # ---------------------------------------------------------------- npm
 # npm ci when node_modules is missing or older than the lock file (npm writes
 # node_modules/.package-lock.json at the end of every install, so its mtime is the marker).
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules that is a symbolic link is another checkout's install shared by several (git
+# worktrees): npm ci here would empty that folder under every checkout using it, so it is left to
+# the checkout that owns it.
+if [ -L node_modules ]; then
+  if [ ! -f node_modules/.package-lock.json ]; then
+    log "node_modules links to $(readlink node_modules), which holds no install: run npm ci in the checkout that owns it"
+    exit 1
+  fi
+elif [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
