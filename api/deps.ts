@@ -8,6 +8,7 @@ import type { AlertCommand, CommandResult, MetricPoint } from '../schemas/record
 import type { ConsumerStatus } from '../schemas/http/status.ts';
 import type { Sql } from './sql.ts';
 import type { SilenceStore } from '../oncall/silences/silence-store.ts';
+import type { ReceiverStore } from '../oncall/notify/receiver-store.ts';
 
 export interface ClickHouseReader {
   /** Runs a query built with sql`` and returns its rows (JSONEachRow). */
@@ -58,6 +59,8 @@ export interface ApiDeps {
   kafka: KafkaStatus;
   /** Silences in force (the silences topic); alerts carry `silencedBy` from it. */
   silences: SilenceStore;
+  /** Notification receivers (config file + the receivers topic); absent = the routes answer 503. */
+  receivers?: ReceiverStore;
   /** Clock for time windows (tests pin it). */
   now?: () => number;
 }

@@ -19,12 +19,13 @@ import { withTimeout } from './kafka/offsets.ts';
 import { startKafkaStatus } from './kafka/status.ts';
 import { buildApi } from './server.ts';
 import { startSilenceStore, type KafkaSilenceStore } from '../oncall/silences/silence-store.ts';
+import { startReceiverStore, type KafkaReceiverStore } from '../oncall/notify/receiver-store.ts';
 
 export interface RunningApi {
   /** e.g. http://127.0.0.1:8080 */
   url: string;
   app: FastifyInstance;
-  deps: ApiDeps & { commands: KafkaCommandBus; config: KafkaConfigStore; silences: KafkaSilenceStore };
+  deps: ApiDeps & { commands: KafkaCommandBus; config: KafkaConfigStore; silences: KafkaSilenceStore; receivers: KafkaReceiverStore };
   close(): Promise<void>;
 }
 
@@ -60,15 +61,16 @@ export async function startApi(config: VigilConfig, logger: Logger): Promise<Run
     const chClient = createReaderClient(config, logger);
     closers.push(() => chClient.close());
 
-    const [configStore, commandBus, kafkaStatus, silenceStore] = await Promise.all([
+    const [configStore, commandBus, kafkaStatus, silenceStore, receiverStore] = await Promise.all([
       startConfigStore({ kafka, producer, topic: topics.config, logger }),
       startCommandBus({ kafka, producer, commandsTopic: topics.commands, resultsTopic: topics.commandResults, logger }),
       startKafkaStatus(kafka),
       startSilenceStore({ kafka, producer, topic: topics.silences, logger }),
+      startReceiverStore({ kafka, producer, topic: topics.receivers, logger, configured: config.notify.receivers }),
     ]);
-    closers.push(() => configStore.close(), () => commandBus.close(), () => kafkaStatus.close(), () => silenceStore.close());
+    closers.push(() => configStore.close(), () => commandBus.close(), () => kafkaStatus.close(), () => silenceStore.close(), () => receiverStore.close());
 
-    const ready = await withTimeout(Promise.all([configStore.whenReady(), commandBus.whenReady(), silenceStore.whenReady()]).then(() => true), READY_WAIT_MS, false);
+    const ready = await withTimeout(Promise.all([configStore.whenReady(), commandBus.whenReady(), silenceStore.whenReady(), receiverStore.whenReady()]).then(() => true), READY_WAIT_MS, false);
     if (!ready) log.warn({ waitedMs: READY_WAIT_MS, configReady: configStore.ready }, 'serving before the config topic / command results follower were ready');
 
     const deps = {
@@ -78,6 +80,7 @@ export async function startApi(config: VigilConfig, logger: Logger): Promise<Run
       config: configStore,
       kafka: kafkaStatus,
       silences: silenceStore,
+      receivers: receiverStore,
     };
     const app = await buildApi(config, deps, { logger });
     closers.push(() => app.close());

@@ -29,6 +29,7 @@ import definitionRoutes from './routes/definitions.ts';
 import incidentRoutes from './routes/incidents.ts';
 import ingestRoutes from './routes/ingest.ts';
 import notificationRoutes from './routes/notifications.ts';
+import receiverRoutes from './routes/receivers.ts';
 import seriesRoutes from './routes/series.ts';
 import silenceRoutes from './routes/silences.ts';
 import statusRoutes from './routes/status.ts';
@@ -103,6 +104,7 @@ export async function buildApi(config: VigilConfig, deps: ApiDeps, options: Buil
       await api.register(statusRoutes, ctx);
       await api.register(seriesRoutes, ctx);
       await api.register(notificationRoutes, ctx);
+      await api.register(receiverRoutes, ctx);
       await api.register(silenceRoutes, ctx);
       api.get('/openapi.json', { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
       // Unmatched /api paths (including ones too long for the router) get a JSON 404, never a static-file lookup.

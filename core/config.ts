@@ -276,6 +276,8 @@ export function topicNames(config: Pick<VigilConfig, 'kafka'>) {
     incidents: `${p}incidents`,
     /** Silences, key = silence id; compacted, read whole by the API and on-call processes. */
     silences: `${p}silences`,
+    /** Notification receivers added or changed through the API (compacted, key = receiver name). */
+    receivers: `${p}receivers`,
   } as const;
 }
 export type TopicNames = ReturnType<typeof topicNames>;

@@ -29,6 +29,8 @@ export type SilenceLookup = (incident: IncidentEvent, now: number) => string[] |
 
 export interface EngineDeps {
   notify: NotifyConfig;
+  /** Receiver by name (config overlaid by the API's); default: notify.receivers. */
+  receiver?: (name: string) => ReceiverConfig | undefined;
   log: NotificationLog;
   attempt: (input: AttemptInput) => Promise<AttemptResult>;
   metrics: NotifierMetrics;
@@ -65,7 +67,9 @@ const WRITE_ATTEMPTS = 3;
 
 export class NotificationEngine {
   private readonly routes: CompiledRoute | null;
-  private readonly receivers: Map<string, ReceiverConfig>;
+  private readonly receiver: (name: string) => ReceiverConfig | undefined;
+  /** Receiver names already warned about as undefined (once each). */
+  private readonly missing = new Set<string>();
   private readonly incidents = new Map<string, Tracked>();
   /** Incidents finished (resolved, every group done) → version: older re-deliveries are ignored. */
   private readonly finished = new Map<string, { version: number; at: number }>();
@@ -82,7 +86,8 @@ export class NotificationEngine {
 
   constructor(private readonly deps: EngineDeps) {
     this.routes = compileRoutes(deps.notify);
-    this.receivers = new Map(deps.notify.receivers.map((r) => [r.name, r]));
+    const configured = new Map(deps.notify.receivers.map((r) => [r.name, r]));
+    this.receiver = deps.receiver ?? ((name) => configured.get(name));
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.logger = deps.logger.child({ component: 'notifier' });
@@ -136,8 +141,15 @@ export class NotificationEngine {
       if (!isLive(t.partition)) continue;
       let allDone = true;
       for (const match of t.matches) {
-        const receiver = this.receivers.get(match.receiver);
-        if (!receiver) continue;
+        const receiver = this.receiver(match.receiver);
+        if (!receiver) {
+          if (!this.missing.has(match.receiver)) {
+            this.missing.add(match.receiver);
+            this.logger.warn({ routeId: match.routeId, receiver: match.receiver }, 'route names a receiver defined neither in notify.receivers nor through /api/v1/receivers; its incidents are not notified there');
+          }
+          continue;
+        }
+        this.missing.delete(match.receiver);
         const g = this.group(stableId(match.routeId, match.receiver, incidentId));
         if (g.inFlight) {
           allDone = false;

@@ -10,6 +10,7 @@ import type { SilenceSet } from '../silences/index.ts';
 import { startSilenceStore } from '../silences/silence-store.ts';
 import type { OncallDeps, OncallStage, StageHandle } from '../stage.ts';
 import { NotificationEngine } from './engine.ts';
+import { startReceiverStore } from './receiver-store.ts';
 import { startIncidentSource } from './incident-source.ts';
 import { clickhouseNotificationLog } from './log-store.ts';
 import { createNotifierMetrics } from './metrics.ts';
@@ -53,8 +54,11 @@ export async function startNotifier(deps: NotifierDeps): Promise<StageHandle> {
     };
   }
   const log = clickhouseNotificationLog(deps.clickhouse, config.clickhouse.database);
+  const receivers = await startReceiverStore({ kafka: deps.kafka, topic: deps.topics.receivers, logger, configured: notify.receivers });
+  await receivers.whenReady();
   const engine = new NotificationEngine({
     notify,
+    receiver: (name) => receivers.get(name)?.receiver,
     log,
     attempt: deps.attempt ?? attemptDelivery,
     metrics: createNotifierMetrics(deps.registry, notify.receivers.map((r) => r.name)),
@@ -87,6 +91,7 @@ export async function startNotifier(deps: NotifierDeps): Promise<StageHandle> {
       await source.close();
       await engine.close();
       await closeSilences();
+      await receivers.close();
     },
     health() {
       return { healthy: true, partitions: source.assigned(), incidents: engine.trackedIncidents, lastError };

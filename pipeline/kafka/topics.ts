@@ -51,6 +51,7 @@ export function topicSpecs(config: Pick<VigilConfig, 'kafka'>): TopicSpec[] {
     spec(names.config, 1, { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(HOUR_MS) }),
     // Silences (key = silence id, newest version per key), read whole by the API and on-call.
     spec(names.silences, 1, { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(HOUR_MS) }),
+    spec(names.receivers, 1, { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(HOUR_MS) }),
   ];
 }
 

@@ -73,6 +73,8 @@ beforeAll(async () => {
             { matchers: ['severity="critical"'], receiver: 'am', continue: true },
             { matchers: ['source="web"'], receiver: 'slack' },
             { matchers: ['source="svc-repeat"'], receiver: 'hook', repeatIntervalMs: 1500 },
+            // defined only through the API, in the last test
+            { matchers: ['source="svc-late"'], receiver: 'late-hook' },
           ],
         },
         groupWaitMs: 400,
@@ -266,5 +268,52 @@ describe('notifier against a real HTTP receiver', () => {
       expect(r.body.message.length).toBeGreaterThan(5);
     }
     expect((await get('/notifications/no-such-notification')).status).toBe(404);
+  });
+
+  it('receivers CRUD: a receiver added through the API is used by the running notifier; secrets are never echoed; bad bodies are 400', async () => {
+    const send = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${api!.url}/api/v1${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await res.text();
+      return { status: res.status, text, body: text ? JSON.parse(text) : null };
+    };
+    const list = await send('GET', '/receivers');
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((r: { name: string; source: string }) => [r.name, r.source])).toEqual([
+      ['am', 'config'],
+      ['hook', 'config'],
+      ['slack', 'config'],
+    ]);
+    expect(list.text).not.toContain(SECRET);
+    expect(list.text).not.toContain('/slack"'); // the Slack URL path (its token) is hidden
+    expect(list.body.items.find((r: { name: string }) => r.name === 'hook')).toMatchObject({ hasSecret: true, url: `${receiver.url}/hook` });
+
+    const lateSecret = 'late-receiver-secret-value';
+    const created = await send('PUT', '/receivers/late-hook', { type: 'webhook', url: `${receiver.url}/late`, secret: lateSecret });
+    expect(created.status).toBe(201);
+    expect(created.text).not.toContain(lateSecret);
+    expect(created.body).toMatchObject({ name: 'late-hook', source: 'api', hasSecret: true });
+    // an update that leaves the secret out keeps it
+    expect((await send('PUT', '/receivers/late-hook', { type: 'webhook', url: `${receiver.url}/late`, sendResolved: false })).status).toBe(200);
+
+    const inc = testIncident('svc-late', 1, [testAlert('svc-late')]);
+    await publisher.publish(inc);
+    const [req] = await waitFor(() => (receiver.on('/late').length ? receiver.on('/late') : null), 20_000, { message: 'notification to the API-defined receiver' });
+    expect(verifySignature({ secret: lateSecret, body: req.body, timestamp: req.headers['x-vigil-timestamp'] as string, signature: req.headers['x-vigil-signature'] as string, now: Date.now(), maxAgeMs: 60_000 })).toEqual({ ok: true });
+
+    for (const [name, body] of [
+      ['late-hook', { type: 'webhook', url: 'file:///etc/passwd', secret: lateSecret }],
+      ['late-hook', { type: 'webhook', url: `${receiver.url}/late`, secret: 'short' }],
+      ['late-hook', { type: 'pagerduty', url: `${receiver.url}/x` }],
+      ['late-hook', { type: 'slack', url: `${receiver.url}/x`, extra: "'; DROP TABLE notifications; --" }],
+      ['other', { type: 'slack', name: 'not-other', url: `${receiver.url}/x` }],
+    ] as const) {
+      const r = await send('PUT', `/receivers/${name}`, body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.body.message).toMatch(/invalid receiver|body/);
+    }
+    expect((await send('PUT', '/receivers/bad%20name', { type: 'slack', url: `${receiver.url}/x` })).status).toBe(400);
+    expect((await send('DELETE', '/receivers/hook')).status).toBe(409);
+    expect((await send('DELETE', '/receivers/late-hook')).body).toEqual({ name: 'late-hook', removed: true });
+    expect((await send('GET', '/receivers/late-hook')).status).toBe(404);
   });
 });

@@ -88,8 +88,8 @@ describe('routing tree', () => {
 
 describe('notify config refusals', () => {
   const refuse = (notify: unknown) => () => loadConfig({ env: {}, overrides: { notify } });
-  it('a route naming an unknown receiver', () => {
-    expect(refuse({ receivers, route: { receiver: 'nobody' } })).toThrow(/receiver nobody, which is not in notify.receivers/);
+  it('a route may name a receiver defined only through the API (the notifier warns if it never appears)', () => {
+    expect(refuse({ receivers, route: { receiver: 'nobody' } })).not.toThrow();
   });
   it('a root route without receiver', () => {
     expect(refuse({ receivers, route: { routes: [] } })).toThrow(/root route must name a receiver/);
