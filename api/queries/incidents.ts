@@ -100,20 +100,26 @@ export function parseAlerts(json: string): IncidentAlert[] {
 const labelsOf = (keys: string[], values: string[]) => Object.fromEntries(keys.map((k, i) => [k, values[i] ?? '']));
 
 export function incidentFromRow(r: IncidentStateRow): Incident {
+  return incidentOf(r.i_id, r.i_group_key, r.i_label_keys, r.i_label_values, r, r.i_opened_at_ms, r.i_updated_ms, r.i_alerts_json);
+}
+
+type IncidentText = Pick<IncidentStateRow, 'i_title' | 'i_status' | 'i_severity' | 'i_version' | 'i_actor' | 'i_reason' | 'i_comment'>;
+
+function incidentOf(id: string, groupKey: string, keys: string[], values: string[], t: IncidentText, openedAt: unknown, updatedAt: unknown, alertsJson: string): Incident {
   return {
-    incidentId: r.i_id,
-    groupKey: r.i_group_key,
-    groupLabels: labelsOf(r.i_label_keys, r.i_label_values),
-    title: r.i_title,
-    status: r.i_status as AlertStatus,
-    severity: r.i_severity as Severity,
-    version: num(r.i_version),
-    openedAt: num(r.i_opened_at_ms),
-    updatedAt: num(r.i_updated_ms),
-    actor: r.i_actor,
-    reason: r.i_reason,
-    comment: r.i_comment,
-    alerts: parseAlerts(r.i_alerts_json),
+    incidentId: id,
+    groupKey,
+    groupLabels: labelsOf(keys, values),
+    title: t.i_title,
+    status: t.i_status as AlertStatus,
+    severity: t.i_severity as Severity,
+    version: num(t.i_version),
+    openedAt: num(openedAt),
+    updatedAt: num(updatedAt),
+    actor: t.i_actor,
+    reason: t.i_reason,
+    comment: t.i_comment,
+    alerts: parseAlerts(alertsJson),
   };
 }
 
@@ -166,20 +172,7 @@ export function stepFromRow(r: IncidentEventRow): IncidentStep {
 /** The incident as of its newest transition (null when it has none). */
 export function incidentFromTimeline(rows: IncidentEventRow[]): Incident | null {
   if (rows.length === 0) return null;
-  const last = rows[rows.length - 1];
-  return {
-    incidentId: last.incident_id,
-    groupKey: last.group_key,
-    groupLabels: labelsOf(last.group_label_keys, last.group_label_values),
-    title: last.title,
-    status: last.status as AlertStatus,
-    severity: last.severity as Severity,
-    version: num(last.version),
-    openedAt: num(last.opened_at_ms),
-    updatedAt: num(last.timestamp_ms),
-    actor: last.actor,
-    reason: last.reason,
-    comment: last.comment,
-    alerts: parseAlerts(last.alerts_json),
-  };
+  const l = rows[rows.length - 1];
+  const text = { i_title: l.title, i_status: l.status, i_severity: l.severity, i_version: l.version, i_actor: l.actor, i_reason: l.reason, i_comment: l.comment };
+  return incidentOf(l.incident_id, l.group_key, l.group_label_keys, l.group_label_values, text, l.opened_at_ms, l.timestamp_ms, l.alerts_json);
 }

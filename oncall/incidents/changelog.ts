@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { VigilError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
+import { committedReader } from './consumer.ts';
 import { decodeEvent } from '../../pipeline/codec/events.ts';
 import type { IncidentEvent } from '../../schemas/records.ts';
 
@@ -35,14 +36,7 @@ export async function startIncidentChangelog(opts: { kafka: Kafka; topic: string
     wake();
   };
 
-  const consumer: Consumer = opts.kafka.consumer({
-    groupId: `${opts.groupPrefix}${randomUUID()}`,
-    allowAutoTopicCreation: false,
-    readUncommitted: false,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3000,
-    maxWaitTimeInMs: 100,
-  });
+  const consumer: Consumer = committedReader(opts.kafka, `${opts.groupPrefix}${randomUUID()}`, 100);
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     if (payload.topic === opts.topic) advance(payload.partition, payload.lastOffset);
   });

@@ -6,6 +6,7 @@
  */
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../../core/logger.ts';
+import { committedReader } from './consumer.ts';
 import { decodeEvent } from '../../pipeline/codec/events.ts';
 import type { ClickHouseClient } from '../../pipeline/storage/clickhouse.ts';
 import type { IncidentEvent } from '../../schemas/records.ts';
@@ -26,14 +27,7 @@ export async function startIncidentSink(opts: {
 }): Promise<IncidentSink> {
   const log = opts.logger.child({ component: 'incident-sink' });
   let lastError: string | null = null;
-  const consumer: Consumer = opts.kafka.consumer({
-    groupId: opts.groupId,
-    allowAutoTopicCreation: false,
-    readUncommitted: false,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3000,
-    maxWaitTimeInMs: 200,
-  });
+  const consumer: Consumer = committedReader(opts.kafka, opts.groupId);
   await consumer.connect();
   await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
   await consumer.run({

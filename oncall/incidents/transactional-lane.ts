@@ -16,6 +16,7 @@
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from '../../core/logger.ts';
+import { committedReader } from './consumer.ts';
 import { javaCompatiblePartitioner } from '../../pipeline/kafka/client.ts';
 
 export interface LaneOutput {
@@ -69,14 +70,7 @@ export async function startTransactionalLane(opts: LaneOptions): Promise<Lane> {
   let lastError: string | null = null;
   let crashed = false;
 
-  const consumer: Consumer = opts.kafka.consumer({
-    groupId: opts.groupId,
-    allowAutoTopicCreation: false,
-    readUncommitted: false,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3000,
-    maxWaitTimeInMs: 200,
-  });
+  const consumer: Consumer = committedReader(opts.kafka, opts.groupId);
 
   async function dropTask(partition: number): Promise<void> {
     const t = tasks.get(partition);
