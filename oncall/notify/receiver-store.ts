@@ -119,3 +119,19 @@ export async function startReceiverStore(opts: { kafka: Kafka; producer?: Produc
     close: () => view.close(),
   };
 }
+
+/** A receiver store without Kafka (tests, single-process tools): writes apply at once. */
+export function memoryReceiverStore(configured: readonly ReceiverConfig[] = []): ReceiverStore {
+  const directory = new ReceiverDirectory(configured);
+  return {
+    ready: true,
+    get: (name) => directory.get(name),
+    isConfigured: (name) => directory.isConfigured(name),
+    list: () => directory.list(),
+    async write(name, receiver) {
+      const check = parseReceiverRecord(name, receiver === null ? null : Buffer.from(JSON.stringify(receiver), 'utf8'));
+      if (!check.ok) throw new VigilError(`refusing to keep an invalid receiver: ${check.reason}`, { code: 'invalid-receiver' });
+      directory.apply(name, receiver);
+    },
+  };
+}

@@ -40,13 +40,48 @@ export interface ReceiverOut {
   source: 'config' | 'api';
 }
 
-/** PUT body: the receiver without its name (from the path). Secrets / Slack URL left out = kept. Validated by the config schema. */
+const receiverCommon = {
+  name: { type: 'string', pattern: RECEIVER_NAME_PATTERN, description: 'taken from the path; if given it must be equal' },
+  sendResolved: { type: 'boolean', default: true, description: 'also notify when the incident resolves' },
+  timeoutMs: { type: 'integer', minimum: 100, maximum: 120000, description: 'per-attempt HTTP timeout (default notify.timeoutMs)' },
+} as const;
+const httpUrl = { type: 'string', maxLength: 2048, description: 'http:// or https:// URL' } as const;
+
+/**
+ * PUT body: the receiver without its name (taken from the path), one branch per `type`.
+ * A webhook secret, an Alertmanager bearer token and a Slack URL may be left out when replacing
+ * a receiver of the same type: the current ones are kept. The config schema validates the result.
+ */
 export const receiverPutBody = {
   type: 'object',
   required: ['type'],
-  properties: {
-    type: { type: 'string', enum: ['webhook', 'slack', 'alertmanager'] },
-  },
+  discriminator: { propertyName: 'type' },
+  oneOf: [
+    {
+      title: 'WebhookReceiver',
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'url'],
+      properties: { type: { type: 'string', enum: ['webhook'] }, url: httpUrl, secret: { type: 'string', minLength: 16, maxLength: 512, description: 'HMAC-SHA256 key for X-Vigil-Signature (required on create)' }, ...receiverCommon },
+      example: { type: 'webhook', url: 'https://hooks.example.com/vigil', secret: 'change-me-to-16+-chars', sendResolved: true },
+    },
+    {
+      title: 'SlackReceiver',
+      type: 'object',
+      additionalProperties: false,
+      required: ['type'],
+      properties: { type: { type: 'string', enum: ['slack'] }, url: { ...httpUrl, description: 'incoming-webhook URL (required on create; a secret, never shown)' }, channel: { type: 'string', maxLength: 80 }, username: { type: 'string', maxLength: 80 }, ...receiverCommon },
+      example: { type: 'slack', url: 'https://hooks.slack.com/services/T000/B000/XXXX', channel: '#oncall' },
+    },
+    {
+      title: 'AlertmanagerReceiver',
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'url'],
+      properties: { type: { type: 'string', enum: ['alertmanager'] }, url: { ...httpUrl, description: 'any endpoint taking Alertmanager webhook_config payloads (version 4)' }, bearerToken: { type: 'string', minLength: 1, maxLength: 4096 }, ...receiverCommon },
+      example: { type: 'alertmanager', url: 'http://127.0.0.1:9093/hook' },
+    },
+  ],
 } as const;
 
 const list = { type: 'object', required: ['items'], properties: { items: { type: 'array', items: receiverOutSchema } } } as const;

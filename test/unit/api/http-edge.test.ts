@@ -18,6 +18,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { toOpenApi30 } from '../../../api/openapi.ts';
 import { examplesOf, type ExampleMode } from '../../support/schema-examples.ts';
 import { memorySilenceStore } from '../../../oncall/silences/index.ts';
+import { memoryReceiverStore } from '../../../oncall/notify/receiver-store.ts';
 
 const KEYS = {
   reader: 'reader-key-0123456789',
@@ -93,6 +94,7 @@ class Fakes {
       },
       config,
       silences: memorySilenceStore(),
+      receivers: memoryReceiverStore(),
       kafka: {
         async ping() {
           return { brokers: 1 };
