@@ -43,12 +43,12 @@ afterAll(async () => {
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const header = (m: ConsumedMessage, name: string) => m.headers?.[name]?.toString();
 
-async function produce(messages: Message[], perSend = messages.length): Promise<void> {
+async function produce(messages: Message[], perSend = messages.length, topic = env.topics.metrics): Promise<void> {
   const producer = createKafka(env.config, env.logger).producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += perSend) {
-      await producer.send({ topic: env.topics.metrics, acks: -1, messages: messages.slice(i, i + perSend) });
+      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + perSend) });
     }
   } finally {
     await producer.disconnect();
@@ -125,6 +125,17 @@ describe('records that cannot be dead-lettered as they are', () => {
     expect(header(letter!, DLQ_HEADERS.originalHeaders)).toBe('big');
     expect(Number(header(letter!, DLQ_HEADERS.originalHeaderBytes))).toBeGreaterThanOrEqual(headerValue.length);
     expect(header(letter!, DLQ_HEADERS.reason)).toBe('bad-framing');
+  }, 120_000);
+
+  it('an oversized record on the commands topic: dead-lettered truncated as invalid-command, the commands partition committed', async () => {
+    const value = Buffer.alloc(1_048_500, 0x43);
+    await produce([{ key: 'p/cmd', value, partition: 0 }], 1, env.topics.commands);
+    const letter = (await dlqFrom(0, (dlqSeen += 1))).find((m) => m.key?.toString() === 'p/cmd');
+    expect(letter, 'the dead letter of the oversized command').toBeDefined();
+    expect(header(letter!, DLQ_HEADERS.reason)).toBe('invalid-command');
+    expect(header(letter!, DLQ_HEADERS.truncated)).toBe('value');
+    expect(header(letter!, DLQ_HEADERS.originalValueSha256)).toBe(sha256(value));
+    await waitForCommitted(env.config, env.topics.commands, 30_000);
   }, 120_000);
 
   it('a dead letter the broker still refuses (DLQ topic limit lowered under the running pipeline) becomes a reference', async () => {
