@@ -43,7 +43,7 @@ afterAll(async () => {
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const header = (m: ConsumedMessage, name: string) => m.headers?.[name]?.toString();
 
-async function produce(messages: Message[], perSend = messages.length, topic = env.topics.metrics): Promise<void> {
+async function produce(messages: Message[], perSend = messages.length, topic: string = env.topics.metrics): Promise<void> {
   const producer = createKafka(env.config, env.logger).producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
