@@ -92,7 +92,7 @@ const checks: Record<string, (rows: Row[]) => void> = {
   'SLA compliance per day': (rows) => {
     const want = expected.slaComplianceByDay(data);
     expectRows(rows, want);
-    // The day with the 3-hours-ago violation ends compliant but its worst compliance shows it.
+    // Yesterday's 20:00 violation ends compliant but its worst compliance shows it.
     expect(want.some((r) => r.met === 1 && r.worst_compliance < r.target)).toBe(true);
     expect(want.some((r) => r.met === 0)).toBe(true);
   },

@@ -294,17 +294,21 @@ function buildSlaSnapshots(nowMs: number): SlaSnapshot[][] {
       violated: compliance < objective,
     };
   };
+  // Snapshots that must share a day sit at fixed hours of past days: offsets from now would
+  // split a pair across midnight when the test runs in the early hours (UTC).
+  const dayStart = Math.floor(nowMs / DAY) * DAY;
+  const ago = (daysAgo: number, hour: number) => nowMs - (dayStart - daysAgo * DAY + hour * HOUR);
   const rows = [
-    snap('rt-p95', 'checkout', 'response_time', 1 * HOUR, 0.95, 0.96, 0.2),
-    snap('rt-p95', 'checkout', 'response_time', 3 * HOUR, 0.95, 0.93, -0.4),
-    snap('rt-p95', 'checkout', 'response_time', 25 * HOUR, 0.95, 0.97, 0.4),
-    snap('rt-p95', 'checkout', 'response_time', 26 * HOUR, 0.95, 0.94, -0.2),
-    snap('rt-p95', 'checkout', 'response_time', 49 * HOUR, 0.95, 0.99, 0.8),
+    snap('rt-p95', 'checkout', 'response_time', ago(1, 22), 0.95, 0.96, 0.2),
+    snap('rt-p95', 'checkout', 'response_time', ago(1, 20), 0.95, 0.93, -0.4),
+    snap('rt-p95', 'checkout', 'response_time', ago(2, 22), 0.95, 0.97, 0.4),
+    snap('rt-p95', 'checkout', 'response_time', ago(2, 21), 0.95, 0.94, -0.2),
+    snap('rt-p95', 'checkout', 'response_time', ago(3, 22), 0.95, 0.99, 0.8),
     snap('rt-p95', 'checkout', 'response_time', 9 * DAY, 0.95, 0.5, -9),
-    snap('rt-p95', 'search', 'response_time', 2 * HOUR, 0.95, 0.99, 0.8),
-    snap('rt-p95', 'search', 'response_time', 30 * HOUR, 0.95, 0.98, 0.6),
-    snap('err-1pct', 'checkout', 'error_rate', 90 * MINUTE, 0.99, 0.985, -0.5),
-    snap('err-1pct', 'checkout', 'error_rate', 50 * HOUR, 0.99, 0.995, 0.5),
+    snap('rt-p95', 'search', 'response_time', ago(1, 21), 0.95, 0.99, 0.8),
+    snap('rt-p95', 'search', 'response_time', ago(2, 18), 0.95, 0.98, 0.6),
+    snap('err-1pct', 'checkout', 'error_rate', ago(1, 22.5), 0.99, 0.985, -0.5),
+    snap('err-1pct', 'checkout', 'error_rate', ago(3, 20), 0.99, 0.995, 0.5),
     // Only a 10-day-old snapshot: still the latest for its SLA, outside the daily report.
     snap('avail', 'web', 'availability', 10 * DAY, 0.999, 0.9995, 0.5),
   ];
