@@ -15,7 +15,7 @@ import { startCommandBus, type KafkaCommandBus } from './kafka/command-bus.ts';
 import { startConfigStore, type KafkaConfigStore } from './kafka/config-store.ts';
 import { sdkMetricSink } from './kafka/metric-sink.ts';
 import { createMetricProducer } from '../pipeline/sdk/producer.ts';
-import { withTimeout } from './kafka/offsets.ts';
+import { withTimeout } from '../pipeline/kafka/offsets.ts';
 import { startKafkaStatus } from './kafka/status.ts';
 import { buildApi } from './server.ts';
 import { startSilenceStore, type KafkaSilenceStore } from '../oncall/silences/silence-store.ts';

@@ -11,7 +11,7 @@ import type { Logger } from '../../core/logger.ts';
 import { decodeEvent, encodeEvent } from '../../pipeline/codec/events.ts';
 import { seriesId, type AlertCommand, type CommandResult } from '../../schemas/records.ts';
 import type { CommandBus } from '../deps.ts';
-import { endOffsets, withTimeout } from './offsets.ts';
+import { endOffsets, withTimeout } from '../../pipeline/kafka/offsets.ts';
 
 /** The wire encoding of commands and results: the codec's Avro events. One place to change it. */
 export function encodeCommand(command: AlertCommand): Buffer {

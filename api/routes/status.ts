@@ -16,7 +16,7 @@ import {
   type SlaStatus,
   type SlaStatusQuery,
 } from '../../schemas/http/status.ts';
-import { withTimeout } from '../kafka/offsets.ts';
+import { withTimeout } from '../../pipeline/kafka/offsets.ts';
 import { openAlertCountsQuery, openPipelineStallsQuery, type PipelineStallRow } from '../queries/alerts.ts';
 import { anomaliesSinceQuery } from '../queries/anomalies.ts';
 import { ingestCountsQuery, liveFromRow, liveMetricsQuery, type LiveRow } from '../queries/points.ts';

@@ -4,7 +4,7 @@
  * prefix, so environments sharing a broker never meet.
  */
 import { Counter } from 'prom-client';
-import { endOffsets } from '../../api/kafka/offsets.ts';
+import { endOffsets } from '../../pipeline/kafka/offsets.ts';
 import { startIncidentChangelog } from './changelog.ts';
 import { compileInhibitRules } from './inhibition.ts';
 import { startIncidentSink } from './sink.ts';

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { VigilError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import { endOffsets, withTimeout } from '../../api/kafka/offsets.ts';
+import { endOffsets, withTimeout } from './offsets.ts';
 
 export interface CompactedTopicView {
   /** True once the topic has been read to its end as of start-up. */

@@ -4,7 +4,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { VigilConfig } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createKafka } from '../../pipeline/kafka/client.ts';
-import { endOffsets } from '../../api/kafka/offsets.ts';
+import { endOffsets } from '../../pipeline/kafka/offsets.ts';
 
 export type ConsumedMessage = KafkaMessage & {
   topic: string;

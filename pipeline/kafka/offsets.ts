@@ -1,4 +1,4 @@
-/** Helpers shared by the API's followers of the config and command-results topics. */
+/** Offset reads and timeouts shared by every follower of a Kafka topic (API, pipeline, incidents, tests). */
 import type { Kafka } from 'kafkajs';
 
 /** Errors a moment after topic creation or a leader move: asking again shortly succeeds. */
