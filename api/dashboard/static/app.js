@@ -12,6 +12,7 @@ import { KeyDialog } from './views/key-dialog.js';
 import { renderHealth, renderRecentAlerts, renderRecentAnomalies, renderSeriesTable, renderStats } from './views/overview.js';
 import { SlaView } from './views/sla.js';
 import { SilencesView } from './views/silences.js';
+import { ReceiversView } from './views/receivers.js';
 import { matchersForAlert } from './lib/silences.js';
 
 const GATEWAY_TOKEN_KEY = 'vigil.gatewayToken';
@@ -19,7 +20,7 @@ const CHARTS_KEY = 'vigil.charts';
 const AUTO_REFRESH_KEY = 'vigil.autoRefresh';
 const AUTO_REFRESH_MS = 15_000;
 const MAX_PICKED_CHARTS = 8;
-const TABS = ['overview', 'incidents', 'alerts', 'anomalies', 'sla', 'silences'];
+const TABS = ['overview', 'incidents', 'alerts', 'anomalies', 'sla', 'silences', 'receivers'];
 
 /** localStorage that never throws (it does in some privacy modes and sandboxed frames). */
 const storage = {
@@ -131,6 +132,7 @@ const alertsView = new AlertsView({
 });
 const silencesView = new SilencesView({ root: document, api, onError, toast, onChange: () => alertsView.load(false) });
 const incidentsView = new IncidentsView({ root: document, api, onError, toast });
+const receiversView = new ReceiversView({ root: document, api, onError, toast });
 const anomaliesView = new AnomaliesView({ root: document, state, api, onError });
 const slaView = new SlaView({ root: document, state, api, onError });
 const seriesBody = $('#series-table tbody');
@@ -260,6 +262,7 @@ function refreshTab(name) {
   if (name === 'anomalies') return anomaliesView.load(false);
   if (name === 'sla') return slaView.load();
   if (name === 'silences') return silencesView.load();
+  if (name === 'receivers') return receiversView.load();
   return Promise.all([alertsView.load(false), anomaliesView.load(false), loadRecentAlerts()]);
 }
 

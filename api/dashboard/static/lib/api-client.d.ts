@@ -16,6 +16,8 @@ export interface ApiClientOptions {
 export interface ApiClient {
   get<T = unknown>(path: string, query?: Record<string, QueryValue>): Promise<T>;
   post<T = unknown>(path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  put<T = unknown>(path: string, body?: unknown): Promise<{ status: number; body: T }>;
   delete<T = unknown>(path: string): Promise<T>;
 }
+export function describeRefusal(err: unknown): string;
 export function createApiClient(options: ApiClientOptions): ApiClient;

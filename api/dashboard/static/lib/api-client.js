@@ -94,8 +94,21 @@ export function createApiClient({ baseUrl = '/api/v1', fetchImpl, getApiKey = ()
     post(path, body = {}) {
       return request('POST', path, { body });
     },
+    /** PUT answers say created (201) or replaced (200). */
+    put(path, body = {}) {
+      return request('PUT', path, { body });
+    },
     async delete(path) {
       return (await request('DELETE', path)).body;
     },
   };
+}
+
+/**
+ * One line for a form from a refused request: the API's message, then the other fields' details
+ * (the first detail is the message itself).
+ */
+export function describeRefusal(err) {
+  const details = Array.isArray(err?.body?.details) ? err.body.details.map((d) => d && d.message).filter(Boolean) : [];
+  return [err?.message ?? String(err), ...details.slice(1)].join(' · ');
 }

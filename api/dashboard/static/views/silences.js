@@ -1,5 +1,5 @@
 // Silences tab: the form (new silence, or prefilled from an alert row) and the list with Expire.
-import { pathOf } from '../lib/api-client.js';
+import { describeRefusal, pathOf } from '../lib/api-client.js';
 import { $, h, renderKeyed } from '../lib/dom.js';
 import { formatIso, formatTime } from '../lib/format.js';
 import { DURATIONS, MATCHER_OPS, WEEKDAYS, describeMatchers, describeSchedule, silenceBody, sortSilences } from '../lib/silences.js';
@@ -89,10 +89,8 @@ export class SilencesView {
       await this.load();
       this.onChange();
     } catch (err) {
-      if (err && err.status === 400) {
-        const details = Array.isArray(err.body?.details) ? err.body.details.map((d) => d.message).filter(Boolean) : [];
-        this.showError([err.message, ...details.slice(1)].join(' · '));
-      } else this.onError(err, 'silence');
+      if (err && err.status === 400) this.showError(describeRefusal(err));
+      else this.onError(err, 'silence');
     }
   }
 
