@@ -46,6 +46,7 @@ import { emptyOutputs, publishOutputs } from '../pipeline/runtime/outputs.ts';
 import { createMetricProducer, type MetricPointInput } from '../pipeline/sdk/producer.ts';
 import { profileFor } from '../pipeline/loadgen/profiles.ts';
 import { STANDARD_METRICS, seriesId, type LiveSnapshot, type ScoredPoint } from '../schemas/records.ts';
+import { emitResult, markdownTable, type BenchTable, type Cell } from './support/result.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -323,12 +324,14 @@ function percentile(sorted: number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
-function row(label: string, values: number[], expected?: number): string {
+function row(label: string, values: number[], expected?: number): Cell[] {
   const sorted = [...values].sort((a, b) => a - b);
-  const f = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–');
-  const count = expected === undefined ? String(sorted.length) : `${sorted.length}/${expected}`;
-  return `| ${label} | ${count} | ${f(percentile(sorted, 0.5))} | ${f(percentile(sorted, 0.95))} | ${f(percentile(sorted, 0.99))} | ${f(sorted[sorted.length - 1] ?? NaN)} |`;
+  const f = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(1)) : '–');
+  const count = expected === undefined ? sorted.length : `${sorted.length}/${expected}`;
+  return [label, count, f(percentile(sorted, 0.5)), f(percentile(sorted, 0.95)), f(percentile(sorted, 0.99)), f(sorted[sorted.length - 1] ?? NaN)];
 }
+
+const pct = (values: number[], q: number) => percentile([...values].sort((a, b) => a - b), q);
 
 async function main() {
   const loadBefore = os.loadavg();
@@ -502,35 +505,51 @@ async function main() {
     );
     console.log(`load average (1/5/15 min) before ${la(loadBefore)}, after ${la(loadAfter)}; ${os.cpus().length} cores; warm-up ${SERIES * WARMUP_POINTS} points processed in ${warmupSeconds.toFixed(1)} s`);
     console.log('');
-    console.log('| path (send() → arrival) | events | p50 ms | p95 ms | p99 ms | max ms |');
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-    console.log(row('floor: plain kafkajs producer → consumer, same records and load', samples.floor));
-    console.log(row('gateway hop: record on the live topic → WebSocket', samples.hop));
-    console.log(row('live: point → the snapshot carrying it on WebSocket', samples.liveAge));
-    console.log(row('live: any point → first snapshot at or after it (throttled)', samples.liveVisible));
-    console.log(row('anomaly: spike → anomaly record on Kafka (plain consumer)', lat((k) => k.anomalyKafka), sent.length));
-    console.log(row('anomaly: spike → anomaly event on WebSocket', lat((k) => k.anomalyWs), sent.length));
-    console.log(row('alert: spike → alert event on WebSocket', lat((k) => k.alertWs), sent.length));
+    const table: BenchTable = {
+      columns: ['path (send() → arrival)', 'events', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+      rows: [
+        row('floor: plain kafkajs producer → consumer, same records and load', samples.floor),
+        row('gateway hop: record on the live topic → WebSocket', samples.hop),
+        row('live: point → the snapshot carrying it on WebSocket', samples.liveAge),
+        row('live: any point → first snapshot at or after it (throttled)', samples.liveVisible),
+        row('anomaly: spike → anomaly record on Kafka (plain consumer)', lat((k) => k.anomalyKafka), sent.length),
+        row('anomaly: spike → anomaly event on WebSocket', lat((k) => k.anomalyWs), sent.length),
+        row('alert: spike → alert event on WebSocket', lat((k) => k.alertWs), sent.length),
+      ],
+    };
+    console.log(markdownTable(table));
     console.log('');
+    const notes: string[] = [];
     if (before && after) {
       const batches = batchCount;
-      console.log(
+      notes.push(
         `pipeline during the load: ${batches} metrics batches (${(batches / scrapeSeconds).toFixed(1)}/s over ${scrapeSeconds.toFixed(0)} s, ${pointsPerBatch} points/batch), ` +
           `mean batch decode → commit ${(((after.batchSeconds - before.batchSeconds) / Math.max(1, batches)) * 1000).toFixed(1)} ms, ` +
           `of which scoring ${(((after.scoringSeconds - before.scoringSeconds) / Math.max(1, batches)) * 1000).toFixed(1)} ms`,
       );
     } else {
-      console.log('pipeline batch figures: n/a (no /metrics endpoint on the pipeline)');
+      notes.push('pipeline batch figures: n/a (no /metrics endpoint on the pipeline)');
     }
     const med = (l: number[]) => percentile([...l].sort((a, b) => a - b), 0.5).toFixed(1);
-    console.log(
+    notes.push(
       `one batch's round trips alone (${pointsPerBatch} points, median of ${probe.clickhouse.length}): ClickHouse insert ${med(probe.clickhouse)} ms (8 at once: ${med(probe.clickhouse8)} ms each), ` +
         `output produce (idempotent, acks=all) ${med(probe.produce)} ms, offset commit ${med(probe.commit)} ms`,
     );
-    console.log(
+    notes.push(
       `unexpected: ${unexpected.anomalies} anomalies and ${unexpected.alerts} alert events on series without a spike (${unexpected.warmupAnomalies} anomalies during warm-up); ` +
         `${notVisible} measured points never covered by a live snapshot`,
     );
+    for (const n of notes) console.log(n);
+    const alerts = lat((k) => k.alertWs);
+    const floor = { kind: 'floor' as const, label: 'plain kafkajs hop' };
+    emitResult({
+      tables: [table],
+      headlines: [
+        { figure: 'spike → alert on WebSocket p50', value: pct(alerts, 0.5), unit: 'ms', reference: { ...floor, label: `${floor.label} p50`, value: pct(samples.floor, 0.5) }, higherIsBetter: false },
+        { figure: 'spike → alert on WebSocket p99', value: pct(alerts, 0.99), unit: 'ms', reference: { ...floor, label: `${floor.label} p99`, value: pct(samples.floor, 0.99) }, higherIsBetter: false },
+      ],
+      notes,
+    });
   } finally {
     ws?.close();
     await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));

@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { emitResult, markdownTable, type BenchTable, type Cell, type Headline } from './support/result.ts';
 import { loadConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
 import { deleteTopicsWithPrefix, ensureTopics } from '../pipeline/kafka/topics.ts';
@@ -83,7 +84,8 @@ async function main() {
   const api = await startApi(config, logger);
   const sdk = createMetricProducer({ config });
   await sdk.connect();
-  const rows: string[] = [];
+  const rows: Cell[][] = [];
+  const headlines: Headline[] = [];
   try {
     for (const batch of batchSizes) {
       const n = batch === 1 ? Math.min(totalPoints, 2000) : totalPoints;
@@ -111,10 +113,9 @@ async function main() {
         ['HTTP POST /api/v1/metrics', http],
         ['SDK direct (peer)', direct],
       ] as const) {
-        rows.push(
-          `| ${name} | ${batch} | ${n} | ${Math.round((n / r.wallMs) * 1000)} | ${quantile(r.latencies, 0.5).toFixed(2)} | ${quantile(r.latencies, 0.99).toFixed(2)} |`,
-        );
+        rows.push([name, batch, n, Math.round((n / r.wallMs) * 1000), Number(quantile(r.latencies, 0.5).toFixed(2)), Number(quantile(r.latencies, 0.99).toFixed(2))]);
       }
+      headlines.push({ figure: `HTTP ingest points/s, batch ${batch}`, value: Math.round((n / http.wallMs) * 1000), unit: 'points/s', reference: { kind: 'peer', label: 'SDK direct', value: Math.round((n / direct.wallMs) * 1000) }, higherIsBetter: true });
     }
   } finally {
     await sdk.close();
@@ -122,8 +123,9 @@ async function main() {
     await deleteTopicsWithPrefix(config, config.kafka.topicPrefix, logger).catch(() => {});
   }
   process.stdout.write(`Node ${process.version}, concurrency ${concurrency}, ${new Date().toISOString()}\n\n`);
-  process.stdout.write('| path | batch | points | points/s | p50 ms/call | p99 ms/call |\n| --- | ---: | ---: | ---: | ---: | ---: |\n');
-  process.stdout.write(`${rows.join('\n')}\n`);
+  const table: BenchTable = { columns: ['path', 'batch', 'points', 'points/s', 'p50 ms/call', 'p99 ms/call'], rows };
+  process.stdout.write(`${markdownTable(table)}\n`);
+  emitResult({ tables: [table], headlines });
 }
 
 main().then(

@@ -15,6 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { emitResult, markdownTable, type BenchTable, type Headline } from './support/result.ts';
 import { frameSingleObject } from '../pipeline/codec/framing.ts';
 import { createMetricDecoder } from '../pipeline/ingest/decode-record.ts';
 import { createLoadGenerator } from '../pipeline/loadgen/index.ts';
@@ -92,10 +93,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 // Each decodeMetricRecord case is compared with the avsc case just before it.
 const ceilingOf = (index: number) => median(samples.get(cases[index % 2 === 0 ? index : index - 1][0])!);
 const avgBytes = framed.reduce((n, b) => n + b.length, 0) / framed.length;
-console.log(`decode bench: ${N} records (${avgBytes.toFixed(0)} bytes framed on average), ${ROUNDS} rounds, median records/s; node ${process.version}`);
+const title = `decode bench: ${N} records (${avgBytes.toFixed(0)} bytes framed on average), ${ROUNDS} rounds, median records/s; node ${process.version}`;
+const table: BenchTable = { columns: ['case', 'records/s', 'ns/record', 'of its avsc ceiling'], rows: [] };
+const headlines: Headline[] = [];
 for (const [index, [name]] of cases.entries()) {
   const rate = median(samples.get(name)!);
   const ceiling = ceilingOf(index);
-  console.log(`  ${name.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(12)} rec/s  ${(1e9 / rate).toFixed(0).padStart(6)} ns/rec  ${((rate / ceiling) * 100).toFixed(0).padStart(4)} % of its avsc ceiling`);
+  table.rows.push([name, Math.round(rate), Math.round(1e9 / rate), `${((rate / ceiling) * 100).toFixed(0)} %`]);
+  if (index % 2 === 1) headlines.push({ figure: `${name} records/s`, value: Math.round(rate), unit: 'records/s', reference: { kind: 'ceiling', label: cases[index - 1][0], value: Math.round(ceiling) }, higherIsBetter: true });
 }
+console.log(`${title}\n\n${markdownTable(table)}`);
+emitResult({ tables: [{ title, ...table }], headlines });
 if (sink === 0.5) console.log(''); // keep the work observable to the optimiser

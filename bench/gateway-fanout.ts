@@ -26,6 +26,7 @@ import { eventFrame } from '../gateway/protocol.ts';
 import { loadNativeUws } from '../gateway/native.ts';
 import { GatewayServer } from '../gateway/server.ts';
 import type { GatewayEvent } from '../gateway/events.ts';
+import { emitResult, markdownTable, type BenchTable, type Headline } from './support/result.ts';
 
 const HOST = '127.0.0.1';
 const SAMPLED = 50;
@@ -324,13 +325,21 @@ async function main(): Promise<void> {
   for (const n of subscribers) {
     for (const start of [startUws, startWsPeer]) rows.push(...(await runCase(start, n, rate, seconds, burst)));
   }
-  const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '' : x.toFixed(2));
-  const lines = [
-    '| server | subscribers | phase | delivered / expected | msgs/s | p50 ms | p99 ms | max ms | dropped slow |',
-    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.server} | ${r.subscribers} | ${r.phase} | ${r.delivered} / ${r.expected} | ${r.msgsPerSec} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.maxMs)} | ${r.dropped} |`),
-  ];
-  process.stdout.write(`${lines.join('\n')}\n\nnode ${process.version}, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '' : Number(x.toFixed(2)));
+  const table: BenchTable = {
+    columns: ['server', 'subscribers', 'phase', 'delivered / expected', 'msgs/s', 'p50 ms', 'p99 ms', 'max ms', 'dropped slow'],
+    rows: rows.map((r) => [r.server, r.subscribers, r.phase, `${r.delivered} / ${r.expected}`, r.msgsPerSec, fmt(r.p50Ms), fmt(r.p99Ms), fmt(r.maxMs), r.dropped]),
+  };
+  const loadNote = `node ${process.version}, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+  process.stdout.write(`${markdownTable(table)}\n\n${loadNote}\n`);
+  // Headlines at the largest subscriber count: burst msgs/s and steady p99, gateway vs the ws peer.
+  const top = Math.max(...subscribers);
+  const find = (server: string, phase: string) => rows.find((r) => r.server.startsWith(server) && r.subscribers === top && r.phase.startsWith(phase));
+  const headlines: Headline[] = [];
+  const [ub, wb, us, ws] = [find('uws', 'burst'), find('ws', 'burst'), find('uws', 'steady'), find('ws', 'steady')];
+  if (ub && wb) headlines.push({ figure: `burst msgs/s, ${top} subscribers`, value: ub.msgsPerSec, unit: 'msgs/s', reference: { kind: 'peer', label: 'ws server', value: wb.msgsPerSec }, higherIsBetter: true });
+  if (us?.p99Ms !== undefined && ws?.p99Ms !== undefined) headlines.push({ figure: `steady ${rate}/s p99, ${top} subscribers`, value: us.p99Ms, unit: 'ms', reference: { kind: 'peer', label: 'ws server', value: ws.p99Ms }, higherIsBetter: false });
+  emitResult({ tables: [table], headlines, notes: [loadNote] });
 }
 
 if (process.argv.includes('--client-role')) {

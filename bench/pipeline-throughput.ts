@@ -24,6 +24,7 @@ import { migrate } from '../pipeline/storage/migrate.ts';
 import { encodeEvent } from '../pipeline/codec/events.ts';
 import { startPipeline } from '../pipeline/runtime/pipeline.ts';
 import { STANDARD_METRICS, seriesId, type MetricPoint } from '../schemas/records.ts';
+import { emitResult, markdownTable, type BenchTable } from './support/result.ts';
 
 const { values: args } = parseArgs({
   options: { series: { type: 'string', default: '200' }, points: { type: 'string', default: '500' }, threads: { type: 'string', default: '1' } },
@@ -121,15 +122,27 @@ async function main() {
     const produceMs = performance.now() - tp;
     const ceilingMs = await ceiling();
     const v = await vigil();
-    const rate = (ms: number) => Math.round(TOTAL / (ms / 1000)).toLocaleString('en-US');
-    console.log(`pipeline throughput: ${SERIES} series × ${POINTS} points = ${TOTAL} records, 12 partitions, ${THREADS} worker thread(s), Node ${process.version}`);
-    console.log('| path | seconds | records/s |');
-    console.log('| --- | ---: | ---: |');
-    console.log(`| produce (idempotent, acks=all, 5000/send) | ${(produceMs / 1000).toFixed(2)} | ${rate(produceMs)} |`);
-    console.log(`| ceiling: bare consumer group, no work | ${(ceilingMs / 1000).toFixed(2)} | ${rate(ceilingMs)} |`);
-    console.log(`| vigil pipeline: decode → score → monitor → ClickHouse + Kafka → commit | ${(v.ms / 1000).toFixed(2)} | ${rate(v.ms)} |`);
-    console.log(`startup (config topic, pool): ${(v.startedMs / 1000).toFixed(2)} s; batches ${v.stats.batches}; anomalies ${v.stats.anomalies}; alert events ${v.stats.alertEvents}`);
-    console.log(`window state: ${v.stats.windowBytes} bytes for ${v.stats.series} series = ${Math.round(v.stats.windowBytes / Math.max(1, v.stats.series))} bytes/series; process RSS ${(v.rss / 1048576).toFixed(0)} MiB`);
+    const rate = (ms: number) => Math.round(TOTAL / (ms / 1000));
+    const table: BenchTable = {
+      title: `pipeline throughput: ${SERIES} series × ${POINTS} points = ${TOTAL} records, 12 partitions, ${THREADS} worker thread(s), Node ${process.version}`,
+      columns: ['path', 'seconds', 'records/s'],
+      rows: [
+        ['produce (idempotent, acks=all, 5000/send)', Number((produceMs / 1000).toFixed(2)), rate(produceMs)],
+        ['ceiling: bare consumer group, no work', Number((ceilingMs / 1000).toFixed(2)), rate(ceilingMs)],
+        ['vigil pipeline: decode → score → monitor → ClickHouse + Kafka → commit', Number((v.ms / 1000).toFixed(2)), rate(v.ms)],
+      ],
+    };
+    const bytesPerSeries = Math.round(v.stats.windowBytes / Math.max(1, v.stats.series));
+    const notes = [
+      `startup (config topic, pool): ${(v.startedMs / 1000).toFixed(2)} s; batches ${v.stats.batches} (${Math.round(TOTAL / Math.max(1, v.stats.batches))} records each); anomalies ${v.stats.anomalies}; alert events ${v.stats.alertEvents}`,
+      `window state: ${v.stats.windowBytes} bytes for ${v.stats.series} series = ${bytesPerSeries} bytes/series; process RSS ${(v.rss / 1048576).toFixed(0)} MiB`,
+    ];
+    console.log(`${markdownTable(table)}\n${notes.join('\n')}`);
+    emitResult({
+      tables: [table],
+      headlines: [{ figure: 'vigil pipeline records/s', value: rate(v.ms), unit: 'records/s', reference: { kind: 'ceiling', label: 'bare kafkajs consumer group', value: rate(ceilingMs) }, higherIsBetter: true }],
+      notes,
+    });
   } finally {
     await deleteTopicsWithPrefix(config, config.kafka.topicPrefix, logger).catch(() => undefined);
     const ch = createClickHouse(config, { database: null });

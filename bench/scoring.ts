@@ -10,6 +10,7 @@
  *                                      [--points 2000000] [--batch 5000] [--per-point 20000]
  */
 import { parseArgs } from 'node:util';
+import { emitResult, markdownTable, type BenchTable } from './support/result.ts';
 import { createLogger } from '../core/logger.ts';
 import { detectorParams } from '../workers/detector-params.ts';
 import { createScoringPool } from '../workers/pool.ts';
@@ -134,20 +135,26 @@ async function main(): Promise<void> {
   rows.push({ mode: `Piscina pool, ${threads} threads, 1 task per point (forbidden peer)`, points: perPoint.length, seconds: (performance.now() - t) / 1000 });
   await pool.close();
 
-  console.log(
+  const title =
     `scoring: ${seriesCount} series on ${partitions} partitions, batches of ${batchSize} points, windowSize ${params.windowSize} ` +
-      `(${(seriesStateBytes(params) / 1024).toFixed(1)} KiB state per series), node ${process.version}`,
-  );
-  console.log('');
-  console.log('| mode | points | seconds | points/s | vs in-process |');
-  console.log('| --- | --- | --- | --- | --- |');
-  const base = rows[0].points / rows[0].seconds;
-  for (const r of rows) {
-    const rate = r.points / r.seconds;
-    console.log(`| ${r.mode} | ${r.points} | ${r.seconds.toFixed(2)} | ${Math.round(rate).toLocaleString('en-US')} | ${(rate / base).toPrecision(2)}× |`);
-  }
-  console.log('');
-  console.log(`pool states identical to in-process states: ${same}; input arrays transferred (detached after run): ${detached}`);
+    `(${(seriesStateBytes(params) / 1024).toFixed(1)} KiB state per series), node ${process.version}`;
+  const rate = (r: (typeof rows)[number]) => r.points / r.seconds;
+  const base = rate(rows[0]);
+  const table: BenchTable = {
+    columns: ['mode', 'points', 'seconds', 'points/s', 'vs in-process'],
+    rows: rows.map((r) => [r.mode, r.points, Number(r.seconds.toFixed(2)), Math.round(rate(r)), `${(rate(r) / base).toPrecision(2)}×`]),
+  };
+  const check = `pool states identical to in-process states: ${same}; input arrays transferred (detached after run): ${detached}`;
+  console.log(`${title}\n\n${markdownTable(table)}\n\n${check}`);
+  emitResult({
+    tables: [{ title, ...table }],
+    headlines: [
+      { figure: `pool, ${threads} threads, 1 task per batch, points/s`, value: Math.round(rate(rows[1])), unit: 'points/s', reference: { kind: 'ceiling', label: 'scoreBatch in-process', value: Math.round(base) }, higherIsBetter: true },
+      { figure: 'pool, 1 task per batch, points/s', value: Math.round(rate(rows[1])), unit: 'points/s', reference: { kind: 'peer', label: '1 task per point', value: Math.round(rate(rows[2])) }, higherIsBetter: true },
+    ],
+    notes: [check],
+  });
+  if (!same || !detached) process.exitCode = 1;
 }
 
 await main();
