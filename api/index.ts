@@ -15,6 +15,7 @@ import { startCommandBus, type KafkaCommandBus } from './kafka/command-bus.ts';
 import { startConfigStore, type KafkaConfigStore } from './kafka/config-store.ts';
 import { sdkMetricSink } from './kafka/metric-sink.ts';
 import { createMetricProducer } from '../pipeline/sdk/producer.ts';
+import { assertClickHouseLogin } from '../pipeline/storage/clickhouse.ts';
 import { withTimeout } from '../pipeline/kafka/offsets.ts';
 import { startKafkaStatus } from './kafka/status.ts';
 import { buildApi } from './server.ts';
@@ -60,6 +61,7 @@ export async function startApi(config: VigilConfig, logger: Logger): Promise<Run
 
     const chClient = createReaderClient(config, logger);
     closers.push(() => chClient.close());
+    await assertClickHouseLogin(chClient, config, true);
 
     const [configStore, commandBus, kafkaStatus, silenceStore, receiverStore] = await Promise.all([
       startConfigStore({ kafka, producer, topic: topics.config, logger }),

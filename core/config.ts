@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
 import { VigilError } from './errors.ts';
+import { clickhouseSchema } from './clickhouse-config.ts';
 import { notifySchema } from './notify-config.ts';
 import { oncallSchema } from './oncall-config.ts';
 
@@ -33,18 +34,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    clickhouse: z
-      .object({
-        url: z.string().url().default('http://127.0.0.1:18123'),
-        database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'database must be an identifier').default('vigil'),
-        username: z.string().default('default'),
-        password: z.string().default(''),
-        /** The API reads through a user whose profile is readonly=1 at the server. */
-        readerUsername: z.string().default('vigil_reader'),
-        readerPassword: z.string().default('vigil_reader'),
-      })
-      .strict()
-      .prefault({}),
+    clickhouse: clickhouseSchema.prefault({}),
     pipeline: z
       .object({
         windowSize: z.number().int().min(10).max(100_000).default(1000),
@@ -134,6 +124,11 @@ const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list
   VIGIL_CLICKHOUSE_DATABASE: { path: ['clickhouse', 'database'], kind: 'string' },
   VIGIL_CLICKHOUSE_USER: { path: ['clickhouse', 'username'], kind: 'string' },
   VIGIL_CLICKHOUSE_PASSWORD: { path: ['clickhouse', 'password'], kind: 'string' },
+  VIGIL_CLICKHOUSE_PASSWORD_FILE: { path: ['clickhouse', 'passwordFile'], kind: 'string' },
+  VIGIL_CLICKHOUSE_READER_USER: { path: ['clickhouse', 'readerUsername'], kind: 'string' },
+  VIGIL_CLICKHOUSE_READER_PASSWORD: { path: ['clickhouse', 'readerPassword'], kind: 'string' },
+  VIGIL_CLICKHOUSE_READER_PASSWORD_FILE: { path: ['clickhouse', 'readerPasswordFile'], kind: 'string' },
+  VIGIL_CLICKHOUSE_CA: { path: ['clickhouse', 'ca'], kind: 'string' },
   VIGIL_WINDOW_SIZE: { path: ['pipeline', 'windowSize'], kind: 'number' },
   VIGIL_WINDOW_MS: { path: ['pipeline', 'windowMs'], kind: 'number' },
   VIGIL_WORKER_THREADS: { path: ['pipeline', 'workerThreads'], kind: 'number' },

@@ -10,10 +10,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync, copyFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync, copyFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOCAL_CLICKHOUSE_USERS } from '../core/clickhouse-config.ts';
 import { loadConfig, topicNames, type VigilConfig } from '../core/config.ts';
 import { VigilError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
@@ -294,10 +295,11 @@ function clickhouseDef(): ServiceDef {
       throw new VigilError('clickhouse-server is not installed', { action: 'run bash deploy/install-deps.sh' });
     },
     async probe() {
+      // /ping needs no user: the server is healthy before `up` has given it our users.xml.
       try {
-        const res = await fetch(`${localClickHouseUrl}/?query=${encodeURIComponent('SELECT 1')}`, { signal: AbortSignal.timeout(2000) });
+        const res = await fetch(`${localClickHouseUrl}/ping`, { signal: AbortSignal.timeout(2000) });
         const body = await res.text();
-        return res.ok && body.trim() === '1' ? localClickHouseUrl : null;
+        return res.ok && body.trim() === 'Ok.' ? localClickHouseUrl : null;
       } catch {
         return null;
       }
@@ -452,6 +454,63 @@ async function startService(def: ServiceDef, logger: Logger): Promise<{ pid: num
   }
 }
 
+/** The folder of the running ClickHouse's config.xml (ours, or another checkout's stack). */
+function runningClickHouseDir(): string | null {
+  const instance = findInstance(clickhouseDef());
+  const cmd = instance ? cmdlineOf(instance.pid) : null;
+  const file = cmd?.match(/--config-file=(\S+)/)?.[1];
+  return file ? path.dirname(file) : null;
+}
+
+/** Whether `user` can run a query on the local server (HTTP basic auth). */
+async function canLogIn(user: { username: string; password: string }): Promise<boolean> {
+  try {
+    const res = await fetch(`${localClickHouseUrl}/?query=${encodeURIComponent('SELECT 1')}`, {
+      headers: { authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}` },
+      signal: AbortSignal.timeout(2000),
+    });
+    return res.ok && (await res.text()).trim() === '1';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Gives the running server this checkout's deploy/clickhouse/users.xml. ClickHouse reloads its
+ * users file by itself (18.16 checks every ~2 s), so a stack started before a user or password
+ * was added picks it up without a restart, including a stack another checkout started.
+ */
+async function syncClickHouseUsers(logger: Logger): Promise<void> {
+  const dir = runningClickHouseDir();
+  if (!dir) throw new VigilError('cannot find the running ClickHouse config folder', { action: "run 'npm run stack:status' and read .stack/clickhouse/stdout.log" });
+  const wanted = readFileSync(path.join(repoRoot, 'deploy', 'clickhouse', 'users.xml'), 'utf8');
+  const target = path.join(dir, 'users.xml');
+  let current = '';
+  try {
+    current = readFileSync(target, 'utf8');
+  } catch {
+    // not there yet: written below
+  }
+  if (current !== wanted) {
+    // Rename, so the server never reads a half-written file.
+    const tmp = `${target}.${process.pid}.tmp`;
+    writeFileSync(tmp, wanted);
+    renameSync(tmp, target);
+    logger.info({ file: target }, 'ClickHouse users updated');
+  }
+  const deadline = Date.now() + 20_000;
+  for (const user of Object.values(LOCAL_CLICKHOUSE_USERS)) {
+    while (!(await canLogIn(user))) {
+      if (Date.now() > deadline) {
+        throw new VigilError(`ClickHouse does not accept the local user ${user.username} 20 s after ${target} was written`, {
+          action: `read ${path.join(dir, 'log', 'clickhouse-server.err.log')} (a users.xml syntax error is reported there)`,
+        });
+      }
+      await sleep(250);
+    }
+  }
+}
+
 export interface StackUpResult {
   status: StackStatus;
   started: ServiceName[];
@@ -483,6 +542,7 @@ export async function stackUp(options: { logger?: Logger; installDeps?: boolean 
       const r = await startService(def, logger);
       if (r.started) started.push(def.name);
     }
+    await syncClickHouseUsers(logger);
     const config = stackConfig();
     const topics = Object.values(await ensureTopics(config, logger));
     const m = await migrate(config, { logger });

@@ -11,7 +11,7 @@ import { VigilError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { createKafka } from '../pipeline/kafka/client.ts';
 import { ensureTopics } from '../pipeline/kafka/topics.ts';
-import { createClickHouse } from '../pipeline/storage/clickhouse.ts';
+import { assertClickHouseLogin, createClickHouse } from '../pipeline/storage/clickhouse.ts';
 import { migrate } from '../pipeline/storage/migrate.ts';
 import { startIncidents } from './incidents/stage.ts';
 import { notifierStage } from './notify/stage.ts';
@@ -64,6 +64,10 @@ export async function startOncall(config: VigilConfig, logger: Logger, options: 
   collectDefaultMetrics({ register: registry });
   const kafka = createKafka(config, log, { clientId: `${config.kafka.clientId}-oncall` });
   const clickhouse = createClickHouse(config, { logger: log });
+  await assertClickHouseLogin(clickhouse, config, false).catch(async (err: unknown) => {
+    await clickhouse.close();
+    throw err;
+  });
   const started: Array<{ name: string; handle: StageHandle }> = [];
   const startedAt = Date.now();
   let status: OncallHealth['status'] = 'running';

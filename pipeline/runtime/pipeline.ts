@@ -17,7 +17,7 @@ import type { Logger } from '../../core/logger.ts';
 import { createKafka } from '../kafka/client.ts';
 import { CoPartitionedAssigner } from '../kafka/co-partitioned-assigner.ts';
 import { resolveProduceBudget } from '../kafka/topic-limits.ts';
-import { createClickHouse } from '../storage/clickhouse.ts';
+import { assertClickHouseLogin, createClickHouse } from '../storage/clickhouse.ts';
 import { ClickHouseSink } from '../storage/writer.ts';
 import type { SeriesEntry } from '../state/partition-state.ts';
 import { StateStore, type SeriesFactory } from '../state/state-store.ts';
@@ -72,6 +72,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
   opened.push(() => producer.disconnect());
   const clickhouse: ClickHouseClient = createClickHouse(config);
   opened.push(() => clickhouse.close());
+  await assertClickHouseLogin(clickhouse, config, false);
   const sink = new ClickHouseSink(clickhouse, config.clickhouse.database);
   // Concurrency is already bounded by partitionsConsumedConcurrently: let every lane queue a task.
   const pool = createScoringPool({ threads: config.pipeline.workerThreads, logger, maxQueue: 1024, taskTimeoutMs: config.pipeline.scoreTimeoutMs, filename: opts.scoringModule });

@@ -8,6 +8,7 @@
 import { createClient, ClickHouseLogLevel, type ClickHouseClient, type Logger as ClickHouseLogger, type LogParams, type ErrorLogParams, type WarnLogParams } from '@clickhouse/client';
 import type { VigilConfig } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
+import { readPem } from '../../core/secrets.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
 
 export type { ClickHouseClient };
@@ -60,12 +61,47 @@ export function createClickHouse(config: Pick<VigilConfig, 'clickhouse' | 'logLe
     ...(database ? { database } : {}),
     request_timeout: options.requestTimeoutMs ?? 30_000,
     compression: { request: false, response: false },
+    // The local server closes idle connections after 3 s (keep_alive_timeout). The client's idle
+    // timer fires late on a loaded machine and a request then goes out on a closed socket
+    // ("socket hang up"); checking the socket's age when it is taken is not late.
+    keep_alive: { enabled: true, idle_socket_ttl: 2000, eagerly_destroy_stale_sockets: true },
     application: options.reader ? 'vigil-reader' : 'vigil',
+    // https URLs use the system CAs unless the config names the CA that signed the server.
+    ...(ch.ca ? { tls: { ca_cert: readPem(ch.ca) } } : {}),
     log: {
       LoggerClass: pinoLoggerClass(logger),
       level: logger.isLevelEnabled('debug') ? ClickHouseLogLevel.DEBUG : ClickHouseLogLevel.WARN,
     },
   });
+}
+
+/** ClickHouse refused the user or its password (18.16: codes 192 unknown user, 193 wrong password, 194 password required; later servers 516). */
+export function isLoginRefused(err: unknown): boolean {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && /Code: (192|193|194|516)\b|Wrong password for user|Password required for user|Unknown user |Authentication failed/.test(message);
+}
+
+/** The error for a refused login: who was refused and which config fields to fix. Never the password. */
+export function loginRefusedError(config: Pick<VigilConfig, 'clickhouse'>, reader: boolean, cause: unknown): VigilError {
+  const ch = config.clickhouse;
+  const [user, field] = reader ? [ch.readerUsername, 'readerPassword'] : [ch.username, 'password'];
+  return new VigilError(`ClickHouse at ${ch.url} refused user ${user} (wrong password or unknown user)`, {
+    cause,
+    code: 'clickhouse-login-refused',
+    action: `set clickhouse.${field} (or ${field}File) to that user's password in the server's users.xml (the local stack's users: deploy/clickhouse/users.xml)`,
+  });
+}
+
+/**
+ * Fails fast when the server refuses our user: a wrong password is a configuration error that
+ * no retry fixes. A server that is down is not refused: that is left to the callers' retries.
+ */
+export async function assertClickHouseLogin(client: ClickHouseClient, config: Pick<VigilConfig, 'clickhouse'>, reader: boolean): Promise<void> {
+  try {
+    await client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((rs) => rs.json());
+  } catch (err) {
+    if (isLoginRefused(err)) throw loginRefusedError(config, reader, err);
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { VigilConfig } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
-import { createClickHouse, plainIdentifier, type ClickHouseClient } from './clickhouse.ts';
+import { createClickHouse, isLoginRefused, loginRefusedError, plainIdentifier, type ClickHouseClient } from './clickhouse.ts';
 
 export const defaultMigrationsDir = fileURLToPath(new URL('../../schemas/clickhouse/', import.meta.url));
 
@@ -104,6 +104,7 @@ export async function migrate(config: Pick<VigilConfig, 'clickhouse' | 'logLevel
     try {
       await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
     } catch (cause) {
+      if (isLoginRefused(cause)) throw loginRefusedError(config, false, cause);
       throw new VigilError(`cannot create ClickHouse database ${database} at ${config.clickhouse.url}`, {
         cause,
         action: "start the local stack with 'npm run stack:up' or fix VIGIL_CLICKHOUSE_URL / credentials",
