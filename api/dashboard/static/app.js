@@ -14,6 +14,8 @@ import { SlaView } from './views/sla.js';
 import { SilencesView } from './views/silences.js';
 import { ReceiversView } from './views/receivers.js';
 import { matchersForAlert } from './lib/silences.js';
+import { syncOpenAlerts } from './lib/open-alerts.js';
+import { openAlertSummary } from './lib/records.js';
 
 const GATEWAY_TOKEN_KEY = 'vigil.gatewayToken';
 const CHARTS_KEY = 'vigil.charts';
@@ -187,10 +189,12 @@ const renderAlerts = frameScheduler(() => {
   const all = state.alerts.values();
   alertsView.render();
   renderRecentAlerts($('#recent-alerts'), all, Date.now());
-  renderStats($('#stats'), state.stats, all);
-  const open = all.filter((a) => a.status === 'firing').length;
-  openBadge.textContent = String(open);
-  openBadge.hidden = open === 0;
+  // One count for the Overview card and the badge: the same store, the same rule.
+  const open = openAlertSummary(all);
+  renderStats($('#stats'), state.stats, open, openAlertsComplete);
+  openBadge.textContent = `${open.open}${openAlertsComplete ? '' : '+'}`;
+  openBadge.title = `${open.open} open: ${open.firing} firing, ${open.acknowledged} acknowledged`;
+  openBadge.hidden = open.open === 0;
 });
 const renderAnomalies = frameScheduler(() => {
   anomaliesView.render();
@@ -216,6 +220,17 @@ async function loadHealth() {
     if (err instanceof ApiError && err.status === 503 && err.body && err.body.checks) return renderHealth($('#health'), err.body);
     if (err instanceof ApiError && err.status === 0) banner(`${err.message}. Retrying on the next refresh.`);
     renderHealth($('#health'), null, err && err.message ? err.message : String(err));
+  }
+}
+
+/** Whether the store holds every open alert (false: more than the page loads; counts are lower bounds). */
+let openAlertsComplete = true;
+async function loadOpenAlerts() {
+  try {
+    openAlertsComplete = (await syncOpenAlerts({ get: (path, query) => api.get(path, query), store: state.alerts })).complete;
+    state.emit('alerts');
+  } catch (err) {
+    onError(err, 'open alerts');
   }
 }
 
@@ -263,14 +278,15 @@ function refreshTab(name) {
   if (name === 'sla') return slaView.load();
   if (name === 'silences') return silencesView.load();
   if (name === 'receivers') return receiversView.load();
-  return Promise.all([alertsView.load(false), anomaliesView.load(false), loadRecentAlerts()]);
+  return Promise.all([anomaliesView.load(false), loadRecentAlerts()]);
 }
 
 let refreshing = null;
 function refreshAll() {
   // One refresh at a time: a slow API must not pile up requests every 15 s.
   if (refreshing) return refreshing;
-  refreshing = Promise.allSettled([loadHealth(), loadStats(), refreshTab(activeTab)]).finally(() => (refreshing = null));
+  // Open alerts on every tab: the badge is always visible.
+  refreshing = Promise.allSettled([loadHealth(), loadStats(), loadOpenAlerts(), refreshTab(activeTab)]).finally(() => (refreshing = null));
   return refreshing;
 }
 
@@ -375,10 +391,11 @@ await loadClientConfig().catch(() => undefined);
 setAutoRefresh(storage.get(AUTO_REFRESH_KEY) !== '0');
 showTab(location.hash.slice(1) || 'overview');
 renderHealth($('#health'), null);
-renderStats($('#stats'), null, []);
+renderStats($('#stats'), null, openAlertSummary([]));
 renderRecentAlerts($('#recent-alerts'), [], Date.now());
 renderRecentAnomalies($('#recent-anomalies'), [], Date.now());
 loadHealth();
 loadStats();
+loadOpenAlerts();
 loadLiveMetrics();
 live.start();

@@ -4,7 +4,7 @@ import type { Alert } from '../../../schemas/http/alerts.ts';
 import {
   VersionedStore,
   alertFromEvent,
-  countOpenBySeverity,
+  openAlertSummary,
   isAlertLike,
   isLiveSnapshotLike,
   recentAlerts,
@@ -131,8 +131,10 @@ describe('selecting rows', () => {
   it('lists recent changes newest first', () => {
     expect(recentAlerts(rows, 2).map((a) => a.alertId)).toEqual(['c', 'b']);
   });
-  it('counts open alerts per severity', () => {
-    expect(countOpenBySeverity(rows)).toEqual({ critical: 1, high: 1, medium: 0, low: 1, info: 0 });
+  it('counts open alerts (firing + acknowledged) per severity and per status', () => {
+    expect(openAlertSummary(rows)).toEqual({ open: 3, firing: 2, acknowledged: 1, bySeverity: { critical: 1, high: 1, medium: 0, low: 1, info: 0 } });
+    // The badge and the Overview use this one figure: it is also the Alerts tab's default rows.
+    expect(openAlertSummary(rows).open).toBe(selectAlerts(rows, { statuses: ['firing', 'acknowledged'] }).length);
   });
 });
 

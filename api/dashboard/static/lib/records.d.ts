@@ -6,6 +6,10 @@ export class VersionedStore<T extends { version: number }> {
   readonly maxSize: number;
   upsert(record: T): boolean;
   get(id: string): T | undefined;
+  readonly keyOf: (record: T) => string;
+  readonly changes: number;
+  changeOf(id: string): number;
+  delete(id: string): boolean;
   readonly size: number;
   values(): T[];
   clear(): void;
@@ -30,4 +34,11 @@ export interface AnomalyFilter {
 }
 export function matchesAnomalyFilter(anomaly: AnomalyEvent, filter?: AnomalyFilter): boolean;
 export function selectAnomalies(anomalies: AnomalyEvent[], filter?: AnomalyFilter, limit?: number): AnomalyEvent[];
-export function countOpenBySeverity(alerts: Alert[]): Record<Severity, number>;
+export interface OpenAlertSummary {
+  open: number;
+  firing: number;
+  acknowledged: number;
+  bySeverity: Record<Severity, number>;
+}
+export function openAlertSummary(alerts: Array<Pick<Alert, 'status' | 'severity'>>): OpenAlertSummary;
+export function staleOpenIds<T extends { version: number; status: string }>(store: VersionedStore<T>, listedIds: Iterable<string>, changesAtStart: number): string[];

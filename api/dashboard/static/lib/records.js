@@ -12,6 +12,9 @@ export class VersionedStore {
     this.keyOf = keyOf;
     this.maxSize = maxSize;
     this.byId = new Map();
+    /** Counts changes; `changeOf(id)` says when a record last changed (0 = never held). */
+    this.changes = 0;
+    this.changedAt = new Map();
   }
 
   /**
@@ -27,14 +30,24 @@ export class VersionedStore {
     // Delete first so Map order tracks recency of change; eviction takes the oldest.
     this.byId.delete(id);
     this.byId.set(id, record);
-    while (this.byId.size > this.maxSize) {
-      this.byId.delete(this.byId.keys().next().value);
-    }
+    this.changes += 1;
+    this.changedAt.set(id, this.changes);
+    while (this.byId.size > this.maxSize) this.delete(this.byId.keys().next().value);
     return true;
   }
 
   get(id) {
     return this.byId.get(id);
+  }
+
+  /** The change count when `id` last changed (0 = not held). */
+  changeOf(id) {
+    return this.changedAt.get(id) ?? 0;
+  }
+
+  delete(id) {
+    this.changedAt.delete(id);
+    return this.byId.delete(id);
   }
 
   get size() {
@@ -47,6 +60,7 @@ export class VersionedStore {
 
   clear() {
     this.byId.clear();
+    this.changedAt.clear();
   }
 }
 
@@ -140,11 +154,32 @@ export function selectAnomalies(anomalies, filter = {}, limit = Infinity) {
     .slice(0, limit);
 }
 
-/** Counts of open alerts per severity, for the overview badges. */
-export function countOpenBySeverity(alerts) {
-  const counts = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+/**
+ * Open alerts (firing + acknowledged: what the Alerts tab shows by default) counted once, for
+ * both the Overview card and the tab badge, so the two always agree.
+ */
+export function openAlertSummary(alerts) {
+  const bySeverity = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+  let firing = 0;
+  let acknowledged = 0;
   for (const a of alerts) {
-    if (a.status !== 'resolved' && Object.hasOwn(counts, a.severity)) counts[a.severity] += 1;
+    if (a.status === 'firing') firing += 1;
+    else if (a.status === 'acknowledged') acknowledged += 1;
+    else continue;
+    if (Object.hasOwn(bySeverity, a.severity)) bySeverity[a.severity] += 1;
   }
-  return counts;
+  return { open: firing + acknowledged, firing, acknowledged, bySeverity };
+}
+
+/**
+ * Ids the store holds as open that a complete listing of the open alerts (started when the store
+ * had seen `changesAtStart` changes) does not name, and that nothing changed since: they were
+ * resolved while the page missed the event (gateway down, gap), so they no longer count.
+ */
+export function staleOpenIds(store, listedIds, changesAtStart) {
+  const listed = new Set(listedIds);
+  return store
+    .values()
+    .filter((a) => (a.status === 'firing' || a.status === 'acknowledged') && !listed.has(store.keyOf(a)) && store.changeOf(store.keyOf(a)) <= changesAtStart)
+    .map((a) => store.keyOf(a));
 }

@@ -1,7 +1,7 @@
 // Overview tab: health checks, counts, series table (which charts to show), recent feeds.
 import { h, renderKeyed } from '../lib/dom.js';
 import { formatAge, formatCount, formatNumber, formatPercent, formatScore, formatTime } from '../lib/format.js';
-import { countOpenBySeverity, recentAlerts, selectAnomalies } from '../lib/records.js';
+import { recentAlerts, selectAnomalies } from '../lib/records.js';
 import { SEVERITIES, anomalyTypeLabel, severityClass, statusClass } from '../lib/severity.js';
 
 const CHECK_STATES = new Set(['ok', 'warn', 'fail']);
@@ -39,19 +39,20 @@ function statCard(label, big, sub, extra) {
 }
 
 /**
- * Counts: from /dashboard-stats when loaded; open alerts by severity fall back to the alerts
- * the page holds, so the numbers move with live events between refreshes.
+ * Counts. Open alerts come from `open` (openAlertSummary over the page's alert store, the same
+ * figure as the Alerts badge; `complete` false = more open alerts than the page loads, a lower
+ * bound); the rest from /dashboard-stats.
  */
-export function renderStats(container, stats, alerts) {
-  const live = countOpenBySeverity(alerts);
-  const bySeverity = stats?.alerts?.bySeverity ?? live;
-  const open = stats?.alerts?.open ?? Object.values(live).reduce((a, b) => a + b, 0);
+export function renderStats(container, stats, open, complete = true) {
+  const bySeverity = open.bySeverity;
   const chips = h(
     'div',
     { className: 'sev-chips' },
-    SEVERITIES.filter((s) => (bySeverity[s] ?? 0) > 0).map((s) => h('span', { className: `pill ${severityClass(s)}` }, `${s} ${formatCount(bySeverity[s])}`)),
+    SEVERITIES.filter((s) => (bySeverity[s] ?? 0) > 0).map((s) => h('span', { className: `pill ${severityClass(s)}`, dataset: { severity: s } }, `${s} ${formatCount(bySeverity[s])}`)),
   );
-  const cards = [statCard('Open alerts', formatCount(open), null, chips)];
+  const openCard = statCard('Open alerts', `${formatCount(open.open)}${complete ? '' : '+'}`, `${formatCount(open.firing)} firing · ${formatCount(open.acknowledged)} acknowledged`, chips);
+  openCard.dataset.stat = 'open-alerts';
+  const cards = [openCard];
   if (stats) {
     cards.push(
       statCard('Ingest', `${formatNumber(stats.ingest?.pointsPerSecond)}/s`, `${formatCount(stats.ingest?.series)} series · ${formatCount(stats.ingest?.pointsLastMinute)} pts last min`),
