@@ -3,7 +3,8 @@
  * API in-process on an isolated prefix/database. A series breaches two operator rules at once
  * (critical and high): the page shows ONE incident with both alerts, the high one muted by the
  * critical one; an operator acknowledges the incident with a comment, both alerts are
- * acknowledged by their owner, and the incident and its timeline say who did it and why.
+ * acknowledged by their owner, and the incident and its timeline say who did it and why; then
+ * resolves it with a comment the same way.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -21,6 +22,7 @@ const API_KEY = 'incidents-browser-key-0123456789';
 const OPERATOR = 'ops-oncall';
 const SOURCE = 'checkout-1';
 const COMMENT = 'rolling back deploy 4.2 <b>now</b>';
+const RESOLVE_COMMENT = 'rolled back; error rate normal';
 
 let env: TestEnv;
 let pipeline: PipelineHandle | undefined;
@@ -175,6 +177,33 @@ describe('Incidents view in a browser against the real stack', () => {
       const alert = (await apiRequest('GET', `alerts/${a.alertId}`)).body as { alert: { status: string; actor: string } };
       expect(alert.alert).toMatchObject({ status: 'acknowledged', actor: OPERATOR });
     }
+  }, 120_000);
+
+  it('resolves the incident with a comment: its alerts are resolved by their owner and the timeline says who and why', async () => {
+    // No more breaching points: a resolved threshold alert would open again on the next one.
+    if (feeding) clearInterval(feeding);
+    feeding = undefined;
+    const card = page.locator('#incidents-list article.incident', { hasText: `${SOURCE}/cpu_usage` });
+    const incidentId = await card.getAttribute('data-incident-id');
+    await card.locator('[data-role="comment"]').fill(RESOLVE_COMMENT);
+    await card.locator('button[data-action="resolve"]').click();
+    // Resolved incidents leave the default filter (firing + acknowledged) …
+    await page.locator(`#incidents-list article.incident[data-incident-id="${incidentId}"]`).waitFor({ state: 'detached', timeout: 45_000 });
+    // … and show under "resolved", with the operator's comment.
+    await page.check('#incident-filters input[name="status"][value="resolved"]');
+    const resolved = page.locator(`#incidents-list article.incident[data-incident-id="${incidentId}"][data-status="resolved"]`);
+    await resolved.waitFor({ timeout: 20_000 });
+    expect(await resolved.locator('button[data-action="acknowledge"], button[data-action="resolve"]').count()).toBe(0);
+    expect(await resolved.locator('[data-role="last-actor"]').textContent()).toContain(RESOLVE_COMMENT);
+
+    const detail = (await apiRequest('GET', `incidents/${incidentId}`)).body as {
+      incident: { status: string; alerts: Array<{ status: string }> };
+      timeline: Array<{ actor: string; comment: string; alert: { status: string } | null }>;
+    };
+    expect(detail.incident.status).toBe('resolved');
+    expect(detail.incident.alerts.map((a) => a.status)).toEqual(['resolved', 'resolved']);
+    const resolves = detail.timeline.filter((s) => s.actor === OPERATOR && s.alert?.status === 'resolved');
+    expect(resolves.map((s) => s.comment)).toEqual([RESOLVE_COMMENT, RESOLVE_COMMENT]);
   }, 120_000);
 
   it('threw no script errors', () => {
