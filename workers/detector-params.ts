@@ -51,6 +51,15 @@ export interface DetectorParams {
    */
   stdFloorAbs: number;
   stdFloorRel: number;
+  /**
+   * Anomaly likelihood (likelihood.ts) over the per-point deviation: a warm point opens an
+   * episode only if its log likelihood is at least this, i.e. if its deviation is also unusual
+   * for this series lately (a bursty counter's usual bursts are not). 0: no gate (the default:
+   * docs/detection.md has the figures that keep it off).
+   */
+  likelihoodGate: number;
+  /** Points of history the likelihood's long-term distribution spans (in 16 blocks). */
+  likelihoodHistory: number;
 }
 
 export const DETECTOR_DEFAULTS = {
@@ -68,6 +77,7 @@ export const DETECTOR_DEFAULTS = {
   trendFitTolerance: 1.5,
   stdFloorAbs: 1e-9,
   stdFloorRel: 1e-6,
+  likelihoodGate: 0,
 } as const;
 
 /** Defaults scaled from the window size; `overrides` win. Validates the result. */
@@ -82,6 +92,7 @@ export function detectorParams(overrides: Partial<DetectorParams> = {}): Detecto
     varianceWindow: Math.max(30, Math.round(windowSize / 10)),
     trendStride: (overrides.checkStride ?? DETECTOR_DEFAULTS.checkStride) * Math.max(1, Math.round(windowSize / 500)),
     minPoints: Math.min(DETECTOR_DEFAULTS.minPoints, Math.max(3, Math.floor(windowSize / 2))),
+    likelihoodHistory: 4 * windowSize,
     ...overrides,
   };
   validateDetectorParams(params);
@@ -130,6 +141,8 @@ export function validateDetectorParams(params: DetectorParams): void {
   num(params, 'trendFitTolerance', 1, 1e6);
   num(params, 'stdFloorAbs', Number.MIN_VALUE, 1e300);
   num(params, 'stdFloorRel', 0, 1);
+  num(params, 'likelihoodGate', 0, 1);
+  int(params, 'likelihoodHistory', 16, 100_000_000);
 }
 
 /** The fields that size the state buffer, in header order. */

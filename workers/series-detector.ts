@@ -23,6 +23,10 @@
  *     whenever its departure from the level at the knot has raised its score by REFINE_STEP.
  *     Any other new anomaly ends the following.
  *
+ * Optional anomaly likelihood gate (likelihoodGate > 0, off by default; likelihood.ts): a
+ * deviation opens an episode only if it is also unusual for this series lately; a gated point
+ * joins the baseline (clipped) as normal.
+ *
  * Point score: a point that reports a new anomaly scores 0.5 + 0.5·score·confidence of that
  * finding; every other point scores below 0.5, by the strength of its deviation (an out-of-band
  * point of an open episode, or of a followed trend past zExit from its knot level: 0.25 at zExit,
@@ -30,6 +34,7 @@
  */
 import type { AnomalyType } from '../schemas/records.ts';
 import type { DetectorParams } from './detector-params.ts';
+import * as likelihood from './likelihood.ts';
 import * as probability from './probability.ts';
 import * as robust from './robust.ts';
 import { S as SLOTS, type StateLayout } from './series-state.ts';
@@ -42,6 +47,8 @@ const S: typeof SLOTS = { ...SLOTS };
 const { confidenceFromZ, strengthScore, twoSidedTail } = probability;
 const { newTrendTestResult, trendChangeTest } = trendTest;
 const { medianInPlace } = robust;
+const { updateLikelihood, HISTORY_BLOCKS } = likelihood;
+const LIKELIHOOD_MEAN = likelihood.L.mean;
 
 /** What made the detector report: lets an alert say "level shift" rather than just "pattern change". */
 export type FindingCause = 'isolated' | 'burst' | 'level' | 'variance' | 'slope';
@@ -143,6 +150,10 @@ export class SeriesDetector {
   /** Highest point score implied by a new anomaly reported at the current point (0 if none). */
   private findingScore = 0;
   private readonly rateDecay: number;
+  /** The likelihood layer runs (only when its gate is on: off, it costs nothing). */
+  private readonly likelihoodOn: boolean;
+  /** Points per likelihood history block. */
+  private readonly likelihoodBlock: number;
 
   constructor(state: SharedArrayBuffer, layout: StateLayout, params: DetectorParams, seriesIndex: number, findings: AnomalyFinding[]) {
     this.f = new Float64Array(state);
@@ -153,6 +164,8 @@ export class SeriesDetector {
     this.seriesIndex = seriesIndex;
     this.findings = findings;
     this.rateDecay = 1 - 1 / layout.windowSize;
+    this.likelihoodOn = params.likelihoodGate > 0;
+    this.likelihoodBlock = Math.max(1, Math.round(params.likelihoodHistory / HISTORY_BLOCKS));
   }
 
   /** Scores one point, updates the state, appends findings; writes the outputs at index i. */
@@ -183,8 +196,21 @@ export class SeriesDetector {
     const incStd = n > 0 ? Math.hypot(Math.sqrt(f[S.baseM2] / n), d * Math.sqrt(shrink / n)) : 0;
     const absZInc = n > 0 ? Math.abs(d * shrink) / (incStd > stdEff ? incStd : stdEff) : 0;
 
+    // How unusual this deviation is for this series lately (likelihood.ts): its raw score is the
+    // inclusive |z| against zThreshold, to the 4th power so ordinary noise scores near 0 and the
+    // short-term level moves on real surprises only (a square left noisy series too alike).
+    let gated = false;
+    if (this.likelihoodOn && warm) {
+      const lb = this.L.likelihood;
+      const r = absZInc / P.zThreshold;
+      const a = r * r * r * r;
+      const ll = updateLikelihood(f, lb, a / (1 + a), this.likelihoodBlock);
+      // while the layer is still learning it cannot judge: no gate
+      gated = ll < P.likelihoodGate && f[lb + LIKELIHOOD_MEAN] === f[lb + LIKELIHOOD_MEAN];
+    }
+
     const open = f[S.epOpen] !== 0;
-    const outOfBand = open ? absZ >= P.zExit : warm && absZInc >= P.zThreshold;
+    const outOfBand = open ? absZ >= P.zExit : warm && absZInc >= P.zThreshold && !gated;
     this.pushRecent(value, outOfBand, ts);
 
     // Point score, two tiers: a point that reports a NEW anomaly scores in [0.5, 1] (see emit);
@@ -207,7 +233,12 @@ export class SeriesDetector {
       this.openEpisode(value, ts, z, absZInc, mean, stdEff, incStd > stdEff ? incStd : stdEff, n, i);
     } else {
       strength = absZInc;
-      this.pushBaseline(value, ts);
+      if (gated && absZInc >= P.zThreshold) {
+        // a usual deviation for this series: normal, but clipped like a returned episode so a
+        // real outlier held back by the gate cannot blow up the spread
+        const clip = RETURN_CLIP * P.zThreshold * stdEff;
+        this.pushBaseline(value > mean + clip ? mean + clip : value < mean - clip ? mean - clip : value, ts);
+      } else this.pushBaseline(value, ts);
     }
     // likewise while a young trend is followed: a point the trend has taken past zExit from the
     // level at its knot is not back to normal, or its alert would clear between re-reports

@@ -9,21 +9,24 @@
  *   bytes 16..31  reserved
  *   then Float64: SCALAR_SLOTS scalars (see `S`), the baseline values, the recent values and
  *   times; then Int32: the baseline times (ms relative to S.timeAnchor); then Uint8: one
- *   out-of-band flag per recent point; zero-padded to a multiple of 8 bytes.
+ *   out-of-band flag per recent point; zero-padded to a multiple of 8 bytes; then Float64: the
+ *   anomaly likelihood's region (LIKELIHOOD_SLOTS, fixed size, see likelihood.ts).
  *
  * The open episode has no buffer of its own: its points are the newest epCount points of the
  * recent ring (recentCapacity >= spikeMaxPoints + 1, see layoutFields).
  */
 import { VigilError } from '../core/errors.ts';
 import { layoutFields, validateDetectorParams, type DetectorParams } from './detector-params.ts';
+import { LIKELIHOOD_SLOTS, resetLikelihood } from './likelihood.ts';
 
 /**
  * 2: trend-following slots (trVersion..trExpected).
  * 3: ≤ 20 KiB at the default window: baseline times as Int32 offsets, episode read from the
  *    recent ring, out-of-band flags instead of a second ring of clean values.
+ * 4: the anomaly likelihood region appended (592 bytes).
  * Older snapshots are refused (STATE_LAYOUT) and the pipeline replays the series' points.
  */
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 const MAGIC_0 = 0x56; // 'V'
 const MAGIC_1 = 0x53; // 'S'
 const HEADER_BYTES = 32;
@@ -86,6 +89,8 @@ export interface StateLayout {
   baseTimes: number;
   /** Byte index of the recent points' out-of-band flags (1: held out of the baseline). */
   recentFlags: number;
+  /** Float64 index of the anomaly likelihood's region (likelihood.ts). */
+  likelihood: number;
   /** Total bytes (a multiple of 8). */
   bytes: number;
 }
@@ -103,8 +108,9 @@ export function stateLayout(params: DetectorParams): StateLayout {
   const recentTimes = take(recentCapacity);
   const baseTimesByte = at * 8;
   const recentFlags = baseTimesByte + windowSize * 4;
-  const bytes = Math.ceil((recentFlags + recentCapacity) / 8) * 8;
-  return { windowSize, episodeCapacity, recentCapacity, baseValues, recentValues, recentTimes, baseTimes: baseTimesByte / 4, recentFlags, bytes };
+  const likelihood = Math.ceil((recentFlags + recentCapacity) / 8);
+  const bytes = (likelihood + LIKELIHOOD_SLOTS) * 8;
+  return { windowSize, episodeCapacity, recentCapacity, baseValues, recentValues, recentTimes, baseTimes: baseTimesByte / 4, recentFlags, likelihood, bytes };
 }
 
 /** Bytes of one series' state under these params (the whole per-series memory of the detector). */
@@ -131,6 +137,7 @@ export function createSeriesState(params: DetectorParams): SharedArrayBuffer {
   const f = new Float64Array(buffer);
   f[S.lastStart] = -Infinity;
   f[S.timeAnchor] = NaN;
+  resetLikelihood(f, layout.likelihood);
   return buffer;
 }
 

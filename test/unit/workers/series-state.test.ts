@@ -66,11 +66,11 @@ describe('series state buffer', () => {
     }
   });
 
-  it('refuses a real version-2 snapshot (previous build) with STATE_LAYOUT; replaying its points builds a working state', () => {
-    // written by the LAYOUT_VERSION 2 build: windowSize 50, 120 points 10 + sin(i) one second apart
-    const old = Buffer.from(readFileSync(new URL('./fixtures/series-state-v2-window50.b64', import.meta.url), 'utf8'), 'base64');
+  it.each([2, 3])('refuses a real version-%i snapshot (earlier build) with STATE_LAYOUT; replaying its points builds a working state', (version) => {
+    // written by the LAYOUT_VERSION 2 / 3 builds: windowSize 50, 120 points 10 + sin(i) one second apart
+    const old = Buffer.from(readFileSync(new URL(`./fixtures/series-state-v${version}-window50.b64`, import.meta.url), 'utf8'), 'base64');
     const p50 = detectorParams({ windowSize: 50, windowMs: Infinity });
-    expect(old[2]).toBe(2);
+    expect(old[2]).toBe(version);
     let error: unknown;
     try {
       restoreSeriesState(old, p50);
@@ -79,7 +79,7 @@ describe('series state buffer', () => {
     }
     expect(error).toBeInstanceOf(VigilError);
     expect((error as VigilError).code).toBe('STATE_LAYOUT');
-    expect((error as VigilError).message).toMatch(/layout version 2, this build reads version 3/);
+    expect((error as VigilError).message).toMatch(new RegExp(`layout version ${version}, this build reads version ${LAYOUT_VERSION}`));
     // what the pipeline's state store does on STATE_LAYOUT: a fresh state, the points replayed
     const n = 120;
     const values = new Float64Array(n).map((_, i) => 10 + Math.sin(i));
