@@ -29,7 +29,8 @@ export interface Silence {
 
 export type SilenceState = 'pending' | 'active' | 'expired';
 
-export const SILENCE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Not '.' or '..': the id is a URL path segment (/silences/{id}) and clients remove dot-only segments. */
+export const SILENCE_ID_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,64}$/;
 
 export const SILENCE_LIMITS = {
   maxCommentLength: 2000,

@@ -28,7 +28,8 @@ export interface AnomalyRuleDefinition extends AnomalyRule {
 }
 export type RuleDefinition = ThresholdRule | AnomalyRuleDefinition;
 
-export const ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Not '.' or '..': the id is a URL path segment (/rules/{id}) and clients remove dot-only segments. */
+export const ID_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,64}$/;
 
 export const DEFINITION_LIMITS = {
   /** Thresholds and hysteresis beyond this are typos or attacks, not metrics. */

@@ -23,7 +23,8 @@ export const NO_CONTROL_CHARS = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
 export const nameString = { type: 'string', minLength: 1, maxLength: LIMITS.maxNameLength, pattern: NO_CONTROL_CHARS } as const;
 
 /** Ids Vigil generates (hex hashes) and ids operators choose for rules/SLAs. */
-export const ID_PATTERN = '^[A-Za-z0-9_.:-]+$';
+/** Not '.' or '..': clients remove a path segment of only dots (RFC 3986), so such an id could not be addressed. */
+export const ID_PATTERN = '^(?!\\.{1,2}$)[A-Za-z0-9_.:-]+$';
 export const idString = { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength, pattern: ID_PATTERN } as const;
 
 /** Epoch milliseconds (digits) or an ISO-8601 date-time; parsed by parseTime() in the API. */

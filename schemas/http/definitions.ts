@@ -12,7 +12,8 @@ import { commonErrors, errorRef, nameString } from './common.ts';
 
 
 /** Same pattern the pipeline enforces on ids in config keys. */
-export const DEFINITION_ID_PATTERN = '^[A-Za-z0-9_.-]{1,64}$';
+// Not '.' or '..': a URL path segment of only dots is removed by clients (RFC 3986), so such an id could not be addressed.
+export const DEFINITION_ID_PATTERN = '^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,64}$';
 export const definitionIdParams = {
   type: 'object',
   required: ['id'],

@@ -87,7 +87,7 @@ const silenceIdParams = {
   type: 'object',
   required: ['id'],
   additionalProperties: false,
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]{1,64}$' } },
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,64}$' } },
 } as const;
 
 export const silenceRoutes = {

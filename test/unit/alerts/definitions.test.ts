@@ -126,6 +126,9 @@ describe('validateRule', () => {
     ['id with a slash', { ...goodThreshold, id: 'a/b' }, 'id: "a/b" must match'],
     ['id with spaces', { ...goodThreshold, id: 'drop table' }, 'must match'],
     ['empty id', { ...goodThreshold, id: '' }, 'id: "" must match'],
+    // Found by test/unit/fuzz/http-inputs.test.ts: clients drop dot-only path segments, so /rules/.. is unreachable.
+    ['id "."', { ...goodThreshold, id: '.' }, 'id: "." must match'],
+    ['id ".."', { ...goodThreshold, id: '..' }, 'id: ".." must match'],
     ['65-character id', { ...goodThreshold, id: 'x'.repeat(65) }, 'must match'],
     ['numeric id', { ...goodThreshold, id: 42 }, 'id: required string'],
     ['unknown kind', { ...goodThreshold, kind: 'magic' }, 'kind: must be one of threshold, anomaly'],

@@ -139,6 +139,7 @@ describe('validateSilenceRequest', () => {
     [{ ...base, sevrity: 'high' }, /sevrity: unknown field/],
     [{ ...base, ...JSON.parse('{"__proto__": {"x": 1}, "constructor": 1}') }, /__proto__: unknown field.*constructor: unknown field/],
     [{ ...base, id: '../etc' }, /id: must match/],
+    [{ ...base, id: '..' }, /id: must match/], // a dot-only path segment: /silences/.. cannot be addressed
     [{ ...base, endsAt: T0 + 11 * 366 * 24 * H }, /at most 3660 days/],
     [{ ...base, schedule: { frequency: 'monthly', start: '02:00', end: '04:00' } }, /schedule.frequency/],
     [{ ...base, schedule: { frequency: 'weekly', days: [], start: '02:00', end: '04:00' } }, /needs at least one of/],
