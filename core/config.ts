@@ -12,12 +12,25 @@ import { VigilError } from './errors.ts';
 import { clickhouseSchema } from './clickhouse-config.ts';
 import { notifySchema } from './notify-config.ts';
 import { oncallSchema } from './oncall-config.ts';
+import { repeatedSecret, secretSchema } from './secrets.ts';
+
+/** metrics = GET /metrics only (the Prometheus scrape key). */
+export const API_ROLES = ['read', 'operate', 'ingest', 'metrics'] as const;
 
 const apiKey = z.object({
-  key: z.string().min(16, 'API keys must be at least 16 characters'),
-  roles: z.array(z.enum(['read', 'operate', 'ingest'])).min(1),
+  /** Plain (≥16 characters, development) or `sha256:<64 hex>` of the key (core/secrets.ts). */
+  key: secretSchema('API keys', 16),
+  roles: z.array(z.enum(API_ROLES)).min(1),
   name: z.string().default('key'),
 });
+
+/** Two entries for one secret would make the principal depend on list order: refused. */
+function distinctSecrets<T>(secretOf: (item: T) => string, what: string) {
+  return (items: T[], ctx: z.RefinementCtx) => {
+    const i = repeatedSecret(items.map(secretOf));
+    if (i >= 0) ctx.addIssue({ code: 'custom', path: [i], message: `${what} ${i} repeats an earlier one (same key or digest)` });
+  };
+}
 
 export const configSchema = z
   .object({
@@ -74,7 +87,7 @@ export const configSchema = z
         bodyLimit: z.number().int().min(1024).default(1_048_576),
         rateLimitPerMinute: z.number().int().min(1).default(6000),
         /** No keys configured = auth disabled (local demo); production configs list keys with roles. */
-        apiKeys: z.array(apiKey).default([]),
+        apiKeys: z.array(apiKey).superRefine(distinctSecrets((k: { key: string }) => k.key, 'API key')).default([]),
         commandWaitMs: z.number().int().min(0).default(5000),
       })
       .strict()
@@ -85,7 +98,8 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8090),
         /** No tokens configured = open (local demo). */
-        tokens: z.array(z.string().min(16)).default([]),
+        /** Plain (≥16 characters) or `sha256:<64 hex>` each (core/secrets.ts). */
+        tokens: z.array(secretSchema('gateway tokens', 16)).superRefine(distinctSecrets((t: string) => t, 'gateway token')).default([]),
         maxBackpressureBytes: z.number().int().min(1024).default(1_048_576),
         replayBufferSize: z.number().int().min(0).default(10_000),
         idleTimeoutSec: z.number().int().min(8).default(120),

@@ -7,9 +7,9 @@
  * it with 4008 "too slow". A socket is therefore closed before uWS would ever silently drop a
  * message for it, so a client that resumes from its last event id misses nothing.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
 import type { Logger } from '../core/logger.ts';
+import { secretMatcher, type SecretMatcher } from '../core/secrets.ts';
 import {
   buildFilter,
   describeSubscriptions,
@@ -90,10 +90,6 @@ export interface GatewayStats {
   queuedEvents: number;
 }
 
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
-}
-
 function textOf(buf: ArrayBuffer): string {
   return Buffer.from(buf).toString('utf8');
 }
@@ -103,7 +99,7 @@ export class GatewayServer {
   private readonly buffer: ReplayBuffer<BufferedEvent>;
   private readonly sockets = new Set<WebSocket<UserData>>();
   private readonly queue: GatewayEvent[] = [];
-  private readonly tokenDigests: Buffer[];
+  private readonly tokens: SecretMatcher<true>;
   private readonly log: Logger;
   /** Frame bytes handed to uWS per event-loop turn, and the sweep threshold. */
   private readonly turnBudgetBytes: number;
@@ -129,7 +125,7 @@ export class GatewayServer {
   constructor(private readonly options: GatewayServerOptions) {
     this.log = options.logger.child({ component: 'gateway', gatewayId: options.gatewayId });
     this.buffer = new ReplayBuffer<BufferedEvent>(options.replayBufferSize);
-    this.tokenDigests = options.tokens.map(digest);
+    this.tokens = secretMatcher(options.tokens.map((secret) => ({ secret, value: true as const })));
     this.turnBudgetBytes = Math.max(1024, Math.floor(options.maxBackpressureBytes / 4));
     this.slowThresholdBytes = Math.floor(options.maxBackpressureBytes / 2);
     this.maxQueuedEvents = options.maxQueuedEvents ?? 10_000;
@@ -265,12 +261,8 @@ export class GatewayServer {
   // Connections
 
   private tokenAccepted(token: string | null): boolean {
-    if (this.tokenDigests.length === 0) return true;
-    if (!token) return false;
-    const d = digest(token);
-    let ok = false;
-    for (const known of this.tokenDigests) ok = timingSafeEqual(d, known) || ok;
-    return ok;
+    if (!this.tokens.enabled) return true;
+    return token !== null && this.tokens.match(token) === true;
   }
 
   private onUpgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {

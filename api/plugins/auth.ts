@@ -1,19 +1,18 @@
 /**
- * API-key auth. Keys come from config.api.apiKeys, each with roles: read (every GET),
- * operate (acknowledge/resolve, rule and SLA writes), ingest (POST /metrics). A route declares
- * the role it needs in its `config.role`; 'public' routes (health, Prometheus, docs, the
- * dashboard page) need none. No keys configured = auth off (local demo), announced at start.
- *
- * Keys are compared as SHA-256 digests in a Map, so lookup time does not depend on how much of
- * a guessed key matches.
+ * API-key auth. Keys come from config.api.apiKeys (plain or `sha256:<hex>`, core/secrets.ts),
+ * each with roles: read (every GET), operate (acknowledge/resolve, rule and SLA writes), ingest
+ * (POST /metrics), metrics (GET /metrics, the Prometheus scrape). A route declares the role it
+ * needs in its `config.role`; 'public' routes (health, the dashboard's bootstrap client-config,
+ * the OpenAPI document, the dashboard and docs pages) need none. No keys configured = auth off
+ * (local demo), announced at start.
  */
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { VigilConfig } from '../../core/config.ts';
+import type { API_ROLES, VigilConfig } from '../../core/config.ts';
+import { secretMatcher } from '../../core/secrets.ts';
 import { HttpError } from '../http-error.ts';
 
-export type Role = 'read' | 'operate' | 'ingest';
+export type Role = (typeof API_ROLES)[number];
 export type RouteRole = Role | 'public';
 
 export interface Principal {
@@ -31,20 +30,14 @@ declare module 'fastify' {
   }
 }
 
-const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
-
 export interface KeyRing {
   readonly enabled: boolean;
   lookup(presented: string): Principal | undefined;
 }
 
 export function keyRing(apiKeys: VigilConfig['api']['apiKeys']): KeyRing {
-  const byDigest = new Map<string, Principal>();
-  for (const k of apiKeys) byDigest.set(digest(k.key), { name: k.name, roles: new Set(k.roles) });
-  return {
-    enabled: byDigest.size > 0,
-    lookup: (presented) => byDigest.get(digest(presented)),
-  };
+  const matcher = secretMatcher(apiKeys.map((k) => ({ secret: k.key, value: { name: k.name, roles: new Set(k.roles) } as Principal })));
+  return { enabled: matcher.enabled, lookup: (presented) => matcher.match(presented) };
 }
 
 /** The key a request presents: `x-api-key: <key>` or `Authorization: Bearer <key>`. */

@@ -66,7 +66,8 @@ async function metricsPlugin(app: FastifyInstance, opts: { metrics: ApiMetrics }
     const route = req.routeOptions.url ?? 'unmatched';
     duration.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { config: { role: 'public' }, schema: { hide: true } }, async (_req, reply) => {
+  // A scrape key (role metrics) when keys are configured: the figures name sources and routes.
+  app.get('/metrics', { config: { role: 'metrics' }, schema: { hide: true } }, async (_req, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });

@@ -31,7 +31,7 @@ export const command: Command = {
   },
   async run(values) {
     const { loadConfig } = await import('../../core/config.ts');
-    const { createLogger } = await import('../../core/logger.ts');
+    const { createServiceLogger } = await import('../../core/logger.ts');
     const api: Record<string, unknown> = {};
     if (typeof values.host === 'string') api.host = values.host;
     if (typeof values.port === 'string') {
@@ -40,7 +40,7 @@ export const command: Command = {
       api.port = port;
     }
     const config = loadConfig({ file: typeof values.config === 'string' ? values.config : undefined, overrides: { api } });
-    const logger = createLogger(config.logLevel, { service: 'vigil-api' });
+    const logger = createServiceLogger(config, { service: 'vigil-api' });
 
     if (values['no-setup'] !== true) {
       // Idempotent, and lets `vigil api` come up before the pipeline on a fresh stack.

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
-import { createLogger } from '../../core/logger.ts';
+import { createServiceLogger } from '../../core/logger.ts';
 import { startGateway } from '../../gateway/index.ts';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
@@ -35,10 +35,10 @@ options:
     }
     let running: Awaited<ReturnType<typeof startGateway>>;
     let config: ReturnType<typeof loadConfig>;
-    let logger: ReturnType<typeof createLogger>;
+    let logger: ReturnType<typeof createServiceLogger>;
     try {
       config = loadConfig({ overrides: Object.keys(gateway).length > 0 ? { gateway } : {} });
-      logger = createLogger(config.logLevel, { app: 'vigil-gateway' });
+      logger = createServiceLogger(config, { app: 'vigil-gateway' });
       running = await startGateway(config, logger);
     } catch (err) {
       // Startup failures (config, fallback uWS, Kafka down) carry cause + action: print those, not a stack.

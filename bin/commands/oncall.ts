@@ -1,6 +1,6 @@
 import { getConfig } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
-import { createLogger } from '../../core/logger.ts';
+import { createServiceLogger } from '../../core/logger.ts';
 import { startMetricsServer, type MetricsServer } from '../../pipeline/runtime/metrics-server.ts';
 import { startOncall } from '../../oncall/runtime.ts';
 import type { Command } from '../command.ts';
@@ -38,7 +38,7 @@ options:
   options: {},
   async run() {
     const config = getConfig();
-    const logger = createLogger(config.logLevel, { app: 'vigil-oncall' });
+    const logger = createServiceLogger(config, { app: 'vigil-oncall' });
     const { httpHost, httpPort } = config.oncall;
     const http: MetricsServer | undefined =
       httpPort >= 0 ? await startMetricsServer({ host: httpHost, port: httpPort, logger, portSetting: 'VIGIL_ONCALL_HTTP_PORT (oncall.httpPort)' }) : undefined;

@@ -1,5 +1,5 @@
 import { getConfig } from '../../core/config.ts';
-import { createLogger } from '../../core/logger.ts';
+import { createServiceLogger } from '../../core/logger.ts';
 import { startPipeline } from '../../pipeline/runtime/pipeline.ts';
 import { startMetricsServer, type MetricsServer } from '../../pipeline/runtime/metrics-server.ts';
 import type { Command } from '../command.ts';
@@ -40,7 +40,7 @@ options:
   options: { 'stats-every': { type: 'string' } },
   async run(values) {
     const config = getConfig();
-    const logger = createLogger(config.logLevel, { app: 'vigil-pipeline' });
+    const logger = createServiceLogger(config, { app: 'vigil-pipeline' });
     const every = Number(values['stats-every'] ?? 10);
     if (!Number.isFinite(every) || every < 0) throw new Error('--stats-every takes a number of seconds');
     const { httpHost, httpPort } = config.pipeline;

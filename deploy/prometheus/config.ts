@@ -29,6 +29,12 @@ export interface PrometheusConfigOptions {
   ruleFiles: readonly string[];
   /** host:port of Alertmanagers to send Vigil's own alerts to (none = no alerting block). */
   alertmanagers?: readonly string[];
+  /**
+   * Absolute path of a file holding the bearer credential a job's scrapes send — the API's
+   * /metrics needs a key with the `metrics` role once api.apiKeys is set. A file, not the key,
+   * so the rendered config holds no secret.
+   */
+  credentialsFiles?: Partial<Record<VigilJob, string>>;
 }
 
 /** host:port with a loopback or DNS-ish host and a port; anything else is refused before Prometheus sees it. */
@@ -56,10 +62,17 @@ export function prometheusConfig(opts: PrometheusConfigOptions): Record<string, 
   for (const file of opts.ruleFiles) {
     if (!path.isAbsolute(file)) throw new VigilError(`rule file path must be absolute: ${file}`, { action: 'resolve it first (path.resolve)' });
   }
-  const jobs = VIGIL_JOBS.filter((job) => (opts.targets[job]?.length ?? 0) > 0).map((job) => ({
-    job_name: job,
-    static_configs: [{ targets: opts.targets[job]!.map(checkTarget) }],
-  }));
+  for (const file of Object.values(opts.credentialsFiles ?? {})) {
+    if (!path.isAbsolute(file)) throw new VigilError(`credentials file path must be absolute: ${file}`, { action: 'resolve it first (path.resolve)' });
+  }
+  const jobs = VIGIL_JOBS.filter((job) => (opts.targets[job]?.length ?? 0) > 0).map((job) => {
+    const credentials = opts.credentialsFiles?.[job];
+    return {
+      job_name: job,
+      ...(credentials ? { authorization: { type: 'Bearer', credentials_file: credentials } } : {}),
+      static_configs: [{ targets: opts.targets[job]!.map(checkTarget) }],
+    };
+  });
   if (jobs.length === 0) throw new VigilError('no scrape target given', { action: 'give at least one of ' + VIGIL_JOBS.join(', ') });
   const config: Record<string, unknown> = {
     global: {

@@ -25,6 +25,8 @@ export interface StartPrometheusOptions extends Omit<PrometheusConfigOptions, 'r
   dir?: string;
   binary?: string;
   startTimeoutMs?: number;
+  /** Key (role `metrics`) for the API's /metrics: written to a 0600 file in `dir` that the vigil-api job reads. */
+  apiKey?: string;
 }
 
 export interface PrometheusProcess {
@@ -96,7 +98,12 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Pro
   const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'vigil-prometheus-'));
   mkdirSync(path.join(dir, 'data'), { recursive: true });
   const configFile = path.join(dir, 'prometheus.json');
-  writeFileSync(configFile, renderPrometheusConfig({ ...opts, ruleFiles: opts.ruleFiles ?? [rulesFile] }));
+  const credentialsFiles = { ...opts.credentialsFiles };
+  if (opts.apiKey !== undefined) {
+    credentialsFiles['vigil-api'] = path.join(dir, 'vigil-api.key');
+    writeFileSync(credentialsFiles['vigil-api'], opts.apiKey, { mode: 0o600 });
+  }
+  writeFileSync(configFile, renderPrometheusConfig({ ...opts, credentialsFiles, ruleFiles: opts.ruleFiles ?? [rulesFile] }));
   const logFile = path.join(dir, 'prometheus.log');
   const logger = opts.logger.child({ component: 'prometheus' });
 

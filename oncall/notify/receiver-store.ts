@@ -8,7 +8,8 @@
  */
 import type { Kafka, Producer } from 'kafkajs';
 import { VigilError } from '../../core/errors.ts';
-import type { Logger } from '../../core/logger.ts';
+import { redactValues, type Logger } from '../../core/logger.ts';
+import { receiverSecrets } from '../../core/secrets.ts';
 import { RECEIVER_NAME, receiverSchema, type ReceiverConfig } from '../../core/notify-config.ts';
 import { followCompactedTopic } from '../../pipeline/kafka/compacted-topic.ts';
 
@@ -47,7 +48,11 @@ export class ReceiverDirectory {
   }
   apply(name: string, receiver: ReceiverConfig | null): void {
     if (receiver === null) this.fromApi.delete(name);
-    else this.fromApi.set(name, receiver);
+    else {
+      // Written through the API, so not in configSecrets: the log scrubber learns it here.
+      redactValues(receiverSecrets(receiver));
+      this.fromApi.set(name, receiver);
+    }
   }
   get(name: string): ReceiverEntry | undefined {
     const api = this.fromApi.get(name);

@@ -25,6 +25,7 @@ const KEYS = {
   reader: 'it-reader-key-0123456789',
   operator: 'it-operator-key-0123456789',
   ingester: 'it-ingester-key-0123456789',
+  scraper: 'it-scraper-key-0123456789',
 };
 
 const HOSTILE = [
@@ -188,6 +189,7 @@ describe('API on the real stack', () => {
             { key: KEYS.reader, roles: ['read'], name: 'reader' },
             { key: KEYS.operator, roles: ['read', 'operate'], name: 'operator' },
             { key: KEYS.ingester, roles: ['ingest'], name: 'ingester' },
+            { key: KEYS.scraper, roles: ['metrics'], name: 'prometheus' },
           ],
         },
       },
@@ -544,7 +546,8 @@ describe('API on the real stack', () => {
 
   describe('operations', () => {
     it('Prometheus metrics count requests by route and ingested points', async () => {
-      const res = await fetch(`${api.url}/metrics`);
+      expect((await fetch(`${api.url}/metrics`)).status).toBe(401);
+      const res = await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${KEYS.scraper}` } });
       expect(res.status).toBe(200);
       const text = await res.text();
       expect(text).toMatch(/vigil_api_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/alerts",status_code="200"\} \d+/);

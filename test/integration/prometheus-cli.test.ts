@@ -86,6 +86,7 @@ describe('npm run prometheus', () => {
     [['--scrape-interval', '0'], /--scrape-interval takes a whole number/],
     [['--alertmanager', 'http://x:9093'], /not a scrape target/],
     [['--unknown'], /Unknown option/],
+    [['--api-key-file', '/nonexistent/vigil-api.key'], /--api-key-file \/nonexistent\/vigil-api.key does not exist/],
   ])('refuses %j with a clear error', async (args, message) => {
     const p = run(args);
     expect(await p.exit).toBe(1);

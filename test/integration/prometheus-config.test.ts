@@ -35,12 +35,16 @@ describe('promtool on deploy/prometheus', () => {
 
   it('accepts the config the tests and `npm run prometheus` generate', () => {
     const file = path.join(tmp, 'generated.yml');
+    // promtool checks that a scrape's credentials file exists.
+    const keyFile = path.join(tmp, 'vigil-api.key');
+    writeFileSync(keyFile, 'prometheus-scrape-key-0123456789', { mode: 0o600 });
     writeFileSync(file, renderPrometheusConfig({
       targets: { 'vigil-pipeline': ['127.0.0.1:9464'], 'vigil-gateway': ['[::1]:8090'], 'vigil-api': ['127.0.0.1:8080'], 'vigil-oncall': ['127.0.0.1:9465'] },
       scrapeIntervalSec: 1,
       evaluationIntervalSec: 1,
       ruleFiles: [rulesFile],
       alertmanagers: ['127.0.0.1:9093'],
+      credentialsFiles: { 'vigil-api': keyFile },
     }));
     const r = promtool(['check', 'config', file]);
     expect(r.output).toContain(`SUCCESS: ${alertNames.length} rules found`);

@@ -18,6 +18,7 @@ import { startGateway } from '../../gateway/index.ts';
 import { startApi } from '../../api/index.ts';
 import { startOncall, type OncallProcess } from '../../oncall/runtime.ts';
 import { rulesFile } from '../../deploy/prometheus/config.ts';
+import { digestForm } from '../../core/secrets.ts';
 import { startPrometheus, type PrometheusProcess } from '../../deploy/prometheus/server.ts';
 import type { PromAlert } from '../../deploy/prometheus/api.ts';
 
@@ -44,6 +45,9 @@ const HOSTILE = [
 ];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The API's /metrics needs a `metrics` key once keys are set; the config holds only its digest. */
+const SCRAPE_KEY = 'prometheus-scrape-key-0123456789';
+const INGEST_KEY = 'prometheus-ingest-key-0123456789';
 
 beforeAll(async () => {
   receiver = await startHttpReceiver();
@@ -51,7 +55,13 @@ beforeAll(async () => {
   env = await createTestEnv('prometheus', {
     partitions: PARTITIONS,
     overrides: {
-      api: { port: 0 },
+      api: {
+        port: 0,
+        apiKeys: [
+          { key: digestForm(SCRAPE_KEY), roles: ['metrics'], name: 'prometheus' },
+          { key: INGEST_KEY, roles: ['ingest'], name: 'loader' },
+        ],
+      },
       gateway: { port: 0 },
       pipeline: { httpPort: 0, windowSize: 50, workerThreads: 1, stallAfterMs: 2000 },
       // The notifier of the on-call process: one receiver that works, one that always answers 500.
@@ -88,6 +98,7 @@ beforeAll(async () => {
     logger: env.logger,
     scrapeIntervalSec: 1,
     evaluationIntervalSec: 1,
+    apiKey: SCRAPE_KEY,
     targets: {
       'vigil-pipeline': [`127.0.0.1:${metricsServer.port}`],
       'vigil-gateway': [`127.0.0.1:${gateway.port}`],
@@ -135,7 +146,7 @@ async function alertsNamed(name: string): Promise<PromAlert[]> {
 }
 
 async function post(points: unknown[]): Promise<{ status: number; body: { accepted: number; rejected: number } }> {
-  const res = await fetch(`${api.url}/api/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ points }) });
+  const res = await fetch(`${api.url}/api/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': INGEST_KEY }, body: JSON.stringify({ points }) });
   return { status: res.status, body: (await res.json()) as { accepted: number; rejected: number } };
 }
 

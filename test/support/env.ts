@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { deepMerge, loadConfig, topicNames, type TopicNames, type VigilConfig } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
-import { createLogger, type Logger } from '../../core/logger.ts';
+import { createServiceLogger, type Logger } from '../../core/logger.ts';
 import { deleteTopicsWithPrefix, ensureTopics } from '../../pipeline/kafka/topics.ts';
 import { createClickHouse, plainIdentifier } from '../../pipeline/storage/clickhouse.ts';
 import { migrate } from '../../pipeline/storage/migrate.ts';
@@ -60,7 +60,7 @@ export function testConfig(name: string, options: Pick<TestEnvOptions, 'partitio
 
 export async function createTestEnv(name: string, options: TestEnvOptions = {}): Promise<TestEnv> {
   const config = testConfig(name, options);
-  const logger = createLogger(config.logLevel, { test: name });
+  const logger = createServiceLogger(config, { test: name });
   let cleaned = false;
   const cleanup = async () => {
     if (cleaned) return;

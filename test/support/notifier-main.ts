@@ -5,13 +5,13 @@
  * Run: node --import tsx test/support/notifier-main.ts
  */
 import { getConfig } from '../../core/config.ts';
-import { createLogger } from '../../core/logger.ts';
+import { createServiceLogger } from '../../core/logger.ts';
 import { notifierStage } from '../../oncall/notify/stage.ts';
 import { startOncall } from '../../oncall/runtime.ts';
 import { startMetricsServer } from '../../pipeline/runtime/metrics-server.ts';
 
 const config = getConfig();
-const logger = createLogger(config.logLevel, { app: 'vigil-notifier-test' });
+const logger = createServiceLogger(config, { app: 'vigil-notifier-test' });
 const http = await startMetricsServer({ host: config.oncall.httpHost, port: config.oncall.httpPort, logger, portSetting: 'oncall.httpPort' });
 const oncall = await startOncall(config, logger, { stages: [notifierStage], skipSetup: true });
 http.attach(oncall);

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../../core/config.ts';
+import { digestForm } from '../../../core/secrets.ts';
 import { DefinitionSet, configKeyOf, parseConfigRecord } from '../../../pipeline/alerts/definitions.ts';
 import type { AlertCommand, CommandResult, MetricPoint } from '../../../schemas/records.ts';
 import type { ApiDeps, ConfigStore } from '../../../api/deps.ts';
@@ -24,6 +25,7 @@ const KEYS = {
   reader: 'reader-key-0123456789',
   operator: 'operator-key-0123456789',
   ingester: 'ingester-key-0123456789',
+  scraper: 'prometheus-scrape-key-0123456789',
 };
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
@@ -117,8 +119,10 @@ const config = loadConfig({
       commandWaitMs: 50,
       apiKeys: [
         { key: KEYS.reader, roles: ['read'], name: 'reader' },
-        { key: KEYS.operator, roles: ['read', 'operate'], name: 'operator' },
+        // Given as digests, as production configs should: the plain key still authenticates.
+        { key: digestForm(KEYS.operator), roles: ['read', 'operate'], name: 'operator' },
         { key: KEYS.ingester, roles: ['ingest'], name: 'ingester' },
+        { key: digestForm(KEYS.scraper).toUpperCase().replace('SHA256:', 'sha256:'), roles: ['metrics'], name: 'prometheus' },
       ],
     },
   },
@@ -155,12 +159,33 @@ describe('auth', () => {
     expect((await app.inject({ method: 'PUT', url: '/api/v1/rules/x', payload: {}, headers: { 'x-api-key': KEYS.reader } })).statusCode).toBe(403);
   });
 
-  it('accepts Authorization: Bearer and leaves health, metrics, docs and client-config public', async () => {
+  it('takes keys configured as sha256: digests, but never the digest itself as a key', async () => {
+    expect((await get('/api/v1/alerts', KEYS.operator)).statusCode).toBe(200);
+    expect((await post('/api/v1/alerts/none/acknowledge', {}, KEYS.operator)).statusCode).not.toBe(403);
+    for (const hostile of [digestForm(KEYS.operator), digestForm(KEYS.operator).slice(7), `${KEYS.operator}x`, KEYS.operator.slice(0, -1), KEYS.operator.toUpperCase()]) {
+      expect((await get('/api/v1/alerts', hostile)).statusCode, hostile).toBe(401);
+    }
+  });
+
+  it('GET /metrics needs a key with the metrics role (the Prometheus scrape key)', async () => {
+    const none = await get('/metrics', null);
+    expect(none.statusCode).toBe(401);
+    expect(none.body).not.toContain('vigil_api_');
+    expect((await get('/metrics', 'wrong-scrape-key-0123456789')).statusCode).toBe(401);
+    expect((await get('/metrics', KEYS.reader)).statusCode).toBe(403);
+    expect((await get('/metrics', KEYS.ingester)).statusCode).toBe(403);
+    const scrape = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${KEYS.scraper}` } });
+    expect(scrape.statusCode).toBe(200);
+    expect(scrape.body).toContain('vigil_api_http_request_duration_seconds');
+    // The scrape key opens nothing else.
+    expect((await get('/api/v1/alerts', KEYS.scraper)).statusCode).toBe(403);
+  });
+
+  it('accepts Authorization: Bearer and leaves health, docs and client-config public', async () => {
     const bearer = await app.inject({ method: 'GET', url: '/api/v1/alerts', headers: { authorization: `Bearer ${KEYS.reader}` } });
     expect(bearer.statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/api/v1/alerts', headers: { authorization: `Basic ${KEYS.reader}` } })).statusCode).toBe(401);
     expect((await get('/api/v1/health', null)).statusCode).toBe(200);
-    expect((await get('/metrics', null)).statusCode).toBe(200);
     expect((await get('/api/v1/openapi.json', null)).statusCode).toBe(200);
     expect((await get('/api/v1/client-config', null)).json()).toMatchObject({ gatewayUrl: 'ws://127.0.0.1:8090/ws', authRequired: true });
   });

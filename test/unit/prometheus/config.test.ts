@@ -24,6 +24,13 @@ describe('prometheusConfig', () => {
     expect(config.alerting).toEqual({ alertmanagers: [{ static_configs: [{ targets: ['127.0.0.1:9093'] }] }] });
   });
 
+  it('sends a bearer credential from a file on the jobs given one, and only there', () => {
+    const config = prometheusConfig({ ...base, targets: { 'vigil-api': ['127.0.0.1:1'], 'vigil-gateway': ['127.0.0.1:2'] }, credentialsFiles: { 'vigil-api': '/etc/prometheus/vigil-api.key' } });
+    const jobs = config.scrape_configs as Array<Record<string, unknown>>;
+    expect(jobs.find((j) => j.job_name === 'vigil-api')?.authorization).toEqual({ type: 'Bearer', credentials_file: '/etc/prometheus/vigil-api.key' });
+    expect(jobs.find((j) => j.job_name === 'vigil-gateway')).not.toHaveProperty('authorization');
+  });
+
   it('renders JSON (valid YAML for Prometheus) that parses back to the same object', () => {
     const opts = { ...base, targets: { 'vigil-gateway': ['[::1]:8090'] } };
     expect(JSON.parse(renderPrometheusConfig(opts))).toEqual(prometheusConfig(opts));
@@ -34,6 +41,7 @@ describe('prometheusConfig', () => {
     ['a relative rule file', { targets: { 'vigil-api': ['127.0.0.1:1'] }, ruleFiles: ['vigil-rules.yml'] }, /absolute/],
     ['a zero interval', { targets: { 'vigil-api': ['127.0.0.1:1'] }, scrapeIntervalSec: 0 }, /scrapeIntervalSec/],
     ['a fractional interval', { targets: { 'vigil-api': ['127.0.0.1:1'] }, evaluationIntervalSec: 1.5 }, /evaluationIntervalSec/],
+    ['a relative credentials file', { targets: { 'vigil-api': ['127.0.0.1:1'] }, credentialsFiles: { 'vigil-api': 'key.txt' } }, /credentials file path must be absolute/],
     ['YAML smuggled into a target', { targets: { 'vigil-api': ["127.0.0.1:1']\n  - job_name: evil"] } }, /not a scrape target/],
   ])('refuses %s', (_what, extra, message) => {
     expect(() => prometheusConfig({ ...base, ...extra } as Parameters<typeof prometheusConfig>[0])).toThrow(message);
