@@ -1,6 +1,6 @@
 // Dashboard entry point: wires the API client, the gateway connection, the state and the views.
 import { API_KEY_STORAGE_KEY, ApiError, createApiClient } from './lib/api-client.js';
-import { $, frameScheduler } from './lib/dom.js';
+import { $, frameScheduler, h } from './lib/dom.js';
 import { applyHistory, createHistoryLoader } from './lib/history.js';
 import { createLiveClient } from './lib/live-client.js';
 import { applyLiveEvent, chooseChartSeries, createState, recordLatest } from './lib/state.js';
@@ -13,6 +13,8 @@ import { renderHealth, renderRecentAlerts, renderRecentAnomalies, renderSeriesTa
 import { SlaView } from './views/sla.js';
 import { SilencesView } from './views/silences.js';
 import { ReceiversView } from './views/receivers.js';
+import { SeriesView } from './views/series.js';
+import { parseSeriesHash } from './lib/series-view.js';
 import { matchersForAlert } from './lib/silences.js';
 import { syncOpenAlerts } from './lib/open-alerts.js';
 import { openAlertSummary } from './lib/records.js';
@@ -22,7 +24,7 @@ const CHARTS_KEY = 'vigil.charts';
 const AUTO_REFRESH_KEY = 'vigil.autoRefresh';
 const AUTO_REFRESH_MS = 15_000;
 const MAX_PICKED_CHARTS = 8;
-const TABS = ['overview', 'incidents', 'alerts', 'anomalies', 'sla', 'silences', 'receivers'];
+const TABS = ['overview', 'incidents', 'alerts', 'series', 'anomalies', 'sla', 'silences', 'receivers'];
 
 /** localStorage that never throws (it does in some privacy modes and sandboxed frames). */
 const storage = {
@@ -101,21 +103,33 @@ function onError(err, what) {
 // ---------------------------------------------------------------- tabs
 
 let activeTab = 'overview';
-function showTab(name) {
+/** The series page's last URL state, so its tab button returns to the series last shown. */
+let seriesQuery = '';
+/** `hash` is the URL fragment without '#': a tab name, and for the series page its state after '?'. */
+function showTab(hash) {
+  const cut = hash.indexOf('?');
+  let name = cut >= 0 ? hash.slice(0, cut) : hash;
   if (!TABS.includes(name)) name = 'overview';
   activeTab = name;
   for (const tab of TABS) {
     $(`#tab-${tab}`).hidden = tab !== name;
     $(`#tab-btn-${tab}`).setAttribute('aria-selected', String(tab === name));
   }
-  if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`);
+  const fragment = name === 'series' && cut >= 0 ? hash : name;
+  if (name === 'series' && cut >= 0) seriesQuery = hash.slice(cut);
+  if (location.hash !== `#${fragment}`) history.replaceState(null, '', `#${fragment}`);
   if (name === 'overview') charts.fit();
   refreshTab(name);
 }
 for (const button of document.querySelectorAll('.tabs [data-tab]')) {
-  button.addEventListener('click', () => showTab(button.dataset.tab));
+  button.addEventListener('click', () => showTab(button.dataset.tab === 'series' ? `series${seriesQuery}` : button.dataset.tab));
 }
 window.addEventListener('hashchange', () => showTab(location.hash.slice(1)));
+/** Links inside the page (series page states) go through the history, so Back works. */
+function navigate(hash) {
+  if (location.hash === hash) showTab(hash.slice(1));
+  else location.hash = hash;
+}
 
 // ---------------------------------------------------------------- views
 
@@ -135,6 +149,7 @@ const alertsView = new AlertsView({
 const silencesView = new SilencesView({ root: document, api, onError, toast, onChange: () => alertsView.load(false) });
 const incidentsView = new IncidentsView({ root: document, api, onError, toast });
 const receiversView = new ReceiversView({ root: document, api, onError, toast });
+const seriesView = new SeriesView({ root: document, api, onError, navigate });
 const anomaliesView = new AnomaliesView({ root: document, state, api, onError });
 const slaView = new SlaView({ root: document, state, api, onError });
 const seriesBody = $('#series-table tbody');
@@ -177,6 +192,8 @@ function toggleChart(id, on) {
 function renderSeries() {
   renderSeriesTable(seriesBody, state, charted, toggleChart, Date.now());
   $('#series-count').textContent = `(${state.latest.size})`;
+  const known = $('#known-series');
+  if (known.childElementCount !== state.latest.size) known.replaceChildren(...[...state.latest.keys()].sort().slice(0, 500).map((id) => h('option', { value: id })));
   liveHint.textContent = state.latest.size === 0 ? 'waiting for data' : `${state.received.live} live updates · ${charted.length} of ${state.latest.size} series charted`;
 }
 
@@ -278,6 +295,8 @@ function refreshTab(name) {
   if (name === 'sla') return slaView.load();
   if (name === 'silences') return silencesView.load();
   if (name === 'receivers') return receiversView.load();
+  // Only a change of series or range refetches: auto-refresh does not redraw the page under the operator.
+  if (name === 'series') return seriesView.show(parseSeriesHash(location.hash));
   return Promise.all([anomaliesView.load(false), loadRecentAlerts()]);
 }
 

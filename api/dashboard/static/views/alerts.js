@@ -4,6 +4,7 @@ import { $, h, renderKeyed } from '../lib/dom.js';
 import { formatIso, formatNumber, formatTime } from '../lib/format.js';
 import { selectAlerts } from '../lib/records.js';
 import { allowedActions, isAlertStatus, isSeverity, severityClass, statusClass } from '../lib/severity.js';
+import { seriesAnchor } from './widgets.js';
 
 const PAGE_SIZE = 100;
 const ACTION_LABELS = { acknowledge: 'Acknowledge', resolve: 'Resolve' };
@@ -128,7 +129,7 @@ export class AlertsView {
         pending ? h('span', { className: 'pill pending' }, `${pending.action}…`) : null,
         silencedBy.length > 0 ? h('span', { className: 'pill silenced', dataset: { role: 'silenced' }, title: `silenced by ${silencedBy.join(', ')}` }, 'silenced') : null,
       ),
-      h('td', { className: 'series', dataset: { label: 'Series' } }, `${a.source}/${a.metric}`),
+      h('td', { className: 'series', dataset: { label: 'Series' } }, seriesAnchor(a, a.openedAt)),
       h('td', { className: 'message', dataset: { label: 'Message' }, title: a.reason ? `${a.reason} (by ${a.actor})` : '' }, a.message),
       h('td', { className: 'num', dataset: { label: 'Value' }, title: `threshold ${a.threshold}` }, `${formatNumber(a.value)} / ${formatNumber(a.threshold)}`),
       h('td', { dataset: { label: 'Opened' }, title: formatIso(a.openedAt) }, formatTime(a.openedAt, Date.now())),

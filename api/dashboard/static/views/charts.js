@@ -1,6 +1,7 @@
 // Live metric charts: one uPlot per chosen series, fed from the state's ring buffers.
 import uPlot from '../vendor/uPlot.esm.js';
 import { h } from '../lib/dom.js';
+import { seriesAnchor } from './widgets.js';
 import { formatNumber, formatScore } from '../lib/format.js';
 
 const CHART_HEIGHT = 150;
@@ -68,7 +69,7 @@ export class ChartGrid {
     const card = h(
       'div',
       { className: 'chart-card', dataset: { series: id } },
-      h('div', { className: 'chart-head' }, h('span', { className: 'chart-title', title: id }, id), valueEl),
+      h('div', { className: 'chart-head' }, h('span', { className: 'chart-title', title: id }, seriesAnchor({ source: id.slice(0, id.lastIndexOf('/')), metric: id.slice(id.lastIndexOf('/') + 1) })), valueEl),
       metaEl,
       body,
     );

@@ -6,6 +6,7 @@ import { $, h, renderKeyed } from '../lib/dom.js';
 import { formatIso, formatNumber, formatTime } from '../lib/format.js';
 import { alertCounts, describeCounts, describeStep, incidentActions, sortIncidents, summarizeResults } from '../lib/incidents.js';
 import { isAlertStatus, severityClass, statusClass } from '../lib/severity.js';
+import { seriesAnchor } from './widgets.js';
 
 const PAGE_SIZE = 100;
 const ACTION_LABELS = { acknowledge: 'Acknowledge', resolve: 'Resolve' };
@@ -135,7 +136,7 @@ export class IncidentsView {
               h('td', {}, h('span', { className: `pill ${severityClass(a.severity)}` }, a.severity)),
               h('td', {}, h('span', { className: `pill ${statusClass(a.status)}` }, a.status), a.inhibited ? h('span', { className: 'pill silenced', title: 'muted by a more severe alert of this incident' }, 'muted') : null),
               h('td', {}, a.ruleId),
-              h('td', { className: 'series' }, `${a.source}/${a.metric}`),
+              h('td', { className: 'series' }, seriesAnchor(a, a.openedAt)),
               h('td', { className: 'message' }, a.message),
               h('td', { className: 'num' }, `${formatNumber(a.value)} / ${formatNumber(a.threshold)}`),
             ),

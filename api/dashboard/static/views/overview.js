@@ -3,6 +3,7 @@ import { h, renderKeyed } from '../lib/dom.js';
 import { formatAge, formatCount, formatNumber, formatPercent, formatScore, formatTime } from '../lib/format.js';
 import { recentAlerts, selectAnomalies } from '../lib/records.js';
 import { SEVERITIES, anomalyTypeLabel, severityClass, statusClass } from '../lib/severity.js';
+import { seriesAnchor } from './widgets.js';
 
 const CHECK_STATES = new Set(['ok', 'warn', 'fail']);
 
@@ -87,7 +88,7 @@ export function renderSeriesTable(tbody, state, charted, onToggle, now) {
         'tr',
         { dataset: { series: id } },
         h('td', { dataset: { label: 'Chart' } }, box),
-        h('td', { className: 'series', dataset: { label: 'Series' } }, id),
+        h('td', { className: 'series', dataset: { label: 'Series' } }, seriesAnchor(r)),
         h('td', { className: 'num', dataset: { label: 'Value' } }, formatNumber(r.value)),
         h('td', { className: 'num', dataset: { label: 'Mean' } }, formatNumber(r.mean)),
         h('td', { className: 'num', dataset: { label: 'z' } }, formatNumber(r.zscore)),
@@ -115,7 +116,7 @@ export function renderRecentAlerts(list, alerts, now) {
         'li',
         { dataset: { alertId: a.alertId } },
         h('span', { className: `pill ${severityClass(a.severity)}` }, a.severity),
-        h('span', { className: 'what', title: a.message }, `${a.source}/${a.metric} — ${a.message}`),
+        h('span', { className: 'what', title: a.message }, seriesAnchor(a, a.openedAt), ` — ${a.message}`),
         h('span', { className: `pill ${statusClass(a.status)}` }, a.status),
         h('span', { className: 'when', title: new Date(a.updatedAt).toISOString() }, formatTime(a.updatedAt, now)),
       ),
@@ -135,7 +136,7 @@ export function renderRecentAnomalies(list, anomalies, now) {
         'li',
         { dataset: { anomalyId: a.id } },
         h('span', { className: 'pill sev-info' }, anomalyTypeLabel(a.type)),
-        h('span', { className: 'what' }, `${a.source}/${a.metric} — ${formatNumber(a.value)} vs ${formatNumber(a.expected)}`),
+        h('span', { className: 'what' }, seriesAnchor(a, a.startTimestamp), ` — ${formatNumber(a.value)} vs ${formatNumber(a.expected)}`),
         h('span', { className: 'muted' }, `conf ${formatScore(a.confidence)}`),
         h('span', { className: 'when' }, formatTime(a.detectedTimestamp, now)),
       ),

@@ -1,7 +1,7 @@
 // SLA tab: compliance against the objective, error budget left, burn rates, per objective and series.
 import { $, h, renderKeyed } from '../lib/dom.js';
 import { formatBurnRate, formatCount, formatDuration, formatIso, formatPercent, formatTime } from '../lib/format.js';
-import { meter } from './widgets.js';
+import { seriesAnchor, meter } from './widgets.js';
 
 function budgetTone(remaining) {
   if (!Number.isFinite(remaining)) return '';
@@ -51,7 +51,7 @@ export class SlaView {
               h('div', { className: 'muted' }, `${formatPercent(s.objective, 1)} target `, h('span', { className: `pill ${s.violated ? 'violated' : 'met'}` }, s.violated ? 'violated' : 'met')),
             ),
           ),
-          h('td', { className: 'series', dataset: { label: 'Series' } }, `${s.source}/${s.metric}`),
+          h('td', { className: 'series', dataset: { label: 'Series' } }, seriesAnchor(s)),
           h('td', { dataset: { label: 'Compliance' }, title: `${formatCount(s.good)} good of ${formatCount(s.total)}` }, meter(s.compliance, formatPercent(s.compliance), s.compliance >= s.objective ? 'good' : 'bad')),
           h('td', { dataset: { label: 'Error budget' } }, meter(s.errorBudgetRemaining, formatPercent(s.errorBudgetRemaining, 1), budgetTone(s.errorBudgetRemaining))),
           h('td', { className: 'num', dataset: { label: 'Burn fast' } }, formatBurnRate(s.burnRateFast)),

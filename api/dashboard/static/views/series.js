@@ -1,0 +1,214 @@
+// Series page (#series?source=…&metric=…&range=…): one series' chart over a chosen range with
+// its baseline band, gaps and alert spans, and the series' alerts, anomalies and SLA beside it.
+// One request per endpoint per page state; live updates do not refetch.
+import uPlot from '../vendor/uPlot.esm.js';
+import { $, h, renderKeyed } from '../lib/dom.js';
+import { formatIso, formatNumber, formatPercent, formatScore, formatTime } from '../lib/format.js';
+import { BAND_K, RANGES, alertSpans, chartColumns, pointsQuery, seriesHash } from '../lib/series-view.js';
+import { anomalyTypeLabel, severityClass, statusClass } from '../lib/severity.js';
+
+const CHART_HEIGHT = 280;
+const SPAN_COLORS = { critical: 'rgb(255 90 90 / 0.18)', high: 'rgb(255 150 70 / 0.16)', medium: 'rgb(240 200 60 / 0.14)', low: 'rgb(120 180 255 / 0.12)', info: 'rgb(160 160 160 / 0.10)' };
+
+function dateLabel(seconds, spanSec) {
+  const d = new Date(seconds * 1000);
+  const p = (n) => String(n).padStart(2, '0');
+  const time = `${p(d.getHours())}:${p(d.getMinutes())}`;
+  return spanSec > 86_400 ? `${p(d.getMonth() + 1)}-${p(d.getDate())} ${time}` : time;
+}
+
+export class SeriesView {
+  constructor({ root, api, onError, navigate }) {
+    this.api = api;
+    this.onError = onError;
+    this.navigate = navigate;
+    this.state = null;
+    this.seq = 0;
+    this.spans = [];
+    this.form = $('#series-form', root);
+    this.input = $('#series-input', root);
+    this.title = $('#series-title', root);
+    this.chartEl = $('#series-chart', root);
+    this.hint = $('#series-hint', root);
+    this.alertsBody = $('#series-alerts tbody', root);
+    this.alertsEmpty = $('#series-alerts-empty', root);
+    this.anomaliesList = $('#series-anomalies', root);
+    this.slaEl = $('#series-sla', root);
+    this.ranges = $('#series-ranges', root);
+    this.ranges.replaceChildren(
+      ...RANGES.map(([label]) =>
+        h('button', { type: 'button', className: 'ghost small', dataset: { range: label }, 'aria-pressed': 'false', on: { click: () => this.go({ ...this.state, range: label, from: null, to: null }) } }, label),
+      ),
+    );
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const text = this.input.value.trim();
+      const cut = text.indexOf('/');
+      if (cut <= 0 || cut === text.length - 1) return this.showHint('type source/metric, e.g. web-1/cpu_usage');
+      const from = Date.parse(this.form.elements.namedItem('from').value);
+      const to = Date.parse(this.form.elements.namedItem('to').value);
+      const absolute = Number.isFinite(from) && Number.isFinite(to) && to > from;
+      this.go({ series: { source: text.slice(0, cut), metric: text.slice(cut + 1) }, range: absolute ? null : (this.state?.range ?? '1h'), from: absolute ? from : null, to: absolute ? to : null });
+    });
+    this.plot = null;
+  }
+
+  showHint(text) {
+    this.hint.textContent = text;
+  }
+
+  go(state) {
+    this.navigate(seriesHash(state));
+  }
+
+  /** Show this page state (from the URL); fetches only when it changed or `force`. */
+  async show(state, force = false) {
+    const key = JSON.stringify(state);
+    if (!force && key === this.shown) return;
+    this.shown = key;
+    this.state = state;
+    for (const b of this.ranges.children) b.setAttribute('aria-pressed', String(b.dataset.range === state.range));
+    if (!state.series) {
+      this.title.textContent = 'Series';
+      this.showHint('choose a series (links on alerts, anomalies and live values lead here)');
+      return;
+    }
+    const id = `${state.series.source}/${state.series.metric}`;
+    this.title.textContent = id;
+    this.input.value = id;
+    const seq = ++this.seq;
+    const now = Date.now();
+    const query = pointsQuery(state, now);
+    this.chartEl.dataset.loading = 'true';
+    const [points, alerts, anomalies, sla] = await Promise.all([
+      this.api.get('series/points', query).catch((err) => this.fail(err, 'series points')),
+      this.api.get('alerts', { source: state.series.source, metric: state.series.metric, from: Math.max(0, query.from - 30 * 86_400_000), sort: 'opened_at', limit: 200 }).catch((err) => this.fail(err, 'series alerts')),
+      this.api.get('anomalies', { source: state.series.source, metric: state.series.metric, from: query.from, to: query.to, limit: 100 }).catch((err) => this.fail(err, 'series anomalies')),
+      this.api.get('sla', { source: state.series.source }).catch(() => null),
+    ]);
+    if (seq !== this.seq) return; // a newer state is loading
+    const alertItems = Array.isArray(alerts?.items) ? alerts.items : [];
+    this.draw(points, alertSpans(alertItems, query.from, query.to, now), query);
+    this.renderAlerts(alertItems);
+    this.renderAnomalies(Array.isArray(anomalies?.items) ? anomalies.items : []);
+    this.renderSla((sla?.items ?? []).filter((s) => s.metric === state.series.metric));
+    delete this.chartEl.dataset.loading;
+  }
+
+  fail(err, what) {
+    this.onError(err, what);
+    return null;
+  }
+
+  draw(body, spans, query) {
+    const { columns, gaps, points } = chartColumns(body ?? {});
+    this.spans = spans;
+    const spanSec = (query.to - query.from) / 1000;
+    if (!this.plot) {
+      const axis = { stroke: '#8393a3', grid: { stroke: '#2a3541', width: 1 }, ticks: { stroke: '#2a3541', width: 1 }, font: '11px system-ui' };
+      const opts = {
+        width: Math.max(300, this.chartEl.clientWidth || 600),
+        height: CHART_HEIGHT,
+        legend: { show: false },
+        scales: { x: { time: true } },
+        axes: [
+          { ...axis, space: 80, values: (_u, ticks) => ticks.map((t) => dateLabel(t, this.spanSec)) },
+          { ...axis, size: 56, values: (_u, ticks) => ticks.map((t) => formatNumber(t)) },
+        ],
+        series: [
+          {},
+          { label: 'value', stroke: '#4aa3ff', width: 1.5, points: { show: false } },
+          { label: `mean − ${BAND_K}σ`, stroke: 'rgb(131 147 163 / 0.5)', width: 1, points: { show: false } },
+          { label: `mean + ${BAND_K}σ`, stroke: 'rgb(131 147 163 / 0.5)', width: 1, points: { show: false } },
+        ],
+        bands: [{ series: [3, 2], fill: 'rgb(131 147 163 / 0.12)' }],
+        hooks: { drawClear: [(u) => this.drawSpans(u)] },
+      };
+      this.plot = new uPlot(opts, columns, this.chartEl);
+      new ResizeObserver(() => {
+        const w = Math.floor(this.chartEl.clientWidth);
+        if (w > 0 && Math.abs(w - this.plot.width) > 1) this.plot.setSize({ width: w, height: CHART_HEIGHT });
+      }).observe(this.chartEl);
+    }
+    this.spanSec = spanSec;
+    this.plot.setData(columns, false);
+    this.plot.setScale('x', { min: query.from / 1000, max: query.to / 1000 });
+    // What is drawn, for an operator's devtools and the browser test.
+    Object.assign(this.chartEl.dataset, { points: String(points), gaps: String(gaps), spans: String(spans.length), from: String(query.from), to: String(query.to), step: String(body?.step ?? ''), resolution: String(body?.resolution ?? '') });
+    const parts = [`${points} ${body?.resolution === 'rollup' ? 'buckets' : 'points'}`, body?.step ? `step ${body.step} s` : 'raw', `band mean ± ${BAND_K}σ`];
+    if (gaps) parts.push(`${gaps} gap${gaps > 1 ? 's' : ''}`);
+    if (spans.length) parts.push(`${spans.length} alert span${spans.length > 1 ? 's' : ''} shaded`);
+    if (body?.truncated) parts.push('older points left out');
+    this.showHint(`${formatIso(query.from)} → ${formatIso(query.to)} · ${parts.join(' · ')}`);
+  }
+
+  /** Alert spans shaded behind the lines (the canvas is cleared, then these, then the series). */
+  drawSpans(u) {
+    const ctx = u.ctx;
+    const { top, height } = u.bbox;
+    let drawn = 0;
+    for (const s of this.spans) {
+      const x0 = u.valToPos(s.start / 1000, 'x', true);
+      const x1 = u.valToPos(s.end / 1000, 'x', true);
+      if (!Number.isFinite(x0) || !Number.isFinite(x1)) continue;
+      ctx.fillStyle = SPAN_COLORS[s.severity] ?? SPAN_COLORS.info;
+      ctx.fillRect(x0, top, Math.max(2, x1 - x0), height);
+      drawn += 1;
+    }
+    this.chartEl.dataset.spansDrawn = String(drawn);
+  }
+
+  renderAlerts(items) {
+    const rows = [...items].sort((a, b) => b.openedAt - a.openedAt);
+    const now = Date.now();
+    renderKeyed(
+      this.alertsBody,
+      rows,
+      (a) => a.alertId,
+      (a) => `${a.version}`,
+      (a) =>
+        h(
+          'tr',
+          { dataset: { alertId: a.alertId, status: a.status } },
+          h('td', { dataset: { label: 'Severity' } }, h('span', { className: `pill ${severityClass(a.severity)}` }, a.severity)),
+          h('td', { dataset: { label: 'Status' } }, h('span', { className: `pill ${statusClass(a.status)}` }, a.status)),
+          h('td', { className: 'message', dataset: { label: 'Message' }, title: a.message }, a.message),
+          h('td', { dataset: { label: 'Opened' }, title: formatIso(a.openedAt) }, formatTime(a.openedAt, now)),
+          h('td', { dataset: { label: 'Updated' }, title: formatIso(a.updatedAt) }, a.status === 'resolved' ? `${formatTime(a.updatedAt, now)} by ${a.actor}` : formatTime(a.updatedAt, now)),
+        ),
+    );
+    this.alertsEmpty.hidden = rows.length > 0;
+  }
+
+  renderAnomalies(items) {
+    const now = Date.now();
+    if (items.length === 0) return this.anomaliesList.replaceChildren(h('li', { className: 'empty-item' }, 'No anomalies in this range.'));
+    this.anomaliesList.replaceChildren(
+      ...items.map((a) =>
+        h(
+          'li',
+          { dataset: { anomalyId: a.id } },
+          h('span', { className: 'pill sev-info' }, anomalyTypeLabel(a.type)),
+          h('span', { className: 'what' }, `${formatNumber(a.value)} vs ${formatNumber(a.expected)} expected`),
+          h('span', { className: 'muted' }, `conf ${formatScore(a.confidence)}`),
+          h('span', { className: 'when', title: formatIso(a.detectedTimestamp) }, formatTime(a.detectedTimestamp, now)),
+        ),
+      ),
+    );
+  }
+
+  renderSla(items) {
+    if (items.length === 0) return this.slaEl.replaceChildren(h('span', { className: 'muted' }, 'No SLA objective on this series.'));
+    this.slaEl.replaceChildren(
+      ...items.map((s) =>
+        h(
+          'div',
+          { className: `card stat${s.violated ? ' check-fail' : ''}`, dataset: { sla: s.slaId } },
+          h('div', { className: 'label' }, s.name ?? s.slaId),
+          h('div', { className: 'big' }, formatPercent(s.compliance, 2)),
+          h('div', { className: 'sub' }, `budget left ${formatPercent(s.errorBudgetRemaining, 1)}${s.violated ? ' · violated' : ''}`),
+        ),
+      ),
+    );
+  }
+}
