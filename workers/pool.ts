@@ -10,6 +10,7 @@ import { Piscina } from 'piscina';
 import type { Logger } from '../core/logger.ts';
 import { VigilError } from '../core/errors.ts';
 import type { ScoreResult, ScoreTask } from './score-batch.ts';
+import type { TimedTask } from './timed-task.ts';
 
 export interface ScoringPoolOptions {
   threads: number;
@@ -22,7 +23,11 @@ export interface ScoringPoolOptions {
   maxQueue?: number;
   /**
    * A task running longer is aborted: Piscina terminates its worker thread (a hung task cannot be
-   * stopped otherwise) and starts a new one. Default none.
+   * stopped otherwise) and starts a new one. Default none. The clock starts when the thread
+   * starts the task (timed-task.ts flags it), not while the task waits for a thread nor while a
+   * new thread loads its module: a hung task must not time out the tasks queued behind it (under
+   * load they are other partitions' healthy batches, and after scoreAttempts they would be
+   * dead-lettered with it), nor a replacement thread's start-up its first task.
    */
   taskTimeoutMs?: number;
   /** Task module (default score-batch.ts); tests wrap it to crash or hang a worker on purpose. */
@@ -44,6 +49,38 @@ export interface ScoringPool {
 }
 
 export const SCORE_TASK_MODULE = new URL('./score-batch.ts', import.meta.url).href;
+const TIMED_TASK_MODULE = new URL('./timed-task.ts', import.meta.url).href;
+/** A thread that has not started a handed-over task by then is taken for hung in its start-up. */
+const START_LIMIT_MS = 60_000;
+
+// ES2024 (Node 16+); the project's lib is ES2022.
+type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, index: number, value: number, timeoutMs: number): WaitAsyncResult }).waitAsync;
+
+/**
+ * Aborts `ac` `timeoutMs` after the worker flags the task as started (or START_LIMIT_MS after
+ * the hand-over if it never does); `done()` stops the clock.
+ */
+function runClock(started: Int32Array, timeoutMs: number, ac: AbortController): { done(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let finished = false;
+  const wait = waitAsync(started, 0, 0, START_LIMIT_MS);
+  const onStart = (outcome: string) => {
+    if (finished) return;
+    if (outcome === 'timed-out') ac.abort(new Error(`the scoring thread did not start the task within ${START_LIMIT_MS} ms`));
+    else timer = setTimeout(() => ac.abort(new Error(`timeout ${timeoutMs} ms`)), timeoutMs);
+  };
+  if (wait.async) void wait.value.then(onStart);
+  else onStart(wait.value);
+  return {
+    done() {
+      finished = true;
+      clearTimeout(timer);
+      // Wakes the pending waitAsync so it does not outlive the task.
+      Atomics.notify(started, 0);
+    },
+  };
+}
 
 /**
  * Buffers that can be moved without collateral damage: a typed array that owns its whole,
@@ -66,23 +103,51 @@ export function createScoringPool(options: ScoringPoolOptions): ScoringPool {
   const threads = Math.max(1, Math.floor(options.threads));
   const logger = options.logger.child({ component: 'scoring-pool' });
   const piscina = new Piscina({
-    filename: options.filename ?? SCORE_TASK_MODULE,
+    filename: TIMED_TASK_MODULE,
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 60_000,
-    maxQueue: options.maxQueue ?? Infinity,
     execArgv: ['--import', 'tsx'],
   });
+  const taskModule = options.filename ?? SCORE_TASK_MODULE;
+  const maxQueue = options.maxQueue ?? Infinity;
+  // At most `threads` tasks are in Piscina at once, so its queue stays empty and a task's
+  // timeout covers its run only; the others wait here, in order.
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const acquire = async () => {
+    if (running < threads) {
+      running++;
+      return;
+    }
+    if (waiting.length >= maxQueue) {
+      throw new VigilError(`scoring pool queue is full (${maxQueue} tasks waiting for ${threads} threads)`, {
+        code: 'SCORE_QUEUE_FULL',
+        action: 'raise pipeline.workerThreads or lower the partitions this instance consumes at once',
+      });
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  // A finished task hands its slot to the next waiting one (running stays the same) or frees it.
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
   let closed = false;
   piscina.on('error', (err: unknown) => logger.error({ err }, 'scoring worker failed'));
-  logger.info({ threads, module: options.filename ?? SCORE_TASK_MODULE, taskTimeoutMs: options.taskTimeoutMs }, 'scoring pool started');
+  logger.info({ threads, module: taskModule, taskTimeoutMs: options.taskTimeoutMs }, 'scoring pool started');
 
   return {
     async run(task: ScoreTask): Promise<ScoreResult> {
       if (closed) throw new VigilError('scoring pool is closed', { action: 'create a new pool; close() is final' });
+      await acquire();
+      const started = new Int32Array(new SharedArrayBuffer(4));
+      const ac = new AbortController();
+      const clock = options.taskTimeoutMs ? runClock(started, options.taskTimeoutMs, ac) : undefined;
       try {
-        const signal = options.taskTimeoutMs ? AbortSignal.timeout(options.taskTimeoutMs) : undefined;
-        return (await piscina.run(task, { transferList: transferListFor(task), signal })) as ScoreResult;
+        const timed: TimedTask = { module: taskModule, started, task };
+        return (await piscina.run(timed, { transferList: transferListFor(task), signal: clock ? ac.signal : undefined })) as ScoreResult;
       } catch (cause) {
         if (cause instanceof VigilError) throw cause;
         if ((cause as Error)?.name === 'AbortError') {
@@ -99,10 +164,13 @@ export function createScoringPool(options: ScoringPoolOptions): ScoringPool {
           code: err?.code ?? 'SCORE_TASK_FAILED',
           action: 'see the cause; a bad task is rejected before any series state changes',
         });
+      } finally {
+        clock?.done();
+        release();
       }
     },
     stats(): ScoringPoolStats {
-      return { threads, queued: piscina.queueSize, completed: piscina.completed, utilization: piscina.utilization };
+      return { threads, queued: waiting.length + piscina.queueSize, completed: piscina.completed, utilization: piscina.utilization };
     },
     async close(): Promise<void> {
       if (closed) return;

@@ -5,3 +5,4 @@ export { startTcpProxy, TcpProxy, type CutMode, type TcpProxyOptions, type TcpPr
 export { startSecondBroker, type SecondBroker, type SecondBrokerOptions } from './second-broker.ts';
 export { startHttpReceiver, type HttpReceiver, type ReceivedRequest, type Answer } from './http-receiver.ts';
 export { testAlert, testIncident, incidentPublisher, type IncidentPublisher } from './incidents.ts';
+export { spawnPipeline, pipelineChildEnv, type PipelineProcess } from './pipeline-process.ts';

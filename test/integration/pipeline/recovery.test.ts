@@ -6,12 +6,9 @@
  * anomalies, same alert transitions, rollups counting each point once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { VigilConfig } from '../../../core/config.ts';
 import { createTestEnv, waitFor, type TestEnv } from '../../support/index.ts';
+import { spawnPipeline } from '../../support/pipeline-process.ts';
 import { createClickHouse } from '../../../pipeline/storage/clickhouse.ts';
 import { startPipeline } from '../../../pipeline/runtime/pipeline.ts';
 import { POINTS_PER_SERIES, SCENARIO, STEP_MS, expectSameRows, outcome, referenceOutcome, pointCount, producePoints, scenarioPoints, waitForCommitted, type Outcome } from './scenario.ts';
@@ -20,39 +17,6 @@ const start = Date.now() - POINTS_PER_SERIES * STEP_MS - 60_000;
 const points = scenarioPoints(start, 11);
 const half = Math.floor(points.length / 2);
 const overrides = { pipeline: { windowSize: 200, workerThreads: 1, snapshotIntervalMs: 500 } };
-const vigilBin = fileURLToPath(new URL('../../../bin/vigil', import.meta.url));
-
-function childEnv(config: VigilConfig, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    VIGIL_CONFIG: '',
-    VIGIL_LOG_LEVEL: process.env.VIGIL_TEST_CHILD_LOG ? 'info' : 'warn',
-    VIGIL_KAFKA_BROKERS: config.kafka.brokers.join(','),
-    VIGIL_TOPIC_PREFIX: config.kafka.topicPrefix,
-    VIGIL_KAFKA_GROUP_ID: config.kafka.groupId,
-    VIGIL_KAFKA_PARTITIONS: String(config.kafka.partitions),
-    VIGIL_CLICKHOUSE_URL: config.clickhouse.url,
-    VIGIL_CLICKHOUSE_DATABASE: config.clickhouse.database,
-    VIGIL_WINDOW_SIZE: String(config.pipeline.windowSize),
-    VIGIL_WORKER_THREADS: '1',
-    VIGIL_SNAPSHOT_INTERVAL_MS: String(config.pipeline.snapshotIntervalMs),
-    VIGIL_PIPELINE_HTTP_PORT: '0', // the metrics server must not need the default port (a demo may hold it)
-    ...extra,
-  };
-}
-
-function spawnPipeline(config: VigilConfig, extra: Record<string, string> = {}): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null> } {
-  const child = spawn(vigilBin, ['pipeline', '--stats-every', '0'], { env: childEnv(config, extra), stdio: ['ignore', 'pipe', 'pipe'] });
-  if (process.env.VIGIL_TEST_CHILD_LOG) child.stdout?.on('data', (d) => appendFileSync(process.env.VIGIL_TEST_CHILD_LOG!, d));
-  let stderr = '';
-  child.stderr?.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)));
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
-  void exited.then((how) => {
-    if (how !== 'SIGKILL' && how !== 'SIGTERM' && how !== 0) console.error(`pipeline child exited with ${how}: ${stderr}`);
-  });
-  return { child, exited };
-}
-
 const envs: TestEnv[] = [];
 const clients: ClickHouseClient[] = [];
 let reference: Outcome;

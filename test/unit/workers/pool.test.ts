@@ -9,6 +9,7 @@ import { createScoringPool, transferListFor, type ScoringPool } from '../../../w
 import { scoreBatch, type ScoreTask } from '../../../workers/score-batch.ts';
 import { createSeriesState, restoreSeriesState } from '../../../workers/series-state.ts';
 import { series } from './synthetic.ts';
+import { HANG_VALUE } from '../../fixtures/workers/faulty-score-batch.ts';
 
 const params = detectorParams({ windowSize: 200, windowMs: Infinity });
 
@@ -97,6 +98,33 @@ describe('scoring pool (real Piscina threads)', () => {
     expect(String((err as Error).message)).toMatch(/non-finite value/);
     expect(Buffer.from(new Uint8Array(state)).equals(before)).toBe(true);
   });
+});
+
+describe('scoring pool task timeout', () => {
+  it('counts a task\'s run, not its wait nor its thread\'s start-up: a hung task times out alone, the one queued behind it runs', async () => {
+    const faulty = fileURLToPath(new URL('../../fixtures/workers/faulty-score-batch.ts', import.meta.url));
+    // Below a thread's start-up on a busy machine (tsx + the module, 1–3 s): the first task and
+    // the queued one (on the thread started after the hung one is terminated) must not pay it.
+    const timeoutMs = 1500;
+    const pool = createScoringPool({ threads: 1, logger: createLogger('silent'), taskTimeoutMs: timeoutMs, filename: faulty });
+    try {
+      await pool.run(interleavedTask([createSeriesState(params)], 10, 1));
+      const hang = interleavedTask([createSeriesState(params)], 10, 2);
+      hang.values[3] = HANG_VALUE;
+      const hung = pool.run(hang).catch((e: unknown) => e);
+      // Queued behind the hung one for the whole timeout: before the fix it timed out too.
+      const queued = pool.run(interleavedTask([createSeriesState(params)], 10, 3)).catch((e: unknown) => e);
+      expect(pool.stats().queued).toBe(1);
+      const err = await hung;
+      expect(err).toBeInstanceOf(VigilError);
+      expect((err as VigilError).code).toBe('SCORE_TASK_TIMEOUT');
+      const ok = await queued;
+      expect(ok).not.toBeInstanceOf(Error);
+      expect((ok as { score: Float64Array }).score).toHaveLength(10);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 });
 
 describe('scoring pool outside vitest', () => {
