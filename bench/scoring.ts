@@ -25,6 +25,8 @@ const { values: args } = parseArgs({
     points: { type: 'string', default: '2000000' },
     batch: { type: 'string', default: '5000' },
     'per-point': { type: 'string', default: '20000' },
+    // the anomaly likelihood gate (off by default, as in the pipeline): what turning it on costs
+    'likelihood-gate': { type: 'string', default: '0' },
   },
 });
 const threads = Number(args.threads);
@@ -33,7 +35,7 @@ const seriesCount = Number(args.series);
 const totalPoints = Number(args.points);
 const batchSize = Number(args.batch);
 const perPointCount = Number(args['per-point']);
-const params = detectorParams({ windowMs: 3_600_000 });
+const params = detectorParams({ windowMs: 3_600_000, likelihoodGate: Number(args['likelihood-gate']) });
 
 interface Batch {
   partition: number;

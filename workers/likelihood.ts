@@ -62,7 +62,8 @@ export const L = {
   sd: 10,
   histCount: 11, // short means behind that distribution
   prevTail: 12, // unfiltered tail of the previous point (the filter's memory)
-  last: 13, // newest log likelihood (for summaries)
+  last: 13, // newest log likelihood, filtered (what updateLikelihood returned)
+  unfiltered: 14, // newest log likelihood before the filter
 } as const;
 const SCALARS = 16;
 const SHORT_AT = SCALARS;
@@ -128,6 +129,7 @@ export function updateLikelihood(f: Float64Array, base: number, raw: number, blo
 
   // 2. judge it by the distribution of earlier levels (not by its own block)
   let out = 0;
+  let unfiltered = 0;
   const mean = f[base + L.mean];
   if (mean === mean) {
     const z = (level - mean) / f[base + L.sd];
@@ -136,8 +138,10 @@ export function updateLikelihood(f: Float64Array, base: number, raw: number, blo
     if (tail <= RED_TAIL && f[base + L.prevTail] <= RED_TAIL) tail = YELLOW_TAIL;
     f[base + L.prevTail] = raw;
     out = logLikelihood(tail);
+    unfiltered = tail === raw ? out : logLikelihood(raw);
   }
   f[base + L.last] = out;
+  f[base + L.unfiltered] = unfiltered;
 
   // 3. the level joins the history once the short ring is full (a part-filled ring is warm-up)
   if (count === SHORT_POINTS) {
@@ -189,6 +193,14 @@ function closeBlock(f: Float64Array, base: number): void {
   const sd = variance > 0 ? Math.sqrt(variance) : 0;
   f[base + L.mean] = mu > MEAN_FLOOR ? mu : MEAN_FLOOR;
   f[base + L.sd] = sd > SD_FLOOR ? sd : SD_FLOOR;
+}
+
+/**
+ * The newest point's log likelihood before the red/yellow filter: "is this level unusual",
+ * whatever the points before it were (the filter answers "is this where it starts").
+ */
+export function unfilteredLikelihood(f: Float64Array, base: number): number {
+  return f[base + L.unfiltered];
 }
 
 /** Read-only view for summaries and tests. */

@@ -47,7 +47,7 @@ const S: typeof SLOTS = { ...SLOTS };
 const { confidenceFromZ, strengthScore, twoSidedTail } = probability;
 const { newTrendTestResult, trendChangeTest } = trendTest;
 const { medianInPlace } = robust;
-const { updateLikelihood, HISTORY_BLOCKS } = likelihood;
+const { updateLikelihood, unfilteredLikelihood, HISTORY_BLOCKS } = likelihood;
 const LIKELIHOOD_MEAN = likelihood.L.mean;
 
 /** What made the detector report: lets an alert say "level shift" rather than just "pattern change". */
@@ -204,9 +204,10 @@ export class SeriesDetector {
       const lb = this.L.likelihood;
       const r = absZInc / P.zThreshold;
       const a = r * r * r * r;
-      const ll = updateLikelihood(f, lb, a / (1 + a), this.likelihoodBlock);
-      // while the layer is still learning it cannot judge: no gate
-      gated = ll < P.likelihoodGate && f[lb + LIKELIHOOD_MEAN] === f[lb + LIKELIHOOD_MEAN];
+      updateLikelihood(f, lb, a / (1 + a), this.likelihoodBlock);
+      // unfiltered: the filter keeps a long excursion red only where it starts, which may be
+      // points before its deviation reaches zThreshold. While learning it cannot judge: no gate.
+      gated = unfilteredLikelihood(f, lb) < P.likelihoodGate && f[lb + LIKELIHOOD_MEAN] === f[lb + LIKELIHOOD_MEAN];
     }
 
     const open = f[S.epOpen] !== 0;

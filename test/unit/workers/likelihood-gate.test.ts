@@ -61,6 +61,18 @@ describe('likelihood gate in the detector (likelihoodGate)', () => {
     expect(b.score[at]).toBeGreaterThanOrEqual(a.score[at]);
   });
 
+  it('a gradual drop whose likelihood went red before it crossed zThreshold is still reported (the gate reads the unfiltered likelihood)', () => {
+    // triangular: 26 rows down to 9.7σ and back, from row 6000; its first rows are 3σ – 3.5σ
+    const at = 6000;
+    const depth = (i: number) => (i < at || i >= at + 26 ? 0 : 9.7 * (1 - Math.abs(i - at - 12.5) / 13.5));
+    const { values, timestamps } = series(8000, (i, g) => 50 + g() - (i >= at && i < at + 4 ? 3.3 : depth(i)), 5);
+    for (const params of [off, gated]) {
+      const r = scoreSeries(params, values, timestamps);
+      const hit = r.findings.filter((f) => f.pointIndex >= at && f.pointIndex < at + 26);
+      expect(hit.map((f) => f.type)).toContain('drop');
+    }
+  });
+
   it('scores the same whether a series comes in one batch or many (the gate lives in the state)', () => {
     const { values, timestamps } = burstyCounter(6000, 4);
     const whole = scoreSeries(gated, values, timestamps);

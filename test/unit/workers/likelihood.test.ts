@@ -8,6 +8,7 @@ import {
   MIN_HISTORY,
   resetLikelihood,
   SHORT_POINTS,
+  unfilteredLikelihood,
   updateLikelihood,
   YELLOW_TAIL,
 } from '../../../workers/likelihood.ts';
@@ -148,6 +149,9 @@ describe('anomaly likelihood (workers/likelihood.ts)', () => {
     expect(firstRed).toBeGreaterThanOrEqual(0);
     expect(firstRed).toBeLessThan(5);
     expect(out[firstRed + 1]).toBeCloseTo(logLikelihood(YELLOW_TAIL), 12);
+    // before the filter it is still red: the level is as unusual as ever
+    expect(unfilteredLikelihood(f, BASE)).toBeGreaterThanOrEqual(0.5);
+    expect(inspectLikelihood(f, BASE).last).toBe(out[5]);
   });
 
   it('a score level lower than usual is not an anomaly (upper tail only)', () => {
