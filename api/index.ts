@@ -48,6 +48,8 @@ export async function startApi(config: VigilConfig, logger: Logger): Promise<Run
     try {
       await producer.connect();
     } catch (cause) {
+      // A refused login or certificate already says what to fix (pipeline/kafka/client.ts).
+      if (cause instanceof VigilError) throw cause;
       throw new VigilError(`cannot connect to Kafka at ${config.kafka.brokers.join(',')}`, {
         cause,
         action: "start the local stack with 'npm run stack:up' or set VIGIL_KAFKA_BROKERS",

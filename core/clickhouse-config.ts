@@ -42,11 +42,12 @@ export const clickhouseSchema = z
       ctx.addIssue({ code: 'custom', path: ['ca'], message: 'a CA is only used with an https:// url; set clickhouse.url to https://… or drop clickhouse.ca' });
     }
   })
-  .transform((ch, ctx) => ({
+  // The files are read here and not kept: the resolved config parses again as it is.
+  .transform(({ passwordFile, readerPasswordFile, ...ch }, ctx) => ({
     ...ch,
-    password: resolvePassword(ch, ctx, { password: 'password', passwordFile: 'passwordFile' }, LOCAL_CLICKHOUSE_USERS.writer.password),
+    password: resolvePassword({ password: ch.password, passwordFile }, ctx, { password: 'password', passwordFile: 'passwordFile' }, LOCAL_CLICKHOUSE_USERS.writer.password),
     readerPassword: resolvePassword(
-      { password: ch.readerPassword, passwordFile: ch.readerPasswordFile },
+      { password: ch.readerPassword, passwordFile: readerPasswordFile },
       ctx,
       { password: 'readerPassword', passwordFile: 'readerPasswordFile' },
       LOCAL_CLICKHOUSE_USERS.reader.password,

@@ -10,6 +10,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { VigilError } from './errors.ts';
 import { clickhouseSchema } from './clickhouse-config.ts';
+import { kafkaSchema } from './kafka-config.ts';
 import { notifySchema } from './notify-config.ts';
 import { oncallSchema } from './oncall-config.ts';
 import { repeatedSecret, secretSchema } from './secrets.ts';
@@ -35,18 +36,7 @@ function distinctSecrets<T>(secretOf: (item: T) => string, what: string) {
 export const configSchema = z
   .object({
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    kafka: z
-      .object({
-        brokers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'broker must be host:port')).min(1).default(['127.0.0.1:19092']),
-        clientId: z.string().min(1).default('vigil'),
-        /** Prefix for every topic name: lets tests and parallel environments share one broker. */
-        topicPrefix: z.string().regex(/^[A-Za-z0-9._-]*$/).default('vigil.'),
-        partitions: z.number().int().min(1).max(1000).default(12),
-        replicationFactor: z.number().int().min(1).max(10).default(1),
-        groupId: z.string().min(1).default('vigil-pipeline'),
-      })
-      .strict()
-      .prefault({}),
+    kafka: kafkaSchema.prefault({}),
     clickhouse: clickhouseSchema.prefault({}),
     pipeline: z
       .object({
@@ -134,6 +124,13 @@ const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list
   VIGIL_TOPIC_PREFIX: { path: ['kafka', 'topicPrefix'], kind: 'string' },
   VIGIL_KAFKA_PARTITIONS: { path: ['kafka', 'partitions'], kind: 'number' },
   VIGIL_KAFKA_GROUP_ID: { path: ['kafka', 'groupId'], kind: 'string' },
+  VIGIL_KAFKA_SASL_MECHANISM: { path: ['kafka', 'sasl', 'mechanism'], kind: 'string' },
+  VIGIL_KAFKA_SASL_USERNAME: { path: ['kafka', 'sasl', 'username'], kind: 'string' },
+  VIGIL_KAFKA_SASL_PASSWORD: { path: ['kafka', 'sasl', 'password'], kind: 'string' },
+  VIGIL_KAFKA_SASL_PASSWORD_FILE: { path: ['kafka', 'sasl', 'passwordFile'], kind: 'string' },
+  VIGIL_KAFKA_SSL_CA: { path: ['kafka', 'ssl', 'ca'], kind: 'string' },
+  VIGIL_KAFKA_SSL_CERT: { path: ['kafka', 'ssl', 'cert'], kind: 'string' },
+  VIGIL_KAFKA_SSL_KEY: { path: ['kafka', 'ssl', 'key'], kind: 'string' },
   VIGIL_CLICKHOUSE_URL: { path: ['clickhouse', 'url'], kind: 'string' },
   VIGIL_CLICKHOUSE_DATABASE: { path: ['clickhouse', 'database'], kind: 'string' },
   VIGIL_CLICKHOUSE_USER: { path: ['clickhouse', 'username'], kind: 'string' },

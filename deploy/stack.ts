@@ -522,7 +522,8 @@ export interface StackUpResult {
 /** The config `up` creates topics and runs migrations with: VIGIL_* settings, local endpoints. */
 export function stackConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
   const base = loadConfig({ env });
-  return { ...base, kafka: { ...base.kafka, brokers: localBrokers }, clickhouse: { ...base.clickhouse, url: localClickHouseUrl } };
+  // The local broker's listener is PLAINTEXT and its ClickHouse plain HTTP, whatever VIGIL_* say.
+  return { ...base, kafka: { ...base.kafka, brokers: localBrokers, sasl: null, ssl: null }, clickhouse: { ...base.clickhouse, url: localClickHouseUrl, ca: null } };
 }
 
 function runInstallDeps(logger: Logger): void {

@@ -9,9 +9,11 @@
  * Usable from any Node service: it reads no environment, config file or process-wide state;
  * everything comes from the options.
  */
-import { CompressionTypes, Kafka, Partitioners, logLevel as KafkaLogLevel, type LogEntry, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, logLevel as KafkaLogLevel, type Kafka, type LogEntry, type Message, type Producer } from 'kafkajs';
 import { topicNames, type VigilConfig } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
+import type { KafkaSaslConfig, KafkaSslConfig } from '../../core/kafka-config.ts';
+import { newKafkaClient } from '../kafka/client.ts';
 import { getSchemaRegistry, type SchemaEntry } from '../../schemas/avro/registry.ts';
 import type { MetricPoint } from '../../schemas/records.ts';
 import { frameSingleObject } from '../codec/framing.ts';
@@ -42,7 +44,11 @@ export interface MetricProducerOptions {
   /** Request retries before a send fails (default 8, about a minute with backoff). */
   retries?: number;
   compression?: 'none' | 'gzip';
-  /** Bring your own kafkajs client (SSL, SASL...); brokers/clientId are then ignored. */
+  /** SASL/SCRAM login, same shape as the config's kafka.sasl (password already resolved). */
+  sasl?: KafkaSaslConfig | null;
+  /** TLS, same shape as the config's kafka.ssl (PEM file paths). */
+  ssl?: KafkaSslConfig | null;
+  /** Bring your own kafkajs client; brokers/clientId/sasl/ssl are then ignored. */
   kafka?: Kafka;
 }
 
@@ -102,6 +108,8 @@ function resolveOptions(input: MetricProducerOptions | MetricProducerFromConfig)
     const { config } = input;
     return {
       brokers: config.kafka.brokers,
+      sasl: config.kafka.sasl,
+      ssl: config.kafka.ssl,
       topic: topicNames(config).metrics,
       clientId: input.clientId ?? `${config.kafka.clientId}-producer`,
       logger: input.logger,
@@ -127,13 +135,10 @@ export function createMetricProducer(input: MetricProducerOptions | MetricProduc
   const logger = options.logger;
   const kafka =
     options.kafka ??
-    new Kafka({
-      clientId: options.clientId ?? 'vigil-producer',
-      brokers: options.brokers,
-      connectionTimeout: 3000,
-      logLevel: logger ? KafkaLogLevel.INFO : KafkaLogLevel.NOTHING,
-      ...(logger ? { logCreator: kafkaLogCreator(logger) } : {}),
-    });
+    newKafkaClient(
+      { brokers: options.brokers, sasl: options.sasl ?? null, ssl: options.ssl ?? null },
+      { clientId: options.clientId ?? 'vigil-producer', logLevel: logger ? KafkaLogLevel.INFO : KafkaLogLevel.NOTHING, ...(logger ? { logCreator: kafkaLogCreator(logger) } : {}) },
+    );
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -177,6 +182,8 @@ export function createMetricProducer(input: MetricProducerOptions | MetricProduc
           (cause: unknown) => {
             state = 'new';
             connecting = undefined;
+            // A refused login or certificate already says what to fix (pipeline/kafka/client.ts).
+            if (cause instanceof VigilError) throw cause;
             throw new VigilError(`metric producer cannot connect to ${options.brokers?.join(',') ?? 'Kafka'}`, {
               cause,
               action: 'check that Kafka is running and the brokers option is right',

@@ -53,7 +53,7 @@ function issue(dir: string, ca: { cert: string; key: string }, name: string, cn:
 export function createTestPki(dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-pki-'))): TestPki {
   const ca = newCa(dir, 'ca');
   const other = newCa(dir, 'other-ca');
-  const server = issue(dir, ca, 'server', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth');
+  const server = issue(dir, ca, 'server', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth');
   const client = issue(dir, ca, 'client', 'vigil-test-client', 'extendedKeyUsage=clientAuth');
   return {
     dir,

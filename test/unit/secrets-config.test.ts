@@ -76,3 +76,51 @@ describe('clickhouse users and passwords', () => {
     expect(refusal({ clickhouse: { url: 'http://ch.example:8123', ca } })).toMatch(/clickhouse\.ca: a CA is only used with an https:\/\/ url/);
   });
 });
+
+describe('kafka SASL and TLS', () => {
+  const ca = file('kca.pem', PEM_CERT);
+  const cert = file('kcert.pem', PEM_CERT);
+  const key = file('kkey.pem', PEM_KEY);
+
+  it('default: neither (the local PLAINTEXT broker)', () => {
+    expect(loadConfig({ env: {} }).kafka).toMatchObject({ sasl: null, ssl: null });
+  });
+
+  it('from the environment: SCRAM-SHA-512 by default, the password from a file, TLS files', () => {
+    const c = loadConfig({
+      env: { VIGIL_KAFKA_SASL_USERNAME: 'app', VIGIL_KAFKA_SASL_PASSWORD_FILE: file('k.pw', 'k-secret\n'), VIGIL_KAFKA_SSL_CA: ca, VIGIL_KAFKA_SSL_CERT: cert, VIGIL_KAFKA_SSL_KEY: key },
+    });
+    expect(c.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'app', password: 'k-secret' });
+    expect(c.kafka.ssl).toEqual({ ca, cert, key, rejectUnauthorized: true });
+    const other = loadConfig({ env: { VIGIL_KAFKA_SASL_MECHANISM: 'scram-sha-256', VIGIL_KAFKA_SASL_USERNAME: 'app', VIGIL_KAFKA_SASL_PASSWORD: 'inline' } });
+    expect(other.kafka.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'app', password: 'inline' });
+  });
+
+  it('ssl: {} is TLS with the system CAs', () => {
+    expect(loadConfig({ env: {}, overrides: { kafka: { ssl: {} } } }).kafka.ssl).toEqual({ ca: null, cert: null, key: null, rejectUnauthorized: true });
+  });
+
+  it('a resolved config parses again unchanged (password files are read once and not kept)', () => {
+    const c = loadConfig({ env: {}, overrides: { kafka: { sasl: { username: 'app', passwordFile: file('rt.pw', 'rt\n') } }, clickhouse: { passwordFile: file('rt2.pw', 'rt2\n') } } });
+    const again = loadConfig({ env: {}, overrides: { kafka: c.kafka, clickhouse: c.clickhouse } });
+    expect(again.kafka).toEqual(c.kafka);
+    expect(again.clickhouse).toEqual(c.clickhouse);
+  });
+
+  it.each([
+    ['no password', { sasl: { username: 'app' } }, /kafka\.sasl\.password: SASL needs kafka\.sasl\.password or kafka\.sasl\.passwordFile/],
+    ['both password and file', { sasl: { username: 'app', password: 'a-secret-value', passwordFile: path.join(dir, 'k.pw') } }, /kafka\.sasl\.passwordFile: set password or passwordFile, not both/],
+    ['an empty user', { sasl: { username: '', password: 'a-secret-value' } }, /kafka\.sasl\.username/],
+    ['PLAIN (sends the password)', { sasl: { mechanism: 'plain', username: 'app', password: 'a-secret-value' } }, /kafka\.sasl\.mechanism/],
+    ['an unknown key', { sasl: { username: 'app', password: 'a-secret-value', pasword: 'typo' } }, /kafka\.sasl/],
+    ['a cert without its key', { ssl: { cert: file('c2.pem', PEM_CERT) } }, /kafka\.ssl\.key: a client certificate needs its key/],
+    ['a key without its cert', { ssl: { key: file('k2.pem', PEM_KEY) } }, /kafka\.ssl\.cert: a client certificate needs its key/],
+    ['a key file that holds a certificate', { ssl: { cert: file('c3.pem', PEM_CERT), key: file('k3.pem', PEM_CERT) } }, /kafka\.ssl\.key: .*holds no PEM private key/],
+    ['a missing CA file', { ssl: { ca: path.join(dir, 'none.pem') } }, /kafka\.ssl\.ca: cannot read .*none\.pem \(ENOENT\)/],
+    ['rejectUnauthorized as a string', { ssl: { rejectUnauthorized: 'false' } }, /kafka\.ssl\.rejectUnauthorized/],
+  ])('refuses %s, naming the field and never the password', (_what, kafka, pattern) => {
+    const msg = refusal({ kafka });
+    expect(msg).toMatch(pattern);
+    expect(msg).not.toContain('a-secret-value');
+  });
+});
