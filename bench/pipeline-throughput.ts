@@ -64,6 +64,12 @@ async function produce(): Promise<void> {
   await producer.disconnect();
 }
 
+/** CPU time of this process (all threads: the pipeline's worker threads included), ms. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 async function ceiling(): Promise<number> {
   const t0 = performance.now(); // like the pipeline's figure: from connect (group join included)
   const kafka = createKafka(config, logger);
@@ -118,18 +124,26 @@ async function main() {
   await migrate(config, { logger });
   try {
     const tp = performance.now();
+    let c0 = cpuMs();
     await produce();
     const produceMs = performance.now() - tp;
+    const produceCpu = cpuMs() - c0;
+    c0 = cpuMs();
     const ceilingMs = await ceiling();
+    const ceilingCpu = cpuMs() - c0;
+    c0 = cpuMs();
     const v = await vigil();
+    const vigilCpu = cpuMs() - c0;
+    // CPU per record moves less with the machine's load than wall time does.
+    const perK = (ms: number) => Number(((ms / TOTAL) * 1000).toFixed(1));
     const rate = (ms: number) => Math.round(TOTAL / (ms / 1000));
     const table: BenchTable = {
       title: `pipeline throughput: ${SERIES} series × ${POINTS} points = ${TOTAL} records, 12 partitions, ${THREADS} worker thread(s), Node ${process.version}`,
-      columns: ['path', 'seconds', 'records/s'],
+      columns: ['path', 'seconds', 'records/s', 'process CPU ms per 1k records'],
       rows: [
-        ['produce (idempotent, acks=all, 5000/send)', Number((produceMs / 1000).toFixed(2)), rate(produceMs)],
-        ['ceiling: bare consumer group, no work', Number((ceilingMs / 1000).toFixed(2)), rate(ceilingMs)],
-        ['vigil pipeline: decode → score → monitor → ClickHouse + Kafka → commit', Number((v.ms / 1000).toFixed(2)), rate(v.ms)],
+        ['produce (idempotent, acks=all, 5000/send)', Number((produceMs / 1000).toFixed(2)), rate(produceMs), perK(produceCpu)],
+        ['ceiling: bare consumer group, no work', Number((ceilingMs / 1000).toFixed(2)), rate(ceilingMs), perK(ceilingCpu)],
+        ['vigil pipeline: decode → score → monitor → ClickHouse + Kafka → commit', Number((v.ms / 1000).toFixed(2)), rate(v.ms), perK(vigilCpu)],
       ],
     };
     const bytesPerSeries = Math.round(v.stats.windowBytes / Math.max(1, v.stats.series));

@@ -68,6 +68,14 @@ export const BENCHES: Record<string, BenchSpec> = {
     timeoutSeconds: 120,
     what: 'record decoding vs plain avsc',
   },
+  insert: {
+    script: 'bench/clickhouse-insert.ts',
+    full: [],
+    quick: ['--rows', '2000', '--rounds', '2'],
+    stack: true,
+    timeoutSeconds: 180,
+    what: 'points INSERT by format, combined vs one per lane',
+  },
   ingest: {
     script: 'bench/api-ingest.ts',
     full: [],

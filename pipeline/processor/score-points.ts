@@ -78,53 +78,61 @@ export async function scorePoints(ctx: ProcessorContext, points: IncomingPoint[]
     else findingsAt.set(f.pointIndex, [f]);
   }
 
+  // Per point: one ScoredPoint and the monitor's input, nothing else (no spread, no empty
+  // findings array, no spread push): this loop runs for every point on the main thread.
+  const { mean, std, zscore, score } = result;
+  const partition = ctx.state.partition;
+  const input = { timestamp: 0, value: 0, mean: 0, std: 0, zscore: 0, anomalyScore: 0 };
   for (let i = 0; i < points.length; i++) {
     const { point, seriesId, offset } = points[i];
     const entry = pointEntries[i];
     const scored: ScoredPoint = {
-      ...point,
-      partition: ctx.state.partition,
+      source: point.source,
+      metric: point.metric,
+      value: point.value,
+      timestamp: point.timestamp,
+      tags: point.tags,
+      partition,
       offset,
-      mean: result.mean[i],
-      std: result.std[i],
-      zscore: result.zscore[i],
-      anomalyScore: result.score[i],
+      mean: mean[i],
+      std: std[i],
+      zscore: zscore[i],
+      anomalyScore: score[i],
     };
     out.scored.push(scored);
     out.lastBySeries.set(entry, scored);
     entry.dirty = true;
 
-    const findings = findingsAt.get(i) ?? [];
-    for (const f of findings) {
-      out.anomalies.push({
-        id: anomalyId(seriesId, f.startTimestamp),
-        source: point.source,
-        metric: point.metric,
-        type: f.type,
-        version: f.version,
-        startTimestamp: f.startTimestamp,
-        detectedTimestamp: point.timestamp,
-        value: point.value,
-        expected: f.expected,
-        zscore: f.zscore,
-        score: f.score,
-        confidence: f.confidence,
-        pointCount: f.pointCount,
-      });
+    const findings = findingsAt.get(i);
+    if (findings) {
+      for (const f of findings) {
+        out.anomalies.push({
+          id: anomalyId(seriesId, f.startTimestamp),
+          source: point.source,
+          metric: point.metric,
+          type: f.type,
+          version: f.version,
+          startTimestamp: f.startTimestamp,
+          detectedTimestamp: point.timestamp,
+          value: point.value,
+          expected: f.expected,
+          zscore: f.zscore,
+          score: f.score,
+          confidence: f.confidence,
+          pointCount: f.pointCount,
+        });
+      }
     }
-    const observed = entry.monitor.observe(
-      {
-        timestamp: point.timestamp,
-        value: point.value,
-        mean: scored.mean,
-        std: scored.std,
-        zscore: scored.zscore,
-        anomalyScore: scored.anomalyScore,
-      },
-      findings.length > 0 ? findings[findings.length - 1] : null,
-    );
-    out.alerts.push(...observed.alerts);
-    out.sla.push(...observed.slaSnapshots);
+    // The monitor reads its input during the call and keeps nothing of it: one object reused.
+    input.timestamp = point.timestamp;
+    input.value = point.value;
+    input.mean = scored.mean;
+    input.std = scored.std;
+    input.zscore = scored.zscore;
+    input.anomalyScore = scored.anomalyScore;
+    const observed = entry.monitor.observe(input, findings ? findings[findings.length - 1] : null);
+    for (const a of observed.alerts) out.alerts.push(a);
+    for (const sla of observed.slaSnapshots) out.sla.push(sla);
   }
   const last = points[points.length - 1].offset;
   if (BigInt(last) > ctx.state.stateOffset) ctx.state.stateOffset = BigInt(last);

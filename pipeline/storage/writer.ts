@@ -1,12 +1,16 @@
 /**
- * The pipeline's ClickHouse adapter: batched JSONEachRow inserts of a processed batch, and the
- * reads that rebuild a partition's state (changelog snapshots + points to replay). Every value
- * that reaches SQL here is a number the pipeline produced itself (partition, offsets), checked
- * to be an integer before use.
+ * The pipeline's ClickHouse adapter: the inserts of processed batches — points as RowBinary,
+ * the derived rows and state snapshots as JSONEachRow, each table's concurrent inserts combined
+ * (insert-coalescer.ts) — and the reads that rebuild a partition's state (changelog snapshots +
+ * points to replay). Every value that reaches SQL here is a number the pipeline produced itself
+ * (partition, offsets), checked to be an integer before use.
  */
+import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AlertEvent, AnomalyEvent, ScoredPoint, SlaSnapshot } from '../../schemas/records.ts';
-import { alertEventRow, anomalyRow, pointRow, slaSnapshotRow, type SeriesStateRow } from './rows.ts';
+import { alertEventRow, anomalyRow, slaSnapshotRow, type SeriesStateRow } from './rows.ts';
+import { InsertCoalescer } from './insert-coalescer.ts';
+import { POINT_COLUMNS, pointsRowBinary } from './row-binary.ts';
 
 export interface BatchRows {
   points: ScoredPoint[];
@@ -29,11 +33,33 @@ function int(n: bigint | number): string {
   return s;
 }
 
+/** Rows per combined INSERT: well under max_insert_block_size (1,048,576), so one INSERT stays one block. */
+const MAX_COMBINED_ROWS = 250_000;
+
 export class ClickHouseSink {
+  private readonly points: InsertCoalescer<Buffer>;
+  private readonly jsonTables = new Map<string, InsertCoalescer<unknown[]>>();
+
   constructor(
     private readonly client: ClickHouseClient,
     private readonly database: string,
-  ) {}
+  ) {
+    const query = `INSERT INTO ${this.table('points')} (${POINT_COLUMNS.join(', ')}) FORMAT RowBinary`;
+    this.points = new InsertCoalescer<Buffer>({
+      maxRows: MAX_COMBINED_ROWS,
+      send: async (chunks) => {
+        const { stream } = await this.client.exec({ query, values: Readable.from(chunks) });
+        for await (const _ of stream); // the answer is empty; read it so the socket is reused
+      },
+    });
+  }
+
+  /** Inserts sent and batches they carried, per table (fewer inserts than batches = combined). */
+  insertStats(): Record<string, { inserts: number; chunks: number }> {
+    const out: Record<string, { inserts: number; chunks: number }> = { points: { ...this.points.stats } };
+    for (const [name, c] of this.jsonTables) out[name] = { ...c.stats };
+    return out;
+  }
 
   private table(name: string) {
     return `${this.database}.${name}`;
@@ -41,16 +67,29 @@ export class ClickHouseSink {
 
   private async insert(table: string, values: unknown[]) {
     if (values.length === 0) return;
-    await this.client.insert({ table: this.table(table), values, format: 'JSONEachRow' });
+    let coalescer = this.jsonTables.get(table);
+    if (!coalescer) {
+      const name = this.table(table);
+      coalescer = new InsertCoalescer<unknown[]>({
+        maxRows: MAX_COMBINED_ROWS,
+        send: async (chunks) => {
+          await this.client.insert({ table: name, values: chunks.length === 1 ? chunks[0] : chunks.flat(), format: 'JSONEachRow' });
+        },
+      });
+      this.jsonTables.set(table, coalescer);
+    }
+    await coalescer.write(values, values.length);
   }
 
   /**
    * Points on their own: once an INSERT of them succeeded, the rollup views counted them, so
-   * nothing else's failure may send them again. One INSERT of a batch is atomic, which keeps the
-   * stored offsets of a partition a prefix (the re-delivery skip relies on it).
+   * nothing else's failure may send them again. A batch's points are in exactly one INSERT (with
+   * other partitions' batches when they arrive together), which is atomic and keeps the stored
+   * offsets of a partition a prefix (the re-delivery skip relies on it).
    */
   async writePoints(points: ScoredPoint[], nowMs = Date.now()): Promise<void> {
-    await this.insert('points', points.map((p) => pointRow(p, nowMs)));
+    if (points.length === 0) return;
+    await this.points.write(pointsRowBinary(points, nowMs), points.length);
   }
 
   /** Rows derived from points, deduplicated by their ids: safe to insert again. */
@@ -62,8 +101,10 @@ export class ClickHouseSink {
     ]);
   }
 
+  /** Not combined: snapshot rows are large (the window bytes), so one partition's would only wait for another's. */
   async writeSnapshots(rows: SeriesStateRow[]): Promise<void> {
-    await this.insert('series_state', rows);
+    if (rows.length === 0) return;
+    await this.client.insert({ table: this.table('series_state'), values: rows, format: 'JSONEachRow' });
   }
 
   private async select<T>(query: string): Promise<T[]> {
