@@ -83,6 +83,9 @@ command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 # Alertmanager 0.25 for the forwarding test (oncall/alertmanager, deploy/alertmanager).
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+# python3 -m venv for the schemathesis test's own virtualenv (test/support/schemathesis.ts).
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   log "installing ${missing[*]}"

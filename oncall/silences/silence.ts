@@ -113,7 +113,9 @@ function readTimestamp(v: unknown, path: string, errors: string[]): number | und
     return undefined;
   }
   if (ms < SILENCE_LIMITS.minTimestamp || ms >= SILENCE_LIMITS.maxTimestamp) {
-    errors.push(`${path}: ${new Date(ms).toISOString?.() ?? ms} is outside 2000–2200 (seconds given as milliseconds?)`);
+    // Beyond ±8.64e15 ms a Date is invalid and toISOString throws: show the number itself.
+    const shown = Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+    errors.push(`${path}: ${shown} is outside 2000–2200 (seconds given as milliseconds?)`);
     return undefined;
   }
   return ms;

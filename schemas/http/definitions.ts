@@ -31,7 +31,8 @@ const level = {
 const nullableName = { anyOf: [nameString, { type: 'null' }] } as const;
 
 const ruleCommon = {
-  id: { type: 'string', maxLength: 64 },
+  // Optional in a body; when given it must equal the id in the path, so it has the path's form.
+  id: { type: 'string', minLength: 1, maxLength: 64, pattern: DEFINITION_ID_PATTERN, description: 'optional; equal to the id in the path' },
   source: nullableName,
   enabled: { type: 'boolean' },
   description: { type: 'string', maxLength: 2000 },
@@ -98,7 +99,7 @@ export const slaBody = {
   additionalProperties: false,
   required: ['metric', 'comparator', 'threshold', 'objective'],
   properties: {
-    id: { type: 'string', maxLength: 64 },
+    id: { type: 'string', minLength: 1, maxLength: 64, pattern: DEFINITION_ID_PATTERN, description: 'optional; equal to the id in the path' },
     name: nameString,
     metric: nameString,
     source: nullableName,

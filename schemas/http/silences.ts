@@ -5,7 +5,7 @@
  */
 import { MATCHER_LIMITS, MATCHER_OPS } from '../../oncall/silences/matchers.ts';
 import { WEEKDAYS } from '../../oncall/silences/recurrence.ts';
-import { SILENCE_LIMITS } from '../../oncall/silences/silence.ts';
+import { SILENCE_ID_PATTERN, SILENCE_LIMITS } from '../../oncall/silences/silence.ts';
 import type { Silence, SilenceState } from '../../oncall/silences/silence.ts';
 import { commonErrors, errorRef } from './common.ts';
 
@@ -51,7 +51,7 @@ export const silenceBody = {
     comment: 'database migration',
   },
   properties: {
-    id: { type: 'string', maxLength: 64, description: 'update this silence (leave out to create one)' },
+    id: { type: 'string', minLength: 1, maxLength: 64, pattern: SILENCE_ID_PATTERN.source, description: 'update this silence (leave out to create one)' },
     matchers: { type: 'array', maxItems: MATCHER_LIMITS.maxMatchers, items: matcher },
     startsAt: { ...time, description: 'default now', example: '2030-01-01T00:00:00Z' },
     endsAt: { ...time, example: '2030-01-02T00:00:00Z' },
@@ -87,7 +87,7 @@ const silenceIdParams = {
   type: 'object',
   required: ['id'],
   additionalProperties: false,
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,64}$' } },
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64, pattern: SILENCE_ID_PATTERN.source } },
 } as const;
 
 export const silenceRoutes = {
@@ -106,7 +106,8 @@ export const silenceRoutes = {
     tags: ['silences'],
     summary: 'Create a silence, or a new version of one (with id). Silenced alerts are still recorded and shown, not notified.',
     body: silenceBody,
-    response: { 200: silenceRef, 201: silenceRef, 404: errorRef, ...commonErrors },
+    // 409: the id names a silence that has expired (it cannot be revived; create a new one).
+    response: { 200: silenceRef, 201: silenceRef, 404: errorRef, 409: errorRef, ...commonErrors },
   },
   expire: {
     tags: ['silences'],
