@@ -15,6 +15,9 @@ import { sharedSchemas } from '../schemas/http/index.ts';
 import type { ApiDeps } from './deps.ts';
 import { documentObject, documentRoute } from './openapi.ts';
 import authPlugin, { keyRing } from './plugins/auth.ts';
+import corsPlugin from './plugins/cors.ts';
+import securityHeadersPlugin from './plugins/security-headers.ts';
+import { gatewayUrlFor } from './gateway-url.ts';
 import errorsPlugin from './plugins/errors.ts';
 import methodsPlugin, { noRouteError, routeTable } from './plugins/methods.ts';
 import metricsPlugin, { createApiMetrics, type ApiMetrics } from './plugins/metrics.ts';
@@ -36,6 +39,7 @@ import statusRoutes from './routes/status.ts';
 
 export const API_PREFIX = '/api/v1';
 const MAX_PARAM_LENGTH = 200;
+const DOCS_PREFIX = '/docs';
 export const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'dashboard', 'static');
 
 export interface BuildApiOptions {
@@ -61,6 +65,9 @@ export async function buildApi(config: VigilConfig, deps: ApiDeps, options: Buil
 
   const routes = routeTable(`${API_PREFIX}/`, MAX_PARAM_LENGTH);
   await app.register(errorsPlugin, { routes });
+  await app.register(securityHeadersPlugin, { gatewayUrl: (req) => gatewayUrlFor(config.gateway, req.hostname), docsPrefix: DOCS_PREFIX });
+  // Before the methods plugin: a preflight OPTIONS is answered here, not refused with 405.
+  await app.register(corsPlugin, { origins: config.api.corsOrigins });
   await app.register(methodsPlugin, { table: routes });
   // Rate limit first: its onRequest hook must also count requests that auth then refuses,
   // or guessing keys would be unlimited.
@@ -91,7 +98,7 @@ export async function buildApi(config: VigilConfig, deps: ApiDeps, options: Buil
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: `${API_PREFIX}/openapi.json` } });
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { url: `${API_PREFIX}/openapi.json` } });
 
   const ctx: RouteContext = { config, deps, tables: tablesIn(config.clickhouse.database), metrics, now: deps.now ?? Date.now };
   await app.register(

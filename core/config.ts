@@ -25,6 +25,16 @@ const apiKey = z.object({
   name: z.string().default('key'),
 });
 
+/** An exact browser origin: http(s), host, optional port, nothing else ('*' and paths refused). */
+const origin = z.string().max(300).refine((o) => {
+  try {
+    const u = new URL(o);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o;
+  } catch {
+    return false;
+  }
+}, 'must be an origin like https://ops.example.com or http://127.0.0.1:3000 (scheme, host and port only, no path or trailing slash)');
+
 /** Two entries for one secret would make the principal depend on list order: refused. */
 function distinctSecrets<T>(secretOf: (item: T) => string, what: string) {
   return (items: T[], ctx: z.RefinementCtx) => {
@@ -79,6 +89,11 @@ export const configSchema = z
         /** No keys configured = auth disabled (local demo); production configs list keys with roles. */
         apiKeys: z.array(apiKey).superRefine(distinctSecrets((k: { key: string }) => k.key, 'API key')).default([]),
         commandWaitMs: z.number().int().min(0).default(5000),
+        /**
+         * Browser origins (`scheme://host[:port]`, exactly as browsers send them) allowed to call
+         * the API cross-origin; empty = no CORS header at all (api/plugins/cors.ts).
+         */
+        corsOrigins: z.array(origin).max(100).default([]),
       })
       .strict()
       .prefault({}),
@@ -153,6 +168,7 @@ const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list
   VIGIL_API_HOST: { path: ['api', 'host'], kind: 'string' },
   VIGIL_API_PORT: { path: ['api', 'port'], kind: 'number' },
   VIGIL_API_KEYS: { path: ['api', 'apiKeys'], kind: 'json' },
+  VIGIL_API_CORS_ORIGINS: { path: ['api', 'corsOrigins'], kind: 'list' },
   VIGIL_ONCALL_GROUP_BY: { path: ['oncall', 'groupBy'], kind: 'list' },
   VIGIL_ONCALL_HTTP_HOST: { path: ['oncall', 'httpHost'], kind: 'string' },
   VIGIL_ONCALL_HTTP_PORT: { path: ['oncall', 'httpPort'], kind: 'number' },

@@ -23,6 +23,8 @@ import { ingestCountsQuery, liveFromRow, liveMetricsQuery, type LiveRow } from '
 import { slaStatusFromRow, slaStatusQuery, type SlaStatusRow } from '../queries/sla.ts';
 import { num } from '../queries/tables.ts';
 import type { RouteContext } from './context.ts';
+import { gatewayUrlFor } from '../gateway-url.ts';
+import { HttpError } from '../http-error.ts';
 
 /** Lag (unprocessed metric records) above which the pipeline counts as falling behind. */
 export const LAG_WARN_RECORDS = 100_000;
@@ -157,19 +159,13 @@ export default async function statusRoutes(app: FastifyInstance, ctx: RouteConte
   });
 
   app.get('/client-config', { schema: clientConfigRoute, config: { role: 'public' } }, async (req): Promise<ClientConfig> => {
-    const { host, port, tokens } = config.gateway;
-    // A gateway bound to every interface is reached under the name the browser used for us.
-    const wildcard = host === '0.0.0.0' || host === '::' || host === '';
-    const gatewayHost = wildcard ? req.hostname.replace(/:\d+$/, '') : host;
-    const hostPart = gatewayHost.includes(':') && !gatewayHost.startsWith('[') ? `[${gatewayHost}]` : gatewayHost;
+    const gatewayUrl = gatewayUrlFor(config.gateway, req.hostname);
+    if (gatewayUrl === null) throw new HttpError(400, 'the Host header is not a plain host name; the gateway address cannot be derived from it');
     return {
-      gatewayUrl: `ws://${hostPart}:${port}${GATEWAY_PATH}`,
+      gatewayUrl,
       apiBase: '/api/v1',
       authRequired: config.api.apiKeys.length > 0,
-      gatewayAuthRequired: tokens.length > 0,
+      gatewayAuthRequired: config.gateway.tokens.length > 0,
     };
   });
 }
-
-/** Path the gateway accepts WebSocket upgrades on. */
-export const GATEWAY_PATH = '/ws';
