@@ -9,6 +9,7 @@ import type { ConsumerStatus } from '../schemas/http/status.ts';
 import type { Sql } from './sql.ts';
 import type { SilenceStore } from '../oncall/silences/silence-store.ts';
 import type { ReceiverStore } from '../oncall/notify/receiver-store.ts';
+import type { GatewayHealth } from './gateway-health.ts';
 
 export interface ClickHouseReader {
   /** Runs a query built with sql`` and returns its rows (JSONEachRow). */
@@ -61,6 +62,8 @@ export interface ApiDeps {
   silences: SilenceStore;
   /** Notification receivers (config file + the receivers topic); absent = the routes answer 503. */
   receivers?: ReceiverStore;
+  /** The WebSocket gateway's own /health (api/gateway-health.ts); absent = no gateway check. */
+  gateway?: GatewayHealth | null;
   /** Clock for time windows (tests pin it). */
   now?: () => number;
 }

@@ -21,6 +21,7 @@ import { startKafkaStatus } from './kafka/status.ts';
 import { buildApi } from './server.ts';
 import { startSilenceStore, type KafkaSilenceStore } from '../oncall/silences/silence-store.ts';
 import { startReceiverStore, type KafkaReceiverStore } from '../oncall/notify/receiver-store.ts';
+import { createGatewayHealth } from './gateway-health.ts';
 
 export interface RunningApi {
   /** e.g. http://127.0.0.1:8080 */
@@ -85,6 +86,7 @@ export async function startApi(config: VigilConfig, logger: Logger): Promise<Run
       kafka: kafkaStatus,
       silences: silenceStore,
       receivers: receiverStore,
+      gateway: createGatewayHealth(config.gateway),
     };
     const app = await buildApi(config, deps, { logger });
     closers.push(() => app.close());

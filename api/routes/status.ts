@@ -130,7 +130,7 @@ export default async function statusRoutes(app: FastifyInstance, ctx: RouteConte
   });
 
   app.get('/health', { schema: healthRoute, config: { role: 'public' } }, async (_req, reply) => {
-    const [kafka, clickhouse, pipeline] = await Promise.all([
+    const [kafka, clickhouse, pipeline, gateway] = await Promise.all([
       timed(async () => ({ status: 'ok', details: await deps.kafka.ping() })),
       timed(async () => {
         await deps.clickhouse.ping();
@@ -144,6 +144,7 @@ export default async function statusRoutes(app: FastifyInstance, ctx: RouteConte
         ]);
         return pipelineCheck(group, stalls);
       }),
+      deps.gateway ? timed(() => deps.gateway!.check()) : Promise.resolve(null),
     ]);
     // Without Kafka the group cannot be asked: that is Kafka's failure, reported once.
     const pipelineResult: HealthCheck = kafka.status === 'fail' ? { status: 'warn', message: 'unknown while Kafka is unreachable' } : pipeline;
@@ -154,7 +155,13 @@ export default async function statusRoutes(app: FastifyInstance, ctx: RouteConte
       config: deps.config.ready ? { status: 'ok' } : { status: 'warn', message: 'config topic still loading' },
     };
     const statuses = Object.values(checks).map((c) => c.status);
-    const body: HealthResponse = { status: statuses.includes('fail') ? 'fail' : statuses.includes('warn') ? 'degraded' : 'ok', checks };
+    let status: HealthResponse['status'] = statuses.includes('fail') ? 'fail' : statuses.includes('warn') ? 'degraded' : 'ok';
+    // The API still serves and stores without the gateway; only live events stop: degraded, not 503.
+    if (gateway) {
+      checks.gateway = gateway;
+      if (gateway.status !== 'ok' && status === 'ok') status = 'degraded';
+    }
+    const body: HealthResponse = { status, checks };
     return reply.code(body.status === 'fail' ? 503 : 200).send(body);
   });
 

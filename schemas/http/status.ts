@@ -238,9 +238,9 @@ export interface HealthResponse {
 
 export const healthRoute = {
   tags: ['health'],
-  summary: 'Kafka, ClickHouse, pipeline consumer group and worker pool',
+  summary: 'Kafka, ClickHouse, pipeline consumer group and worker pool, and the WebSocket gateway',
   description:
-    "200 when nothing failed (status 'degraded' when a check only warns, e.g. the pipeline is not running or lags); 503 when Kafka or ClickHouse is unreachable, or a pipeline partition is stalled (an open vigil/pipeline.partition_stalled alert).",
+    "200 when nothing failed (status 'degraded' when a check only warns, e.g. the pipeline is not running or lags); 503 when Kafka or ClickHouse is unreachable, or a pipeline partition is stalled (an open vigil/pipeline.partition_stalled alert). The `gateway` check (its own /health at gateway.host:gateway.port) failing makes the API degraded, not 503: only live events stop.",
   response: { 200: healthResponse, 503: healthResponse },
 } as const;
 

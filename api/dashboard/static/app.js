@@ -18,6 +18,7 @@ import { parseSeriesHash } from './lib/series-view.js';
 import { matchersForAlert } from './lib/silences.js';
 import { syncOpenAlerts } from './lib/open-alerts.js';
 import { openAlertSummary } from './lib/records.js';
+import { liveFeedHealth } from './lib/live-health.js';
 
 const GATEWAY_TOKEN_KEY = 'vigil.gatewayToken';
 const CHARTS_KEY = 'vigil.charts';
@@ -71,6 +72,9 @@ function toast(message, isError = false) {
 }
 
 const bannerEl = $('#banner');
+const liveBannerEl = $('#live-banner');
+/** The page's own WebSocket: its state, since when it is down, when the last event came. */
+const feed = { status: 'connecting', downSince: Date.now(), lastEventAt: null, reason: '' };
 function banner(message) {
   bannerEl.textContent = message ?? '';
   bannerEl.hidden = !message;
@@ -227,17 +231,30 @@ state.on('stats', renderAlerts);
 
 // ---------------------------------------------------------------- REST loading
 
+/** What the API last said about health (or why it could not), redrawn with the live card. */
+let lastHealth = { health: null, error: undefined };
+function drawHealth() {
+  const { check, banner: text } = liveFeedHealth(feed, Date.now());
+  renderHealth($('#health'), lastHealth.health, lastHealth.error, check);
+  liveBannerEl.textContent = text ?? '';
+  liveBannerEl.hidden = !text;
+}
+
 async function loadHealth() {
+  healthAskedAt = Date.now();
   try {
     const health = await api.get('health');
     banner(null);
-    renderHealth($('#health'), health);
+    lastHealth = { health, error: undefined };
   } catch (err) {
     // 503 carries the same body: show which check failed rather than a generic error.
-    if (err instanceof ApiError && err.status === 503 && err.body && err.body.checks) return renderHealth($('#health'), err.body);
-    if (err instanceof ApiError && err.status === 0) banner(`${err.message}. Retrying on the next refresh.`);
-    renderHealth($('#health'), null, err && err.message ? err.message : String(err));
+    if (err instanceof ApiError && err.status === 503 && err.body && err.body.checks) lastHealth = { health: err.body, error: undefined };
+    else {
+      if (err instanceof ApiError && err.status === 0) banner(`${err.message}. Retrying on the next refresh.`);
+      lastHealth = { health: null, error: err && err.message ? err.message : String(err) };
+    }
   }
+  drawHealth();
 }
 
 /** Whether the store holds every open alert (false: more than the page loads; counts are lower bounds). */
@@ -361,6 +378,7 @@ const live = createLiveClient({
   pageHost: location.hostname,
   getToken: () => (clientConfig?.gatewayAuthRequired ? storage.get(GATEWAY_TOKEN_KEY) ?? storage.get(API_KEY_STORAGE_KEY) : null),
   onEvent(channel, data) {
+    feed.lastEventAt = Date.now();
     const topic = applyLiveEvent(state, channel, data);
     if (topic) state.emit(topic);
   },
@@ -372,6 +390,14 @@ const live = createLiveClient({
     }
     indicator.dataset.status = status;
     indicatorLabel.textContent = STATUS_TEXT[status] ?? status;
+    const wasUp = feed.status === 'connected';
+    if (status === 'connected') feed.downSince = null;
+    else if (wasUp || feed.downSince === null) feed.downSince = Date.now();
+    feed.status = status;
+    feed.reason = status === 'connected' ? '' : (detail.reason ?? '');
+    drawHealth();
+    // Going down or coming back: ask the API too (its gateway card), not only at the next refresh.
+    if (wasUp !== (status === 'connected')) loadHealth();
     indicator.title =
       status === 'connected'
         ? `Live events from the gateway${detail.gatewayId ? ` ${detail.gatewayId}` : ''}`
@@ -399,6 +425,19 @@ window.addEventListener('offline', () => {
   indicator.dataset.status = 'offline';
   indicatorLabel.textContent = 'offline';
 });
+// While the feed is down the banner counts the time; the card's "last event" ages either way.
+// Down (or the gateway not yet healthy, e.g. its consumer still joining), the API's view of the
+// gateway is asked again every few seconds: the socket may drop before the gateway's port
+// closes, and auto-refresh may be off.
+let healthAskedAt = 0;
+const DOWN_HEALTH_EVERY_MS = 5000;
+setInterval(() => {
+  if (document.hidden) return;
+  drawHealth();
+  const gatewayCheck = lastHealth.health?.checks?.gateway;
+  const doubtful = feed.status !== 'connected' || (gatewayCheck && gatewayCheck.status !== 'ok');
+  if (doubtful && Date.now() - healthAskedAt >= DOWN_HEALTH_EVERY_MS) loadHealth();
+}, 1000);
 
 // For operators poking at the page (and the browser test): read-only handles.
 Object.defineProperty(window, 'vigil', { value: Object.freeze({ state, live }), enumerable: false });
@@ -409,7 +448,7 @@ Object.defineProperty(window, 'vigil', { value: Object.freeze({ state, live }), 
 await loadClientConfig().catch(() => undefined);
 setAutoRefresh(storage.get(AUTO_REFRESH_KEY) !== '0');
 showTab(location.hash.slice(1) || 'overview');
-renderHealth($('#health'), null);
+drawHealth();
 renderStats($('#stats'), null, openAlertSummary([]));
 renderRecentAlerts($('#recent-alerts'), [], Date.now());
 renderRecentAnomalies($('#recent-anomalies'), [], Date.now());

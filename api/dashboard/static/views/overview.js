@@ -8,30 +8,39 @@ import { seriesAnchor } from './widgets.js';
 const CHECK_STATES = new Set(['ok', 'warn', 'fail']);
 
 /** Health names the API uses → what an operator calls them; unknown names shown as given. */
-const CHECK_LABELS = { kafka: 'Kafka', clickhouse: 'ClickHouse', pipeline: 'Pipeline', consumer: 'Pipeline consumers', workers: 'Worker pool', gateway: 'Gateway' };
+const CHECK_LABELS = { kafka: 'Kafka', clickhouse: 'ClickHouse', pipeline: 'Pipeline', consumer: 'Pipeline consumers', workers: 'Worker pool', gateway: 'Gateway', config: 'Config topic', live: 'Live feed (this page)' };
 
-export function renderHealth(container, health, error) {
+function healthCard(name, check) {
+  const state = check && CHECK_STATES.has(check.status) ? check.status : 'unknown';
+  const sub = [check?.message, Number.isFinite(check?.latencyMs) ? `${Math.round(check.latencyMs)} ms` : null].filter(Boolean).join(' · ');
+  return h(
+    'div',
+    { className: `card health check-${state}`, dataset: { check: name } },
+    h('span', { className: 'label' }, CHECK_LABELS[name] ?? name),
+    h('span', { className: 'state' }, state),
+    sub ? h('span', { className: 'sub' }, sub) : null,
+  );
+}
+
+/**
+ * The API's checks (`health`, or `error` when the API itself did not answer) and the page's own
+ * live-feed check (`live`, from its WebSocket), so a dead gateway shows red here too.
+ */
+export function renderHealth(container, health, error, live) {
+  const liveCard = live ? healthCard('live', live) : null;
   if (error) {
     container.replaceChildren(
-      h('div', { className: 'card health check-fail' }, h('span', { className: 'label' }, 'API'), h('span', { className: 'state' }, 'unreachable'), h('span', { className: 'sub' }, error)),
+      h('div', { className: 'card health check-fail', dataset: { check: 'api' } }, h('span', { className: 'label' }, 'API'), h('span', { className: 'state' }, 'unreachable'), h('span', { className: 'sub' }, error)),
+      ...(liveCard ? [liveCard] : []),
     );
     return;
   }
   if (!health || typeof health.checks !== 'object' || health.checks === null) {
-    container.replaceChildren(h('div', { className: 'card health' }, h('span', { className: 'label' }, 'Health'), h('span', { className: 'sub' }, 'loading…')));
+    container.replaceChildren(h('div', { className: 'card health' }, h('span', { className: 'label' }, 'Health'), h('span', { className: 'sub' }, 'loading…')), ...(liveCard ? [liveCard] : []));
     return;
   }
-  const cards = Object.entries(health.checks).map(([name, check]) => {
-    const state = check && CHECK_STATES.has(check.status) ? check.status : 'unknown';
-    const sub = [check?.message, Number.isFinite(check?.latencyMs) ? `${Math.round(check.latencyMs)} ms` : null].filter(Boolean).join(' · ');
-    return h(
-      'div',
-      { className: `card health check-${state}`, dataset: { check: name } },
-      h('span', { className: 'label' }, CHECK_LABELS[name] ?? name),
-      h('span', { className: 'state' }, state),
-      sub ? h('span', { className: 'sub' }, sub) : null,
-    );
-  });
+  const cards = Object.entries(health.checks).map(([name, check]) => healthCard(name, check));
+  if (liveCard) cards.push(liveCard);
   container.replaceChildren(...cards);
 }
 

@@ -1,0 +1,50 @@
+/**
+ * The gateway as the API sees it: its own GET /health on gateway.host:gateway.port (the address
+ * the dashboard is told to connect to). Without it the Overview's health cards stayed green while
+ * the live feed was dead. A thin adapter (fetch) around a pure classifier.
+ */
+import type { HealthCheck } from '../schemas/http/status.ts';
+
+export interface GatewayHealth {
+  /** Never throws: an unreachable gateway is a failed check. */
+  check(): Promise<HealthCheck>;
+}
+
+export type GatewayAnswer = { ok: true; httpStatus: number; body: unknown } | { ok: false; error: string };
+
+/** What the gateway's answer means for the dashboard's live feed. Pure. */
+export function gatewayCheck(answer: GatewayAnswer, where: string): HealthCheck {
+  if (!answer.ok) return { status: 'fail', message: `gateway at ${where} unreachable (${answer.error}): live events stop; start ./bin/vigil gateway` };
+  const body = answer.body && typeof answer.body === 'object' ? (answer.body as Record<string, unknown>) : {};
+  const status = body.status;
+  const details = { httpStatus: answer.httpStatus, ...(typeof body.gatewayId === 'string' ? { gatewayId: body.gatewayId } : {}), ...(typeof body.connections === 'number' ? { connections: body.connections } : {}) };
+  if (answer.httpStatus === 200 && status === 'ok') return { status: 'ok', details };
+  if (status === 'degraded') return { status: 'warn', message: `gateway at ${where} is degraded (its Kafka consumer is not healthy): live events may lag`, details };
+  return { status: 'fail', message: `gateway at ${where} answered HTTP ${answer.httpStatus}${typeof status === 'string' ? ` (${status.slice(0, 40)})` : ''}`, details };
+}
+
+/** null when the gateway's address is not known in advance (port 0 = any free port). */
+export function createGatewayHealth(gateway: { host: string; port: number }, timeoutMs = 1500): GatewayHealth | null {
+  if (!(gateway.port > 0)) return null;
+  const wildcard = gateway.host === '0.0.0.0' || gateway.host === '::' || gateway.host === '';
+  const host = wildcard ? '127.0.0.1' : gateway.host.includes(':') && !gateway.host.startsWith('[') ? `[${gateway.host}]` : gateway.host;
+  const where = `${host}:${gateway.port}`;
+  return {
+    async check() {
+      try {
+        const res = await fetch(`http://${where}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+        const text = await res.text();
+        let body: unknown = null;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // not JSON: classified by its status code
+        }
+        return gatewayCheck({ ok: true, httpStatus: res.status, body }, where);
+      } catch (err) {
+        const cause = (err as { cause?: { code?: string } })?.cause?.code ?? (err as Error)?.name ?? 'error';
+        return gatewayCheck({ ok: false, error: cause === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : cause }, where);
+      }
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGatewayHealth, gatewayCheck } from '../../../api/gateway-health.ts';
+import { freePort } from '../../../core/free-port.ts';
+
+describe('gateway check for /api/v1/health', () => {
+  it('classifies the gateway\'s answers', () => {
+    expect(gatewayCheck({ ok: true, httpStatus: 200, body: { status: 'ok', gatewayId: 'g1' } }, 'h:1')).toEqual({ status: 'ok', details: { httpStatus: 200, gatewayId: 'g1' } });
+    expect(gatewayCheck({ ok: true, httpStatus: 503, body: { status: 'degraded' } }, 'h:1')).toMatchObject({ status: 'warn', message: expect.stringMatching(/degraded/) });
+    expect(gatewayCheck({ ok: true, httpStatus: 404, body: 'nope' }, 'h:1')).toMatchObject({ status: 'fail', message: 'gateway at h:1 answered HTTP 404' });
+    expect(gatewayCheck({ ok: true, httpStatus: 200, body: { status: 'x'.repeat(500) } }, 'h:1').message!.length).toBeLessThan(100);
+    expect(gatewayCheck({ ok: false, error: 'ECONNREFUSED' }, 'h:1')).toMatchObject({ status: 'fail', message: expect.stringMatching(/unreachable \(ECONNREFUSED\).*start \.\/bin\/vigil gateway/) });
+  });
+
+  it('no check when the port is not known in advance', () => {
+    expect(createGatewayHealth({ host: '127.0.0.1', port: 0 })).toBeNull();
+  });
+
+  describe('against a loopback server', () => {
+    let server: http.Server;
+    let answer: (res: http.ServerResponse) => unknown = (res) => res.end(JSON.stringify({ status: 'ok' }));
+    beforeAll(async () => {
+      server = http.createServer((req, res) => (req.url === '/health' ? answer(res) : res.writeHead(404).end()));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    });
+    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+    const port = () => (server.address() as AddressInfo).port;
+
+    it('ok, degraded, junk, hung and refused', async () => {
+      const probe = createGatewayHealth({ host: '0.0.0.0', port: port() }, 300)!;
+      expect((await probe.check()).status).toBe('ok');
+      answer = (res) => res.writeHead(503).end(JSON.stringify({ status: 'degraded' }));
+      expect((await probe.check()).status).toBe('warn');
+      answer = (res) => res.writeHead(200).end('<html>');
+      expect((await probe.check()).status).toBe('fail');
+      answer = () => undefined; // never answers
+      expect(await probe.check()).toMatchObject({ status: 'fail', message: expect.stringMatching(/no answer within 300 ms/) });
+      const closed = createGatewayHealth({ host: '127.0.0.1', port: await freePort() }, 300)!;
+      expect(await closed.check()).toMatchObject({ status: 'fail', message: expect.stringMatching(/unreachable \(ECONNREFUSED\)/) });
+    });
+  });
+});
