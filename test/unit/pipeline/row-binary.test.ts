@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { pointRow, type PointRow } from '../../../pipeline/storage/rows.ts';
 import { POINT_COLUMNS, pointsRowBinary } from '../../../pipeline/storage/row-binary.ts';
+import { ddlColumns, point } from './points-fixture.ts';
 import type { ScoredPoint } from '../../../schemas/records.ts';
 
 /** A RowBinary reader for the points columns: the test's own, written from the format's spec. */
@@ -63,31 +63,9 @@ function decodePoints(buf: Buffer): PointRow[] {
   return rows;
 }
 
-const point: ScoredPoint = {
-  source: 'api-1',
-  metric: 'cpu_usage',
-  value: 42.5,
-  timestamp: 1_764_000_000_123,
-  tags: { zone: 'b', az: 'a' },
-  partition: 3,
-  offset: '9007199254740993',
-  mean: 40,
-  std: 2,
-  zscore: Number.NaN,
-  anomalyScore: 0.1,
-};
-
 describe('points as RowBinary', () => {
   it('names exactly the DDL columns of points, in DDL order', () => {
-    const ddl = readFileSync(new URL('../../../schemas/clickhouse/001_core_tables.sql', import.meta.url), 'utf8');
-    const start = ddl.indexOf('CREATE TABLE IF NOT EXISTS {db}.points (');
-    const body = ddl.slice(ddl.indexOf('(', start) + 1, ddl.indexOf(') ENGINE', start));
-    const cols = body
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('--'))
-      .map((l) => l.split(/\s+/)[0]);
-    expect([...POINT_COLUMNS]).toEqual(cols);
+    expect([...POINT_COLUMNS]).toEqual(ddlColumns('points'));
   });
 
   it('decodes to the same row as the JSONEachRow mapping (int64 offsets past 2^53, NaN stored as 0, sorted tags)', () => {

@@ -1,34 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { alertEventRow, anomalyRow, pointRow, slaSnapshotRow } from '../../../pipeline/storage/rows.ts';
-import type { AlertEvent, AnomalyEvent, ScoredPoint, SlaSnapshot } from '../../../schemas/records.ts';
-
-/** Column names of a CREATE TABLE in the DDL, so the row mapping cannot drift from it. */
-function ddlColumns(table: string): string[] {
-  const ddl = readFileSync(new URL('../../../schemas/clickhouse/001_core_tables.sql', import.meta.url), 'utf8');
-  const start = ddl.indexOf(`CREATE TABLE IF NOT EXISTS {db}.${table} (`);
-  expect(start).toBeGreaterThanOrEqual(0);
-  const body = ddl.slice(ddl.indexOf('(', start) + 1, ddl.indexOf(') ENGINE', start));
-  return body
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('--'))
-    .map((l) => l.split(/\s+/)[0]);
-}
-
-const point: ScoredPoint = {
-  source: 'api-1',
-  metric: 'cpu_usage',
-  value: 42.5,
-  timestamp: 1_764_000_000_123,
-  tags: { zone: 'b', az: 'a' },
-  partition: 3,
-  offset: '9007199254740993',
-  mean: 40,
-  std: 2,
-  zscore: Number.NaN,
-  anomalyScore: 0.1,
-};
+import type { AlertEvent, AnomalyEvent, SlaSnapshot } from '../../../schemas/records.ts';
+import { ddlColumns, point } from './points-fixture.ts';
 
 describe('ClickHouse row mapping', () => {
   it('points rows carry exactly the DDL columns, seconds + millis, sorted tags, int64 offsets as strings', () => {
