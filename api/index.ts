@@ -6,9 +6,8 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { topicNames, type VigilConfig } from '../core/config.ts';
-import { VigilError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { createKafka, javaCompatiblePartitioner } from '../pipeline/kafka/client.ts';
+import { connectAtStart, createKafka, javaCompatiblePartitioner } from '../pipeline/kafka/client.ts';
 import { clickHouseReader, createReaderClient } from './clickhouse.ts';
 import type { ApiDeps } from './deps.ts';
 import { startCommandBus, type KafkaCommandBus } from './kafka/command-bus.ts';
@@ -46,16 +45,7 @@ export async function startApi(config: VigilConfig, logger: Logger): Promise<Run
 
   try {
     const producer = kafka.producer({ createPartitioner: javaCompatiblePartitioner, allowAutoTopicCreation: false, idempotent: false });
-    try {
-      await producer.connect();
-    } catch (cause) {
-      // A refused login or certificate already says what to fix (pipeline/kafka/client.ts).
-      if (cause instanceof VigilError) throw cause;
-      throw new VigilError(`cannot connect to Kafka at ${config.kafka.brokers.join(',')}`, {
-        cause,
-        action: "start the local stack with 'npm run stack:up' or set VIGIL_KAFKA_BROKERS",
-      });
-    }
+    await connectAtStart(producer, config.kafka);
     closers.push(() => producer.disconnect());
 
     const metricProducer = createMetricProducer({ config, logger: logger.child({ component: 'ingest-producer' }), clientId: `${config.kafka.clientId}-api-ingest` });

@@ -52,7 +52,7 @@ cat <<MSG
     API docs    $api_url/docs
     health      $api_url/api/v1/health
     WebSocket   ws://${VIGIL_GATEWAY_HOST:-127.0.0.1}:${VIGIL_GATEWAY_PORT:-8090}/ws?channels=alerts,anomalies,live
-    ClickHouse  clickhouse-client --port 19000 -d vigil
+    ClickHouse  clickhouse-client --port 19000 --user vigil_reader --password vigil_reader -d vigil
     on-call     http://${VIGIL_ONCALL_HTTP_HOST:-127.0.0.1}:${VIGIL_ONCALL_HTTP_PORT:-9465}/health
   Alerts appear within a minute or two. Ctrl-C to stop.
 

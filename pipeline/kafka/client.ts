@@ -212,6 +212,22 @@ function failFastOnSecurityErrors(kafka: Kafka, endpoint: KafkaEndpoint, options
   return kafka;
 }
 
+/**
+ * Connects a producer, consumer or admin at start-up. A refusal is already explained (the
+ * guard above); any other failure becomes "cannot connect to Kafka at …" with the cause.
+ */
+export async function connectAtStart(client: { connect(): Promise<void> }, endpoint: Pick<KafkaEndpoint, 'brokers'>): Promise<void> {
+  try {
+    await client.connect();
+  } catch (cause) {
+    if (cause instanceof VigilError) throw cause;
+    throw new VigilError(`cannot connect to Kafka at ${endpoint.brokers.join(',')}`, {
+      cause,
+      action: "start the local stack with 'npm run stack:up' or fix VIGIL_KAFKA_BROKERS (and kafka.sasl / kafka.ssl for a secured broker)",
+    });
+  }
+}
+
 export interface KafkaClientOptions {
   clientId: string;
   retries?: number;

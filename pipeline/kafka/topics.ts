@@ -9,7 +9,7 @@ import type { Admin, ITopicConfig } from 'kafkajs';
 import { topicNames, type TopicNames, type VigilConfig } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
-import { createKafka } from './client.ts';
+import { connectAtStart, createKafka } from './client.ts';
 
 export { topicNames, type TopicNames };
 
@@ -63,14 +63,7 @@ function resolveLogger(config: Pick<VigilConfig, 'logLevel'>, arg?: LoggerOrOpti
 
 async function withAdmin<T>(config: Pick<VigilConfig, 'kafka' | 'logLevel'>, logger: Logger, fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = createKafka(config, logger, { clientId: `${config.kafka.clientId}-admin` }).admin();
-  try {
-    await admin.connect();
-  } catch (cause) {
-    throw new VigilError(`cannot connect to Kafka at ${config.kafka.brokers.join(',')}`, {
-      cause,
-      action: "start the local stack with 'npm run stack:up' or fix VIGIL_KAFKA_BROKERS",
-    });
-  }
+  await connectAtStart(admin, config.kafka);
   try {
     return await fn(admin);
   } finally {

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type VigilConfig } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
@@ -17,7 +18,7 @@ import { clickhouseServerBinary, startPrivateClickHouse, type PrivateClickHouse 
 import { createTestPki, type TestPki } from '../support/tls.ts';
 
 const selectOne = async (config: VigilConfig, reader = false) => {
-  const ch = createClickHouse(config, { reader, database: null, logger: env.logger });
+  const ch = createClickHouse(config, { reader, database: null, logger });
   try {
     const rs = await ch.query({ query: 'SELECT 1 AS one', format: 'JSONEachRow' });
     return await rs.json<{ one: number }>();
@@ -28,12 +29,20 @@ const selectOne = async (config: VigilConfig, reader = false) => {
 
 const withClickHouse = (config: VigilConfig, patch: Partial<VigilConfig['clickhouse']>): VigilConfig => ({ ...config, clickhouse: { ...config.clickhouse, ...patch } });
 
+/** Every log line of the clients under test (debug level): no wrong password may show up in one. */
+const logLines: string[] = [];
+const logger = pino({ level: 'debug', base: { test: 'clickhouse-auth' } }, { write: (line: string) => void (logLines.length < 100_000 && logLines.push(line)) });
+const WRONG_PASSWORDS = ['not-the-password-4711', 'wrong-reader-password', 'nope-nope-nope'];
+
 let env: TestEnv;
 beforeAll(async () => {
   env = await createTestEnv('clickhouse-auth', { topics: false });
 });
 afterAll(async () => {
   await env?.cleanup();
+  // After every test of the file, refusals included.
+  expect(logLines.length).toBeGreaterThan(0);
+  expect(logLines.filter((line) => WRONG_PASSWORDS.some((p) => line.includes(p)))).toEqual([]);
 });
 
 describe('passwords on the local stack', () => {
@@ -50,7 +59,7 @@ describe('passwords on the local stack', () => {
     ['no password', ''],
   ])('the writer with %s is refused: migrate fails naming the user and the field, without the password', async (_what, password) => {
     const config = withClickHouse(env.config, { password });
-    const err = await migrate(config, { logger: env.logger }).catch((e: unknown) => e);
+    const err = await migrate(config, { logger }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VigilError);
     expect((err as VigilError).code).toBe('clickhouse-login-refused');
     expect((err as Error).message).toMatch(/refused user vigil_writer .*clickhouse\.password \(or passwordFile\)/);
@@ -59,7 +68,7 @@ describe('passwords on the local stack', () => {
 
   it('the reader with a wrong password is refused at start-up (the API checks before it serves)', async () => {
     const config = withClickHouse(env.config, { readerPassword: 'wrong-reader-password' });
-    const ch = createClickHouse(config, { reader: true, logger: env.logger });
+    const ch = createClickHouse(config, { reader: true, logger });
     try {
       const err = await assertClickHouseLogin(ch, config, true).catch((e: unknown) => e);
       expect((err as Error).message).toMatch(/refused user vigil_reader .*clickhouse\.readerPassword \(or readerPasswordFile\)/);
@@ -71,7 +80,7 @@ describe('passwords on the local stack', () => {
 
   it('a server that is down is not a refused login: the check leaves it to the callers retries', async () => {
     const config = withClickHouse(env.config, { url: 'http://127.0.0.1:1' });
-    const ch = createClickHouse(config, { requestTimeoutMs: 2000, logger: env.logger });
+    const ch = createClickHouse(config, { requestTimeoutMs: 2000, logger });
     try {
       await expect(assertClickHouseLogin(ch, config, false)).resolves.toBeUndefined();
     } finally {
@@ -111,10 +120,10 @@ describe.skipIf(!haveServer)('TLS to a private ClickHouse 18.16 (https port, gen
 
   it('https URL + the CA that signed the server: migrations run, writes and reads work, passwords still apply', async () => {
     const config = overTls(pki.caCert);
-    const result = await migrate(config, { logger: env.logger });
+    const result = await migrate(config, { logger });
     expect(result.applied.length).toBeGreaterThan(0);
     expect(await selectOne(config, true)).toEqual([{ one: 1 }]);
-    const wrong = await migrate(withClickHouse(config, { password: 'nope-nope-nope' }), { logger: env.logger }).catch((e: unknown) => e);
+    const wrong = await migrate(withClickHouse(config, { password: 'nope-nope-nope' }), { logger }).catch((e: unknown) => e);
     expect((wrong as VigilError).code).toBe('clickhouse-login-refused');
   });
 

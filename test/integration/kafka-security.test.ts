@@ -4,9 +4,9 @@
  * made by openssl at run time and a SCRAM user created at format time. The whole chain runs
  * through it: points from the producer SDK and through the HTTP API, scored by the pipeline,
  * stored in the shared ClickHouse, and an anomaly and alert fanned out by the gateway to a
- * WebSocket subscriber. A wrong password, a CA that did not sign the broker, and a missing
- * client certificate are each refused at once with an error saying what to fix; no secret is
- * ever in an error or a log line.
+ * WebSocket subscriber. A wrong password (for each process: SDK, pipeline, API, gateway,
+ * on-call), a CA that did not sign the broker, and a missing client certificate are each
+ * refused at once with an error saying what to fix; no secret is ever in an error or a log line.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,7 @@ import { loadConfig, type VigilConfig } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
 import { startApi } from '../../api/index.ts';
 import { startGateway } from '../../gateway/index.ts';
+import { startOncall } from '../../oncall/runtime.ts';
 import { createKafka } from '../../pipeline/kafka/client.ts';
 import { startPipeline, type PipelineHandle } from '../../pipeline/runtime/pipeline.ts';
 import { createMetricProducer } from '../../pipeline/sdk/producer.ts';
@@ -141,12 +142,14 @@ describe('SDK → API → pipeline → ClickHouse and gateway, all over SASL_SSL
 });
 
 describe('refusals: at once, saying what to fix, never quoting a secret', () => {
-  const refusal = async (config: VigilConfig, role: 'sdk' | 'pipeline' | 'api') => {
+  const refusal = async (config: VigilConfig, role: 'sdk' | 'pipeline' | 'api' | 'gateway' | 'oncall') => {
     const started = Date.now();
     let err: unknown;
     try {
       if (role === 'sdk') await createMetricProducer({ config, logger }).connect();
       else if (role === 'pipeline') await (await startPipeline(config, logger)).stop();
+      else if (role === 'gateway') await (await startGateway(config, logger)).close();
+      else if (role === 'oncall') await (await startOncall(config, logger)).close();
       else await (await startApi(config, logger)).close();
     } catch (e) {
       err = e;
@@ -155,7 +158,7 @@ describe('refusals: at once, saying what to fix, never quoting a secret', () => 
     return { err: err as VigilError, ms: Date.now() - started };
   };
 
-  it.each(['sdk', 'pipeline', 'api'] as const)('a wrong password (%s): kafka-sasl-refused naming the user', async (role) => {
+  it.each(['sdk', 'pipeline', 'api', 'gateway', 'oncall'] as const)('a wrong password (%s): kafka-sasl-refused naming the user', async (role) => {
     const { err, ms } = await refusal(withKafka(env.config, { sasl: { username: USER, password: 'wrong-password-0815' } }), role);
     expect(err).toBeInstanceOf(VigilError);
     expect(err.code).toBe('kafka-sasl-refused');
