@@ -15,6 +15,7 @@ import { validateMetricPoint } from '../../../pipeline/ingest/validate.ts';
 import { getSchemaRegistry, type SchemaEntry } from '../../../schemas/avro/registry.ts';
 import type { MetricPoint } from '../../../schemas/records.ts';
 import { isWellFormedText } from '../../../schemas/text.ts';
+import { varint } from '../../support/avro-bytes.ts';
 import { expectBudgetTried, reportFuzz, runs, tried } from '../../support/fuzz.ts';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
@@ -121,18 +122,6 @@ function decode(key: Buffer | null, value: Buffer | null): DecodeMetricResult {
 }
 
 // Hand-built bodies, so a length field can lie.
-function zigzag(n: number): Buffer {
-  let z = n >= 0 ? n * 2 : -n * 2 - 1;
-  const bytes: number[] = [];
-  do {
-    let b = z % 128;
-    z = Math.floor(z / 128);
-    if (z > 0) b |= 0x80;
-    bytes.push(b);
-  } while (z > 0);
-  return Buffer.from(bytes);
-}
-
 /** The body as a list of segments; `lengths` are the indexes of the segments that are lengths/counts. */
 function segments(p: MetricPoint): { parts: Buffer[]; lengths: number[] } {
   const parts: Buffer[] = [];
@@ -140,23 +129,23 @@ function segments(p: MetricPoint): { parts: Buffer[]; lengths: number[] } {
   const str = (s: string) => {
     const b = Buffer.from(s, 'utf8');
     lengths.push(parts.length);
-    parts.push(zigzag(b.length), b);
+    parts.push(varint(b.length), b);
   };
   str(p.source);
   str(p.metric);
   const d = Buffer.alloc(8);
   d.writeDoubleLE(p.value);
-  parts.push(d, zigzag(p.timestamp));
+  parts.push(d, varint(p.timestamp));
   const entries = Object.entries(p.tags);
   if (entries.length > 0) {
     lengths.push(parts.length);
-    parts.push(zigzag(entries.length));
+    parts.push(varint(entries.length));
     for (const [k, v] of entries) {
       str(k);
       str(v);
     }
   }
-  parts.push(zigzag(0));
+  parts.push(varint(0));
   return { parts, lengths };
 }
 
@@ -236,9 +225,9 @@ describe('Avro metric records, generated (both framings)', () => {
         const { parts, lengths } = segments(p);
         const at = lengths[which % lengths.length];
         const truth = parts[at];
-        parts[at] = zigzag(lie);
+        parts[at] = varint(lie);
         const result = decode(keyOf(p), frame(framing, METRIC, Buffer.concat(parts)));
-        if (zigzag(lie).equals(truth)) expect(result.ok).toBe(true);
+        if (varint(lie).equals(truth)) expect(result.ok).toBe(true);
         else if (lie < 0 && at < 4) expect(result.ok).toBe(false); // a negative string length is never valid
       }),
       runs('avro-metrics', 0.2),

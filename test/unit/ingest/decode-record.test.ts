@@ -5,6 +5,7 @@ import { decodeMetricRecord, toDlqMessage, DLQ_HEADERS } from '../../../pipeline
 import { DLQ_REASON_CODES } from '../../../pipeline/ingest/reasons.ts';
 import { getSchemaRegistry } from '../../../schemas/avro/registry.ts';
 import type { MetricPoint } from '../../../schemas/records.ts';
+import { varint } from '../../support/avro-bytes.ts';
 
 const NOW = Date.UTC(2024, 5, 1);
 const limits = { maxTagCount: 4, maxTagBytes: 64, maxFutureSkewMs: 60_000, nowMs: NOW };
@@ -17,18 +18,6 @@ function raw(point: Partial<MetricPoint> & Record<string, unknown>): Buffer {
 }
 function msg(value: Buffer | null, key: string | Buffer | null = 'checkout/response_time') {
   return { key: typeof key === 'string' ? Buffer.from(key) : key, value };
-}
-function varint(n: number): Buffer {
-  // Zig-zag then base-128 (numbers up to 2^52 are exact).
-  let z = n >= 0 ? n * 2 : -n * 2 - 1;
-  const bytes: number[] = [];
-  do {
-    let b = z % 128;
-    z = Math.floor(z / 128);
-    if (z > 0) b |= 0x80;
-    bytes.push(b);
-  } while (z > 0);
-  return Buffer.from(bytes);
 }
 const str = (s: string) => Buffer.concat([varint(Buffer.byteLength(s)), Buffer.from(s)]);
 const dbl = (d: number) => {

@@ -1,0 +1,170 @@
+/**
+ * Hostile load on the real pipeline (issue #12): one series flooding at 100× the rate of the
+ * others, a series whose points arrive out of order (shuffled, some an hour late, some from a
+ * clock ahead — within the allowed skew and beyond it), and a series whose records are sent
+ * twice. The other series must be unaffected: what is stored and raised for them equals a
+ * reference run that had only them. Every hostile point is stored or dead-lettered with a
+ * reason; every partition is committed to its end.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { consumeAll, createTestEnv, type TestEnv } from '../../support/index.ts';
+import { createClickHouse } from '../../../pipeline/storage/clickhouse.ts';
+import { startPipeline } from '../../../pipeline/runtime/pipeline.ts';
+import type { MetricPoint } from '../../../schemas/records.ts';
+import { gaussian, prng, producePoints, query, waitForCommitted } from './scenario.ts';
+
+const STEP_MS = 1000;
+const N = 300;
+const FLOOD_FACTOR = 100;
+const SKEW_MS = 60_000;
+const overrides = { pipeline: { windowSize: 100, workerThreads: 1, maxFutureSkewMs: SKEW_MS } };
+
+const start = Date.now() - N * STEP_MS - 120_000;
+const NORMAL = [
+  { source: 'calm-a', metric: 'cpu_usage', base: 40, spread: 2, spikeAt: -1 },
+  { source: 'calm-b', metric: 'response_time', base: 200, spread: 10, spikeAt: 200 },
+  { source: 'calm-c', metric: 'queue_size', base: 10, spread: 1, spikeAt: -1 },
+];
+
+function normalPoints(): MetricPoint[] {
+  const noise = NORMAL.map((_, k) => gaussian(prng(11 + k)));
+  const out: MetricPoint[] = [];
+  for (let i = 0; i < N; i++) {
+    NORMAL.forEach((s, k) => {
+      const value = s.base + s.spread * noise[k]() + (i >= s.spikeAt && i < s.spikeAt + 3 && s.spikeAt >= 0 ? s.base * 5 : 0);
+      out.push({ source: s.source, metric: s.metric, value, timestamp: start + i * STEP_MS, tags: {} });
+    });
+  }
+  return out;
+}
+
+/** 100 points per second for the same span: 30,000 points of one series. */
+function floodPoints(): MetricPoint[] {
+  const noise = gaussian(prng(99));
+  return Array.from({ length: N * FLOOD_FACTOR }, (_, i) => ({ source: 'flood', metric: 'requests', value: 500 + 20 * noise(), timestamp: start + Math.floor((i * STEP_MS) / FLOOD_FACTOR), tags: {} }));
+}
+
+/** Shuffled in blocks of 20, 10 points an hour late, 5 ahead within the skew and 5 beyond it. */
+function disorderedPoints(now: number): { points: MetricPoint[]; refused: number } {
+  const rand = prng(5);
+  const base = Array.from({ length: N }, (_, i) => ({ source: 'skewed', metric: 'latency', value: 50 + 5 * rand(), timestamp: start + i * STEP_MS, tags: {} }));
+  for (let b = 0; b < N; b += 20) {
+    const block = base.slice(b, b + 20);
+    for (let i = block.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [block[i], block[j]] = [block[j], block[i]];
+    }
+    base.splice(b, block.length, ...block);
+  }
+  const late = Array.from({ length: 10 }, (_, i) => ({ ...base[i], timestamp: start - 3_600_000 + i }));
+  const ahead = Array.from({ length: 5 }, (_, i) => ({ ...base[i], timestamp: now + SKEW_MS / 2 + i }));
+  const beyond = Array.from({ length: 5 }, (_, i) => ({ ...base[i], timestamp: now + 10 * SKEW_MS + i }));
+  return { points: [...base.slice(0, 150), ...late, ...ahead, ...base.slice(150), ...beyond], refused: beyond.length };
+}
+
+/** 300 points, the records of 50 of them sent twice (a producer retry without idempotence). */
+function duplicatedPoints(): { points: MetricPoint[]; duplicates: number } {
+  const pts = Array.from({ length: N }, (_, i) => ({ source: 'dup', metric: 'errors', value: i % 7, timestamp: start + i * STEP_MS, tags: {} }));
+  const again = pts.filter((_, i) => i % 6 === 0).slice(0, 50);
+  return { points: [...pts, ...again], duplicates: again.length };
+}
+
+interface SeriesOutcome {
+  points: string[];
+  anomalies: string[];
+  alerts: string[];
+}
+
+async function seriesOutcome(ch: ClickHouseClient, db: string, source: string): Promise<SeriesOutcome> {
+  const where = `source = '${source}'`; // constant test names, not request text
+  const points = await query<Record<string, unknown>>(ch, `SELECT metric, timestamp_ms, value, mean, std, zscore, anomaly_score FROM ${db}.points FINAL WHERE ${where} ORDER BY timestamp_ms`);
+  const anomalies = await query<Record<string, unknown>>(ch, `SELECT id, type, version, start_timestamp_ms, score FROM ${db}.anomalies FINAL WHERE ${where} ORDER BY id, version`);
+  const alerts = await query<Record<string, unknown>>(ch, `SELECT alert_id, rule_id, severity, status, version, reason FROM ${db}.alert_events FINAL WHERE ${where} ORDER BY alert_id, version`);
+  return { points: points.map((r) => JSON.stringify(r)), anomalies: anomalies.map((r) => JSON.stringify(r)), alerts: alerts.map((r) => JSON.stringify(r)) };
+}
+
+let reference: TestEnv;
+let hostile: TestEnv;
+let refCh: ClickHouseClient;
+let ch: ClickHouseClient;
+let disordered: ReturnType<typeof disorderedPoints>;
+let duplicated: ReturnType<typeof duplicatedPoints>;
+const flood = floodPoints();
+const normal = normalPoints();
+
+async function run(env: TestEnv, points: MetricPoint[]): Promise<void> {
+  const pipeline = await startPipeline(env.config, env.logger, { snapshotIntervalMs: 1000 });
+  try {
+    await producePoints(env.config, env.topics.metrics, points, 1000);
+    await waitForCommitted(env.config, env.topics.metrics, 240_000);
+  } finally {
+    await pipeline.stop();
+  }
+}
+
+beforeAll(async () => {
+  reference = await createTestEnv('hostile-load-ref', { overrides });
+  hostile = await createTestEnv('hostile-load', { overrides });
+  refCh = createClickHouse(reference.config);
+  ch = createClickHouse(hostile.config);
+  disordered = disorderedPoints(Date.now());
+  duplicated = duplicatedPoints();
+  await run(reference, normal);
+  // Interleaved as a busy producer would send them: the flood between every normal point.
+  const mixed: MetricPoint[] = [];
+  const others = [...disordered.points, ...duplicated.points];
+  let f = 0;
+  let o = 0;
+  for (const p of normal) {
+    mixed.push(p);
+    for (let k = 0; k < FLOOD_FACTOR / NORMAL.length && f < flood.length; k++) mixed.push(flood[f++]);
+    if (o < others.length) mixed.push(others[o++]);
+  }
+  mixed.push(...flood.slice(f), ...others.slice(o));
+  await run(hostile, mixed);
+}, 600_000);
+
+afterAll(async () => {
+  await refCh?.close();
+  await ch?.close();
+  await reference?.cleanup();
+  await hostile?.cleanup();
+});
+
+describe('hostile load on the real pipeline', () => {
+  it('leaves the other series exactly as a run without the hostile ones', async () => {
+    for (const s of NORMAL) {
+      const want = await seriesOutcome(refCh, reference.config.clickhouse.database, s.source);
+      const got = await seriesOutcome(ch, hostile.config.clickhouse.database, s.source);
+      expect(want.points).toHaveLength(N);
+      expect(got.points, s.source).toEqual(want.points);
+      expect(got.anomalies, s.source).toEqual(want.anomalies);
+      expect(got.alerts, s.source).toEqual(want.alerts);
+    }
+    // The reference is not trivial: the injected spike was found in both runs.
+    expect((await seriesOutcome(refCh, reference.config.clickhouse.database, 'calm-b')).anomalies.length).toBeGreaterThan(0);
+  });
+
+  it('stores every point of the flooding series once', async () => {
+    const db = hostile.config.clickhouse.database;
+    const [r] = await query<{ n: string; distinctTs: string }>(ch, `SELECT count() AS n, uniqExact(timestamp_ms) AS distinctTs FROM ${db}.points FINAL WHERE source = 'flood'`);
+    expect(Number(r.n)).toBe(flood.length);
+  });
+
+  it('stores out-of-order, late and skewed points, and dead-letters those beyond the skew with invalid-timestamp', async () => {
+    const db = hostile.config.clickhouse.database;
+    const [r] = await query<{ n: string }>(ch, `SELECT count() AS n FROM ${db}.points FINAL WHERE source = 'skewed'`);
+    expect(Number(r.n)).toBe(disordered.points.length - disordered.refused);
+    const dlq = await consumeAll(hostile.config, hostile.topics.dlq, 20_000);
+    const reasons = dlq.map((m) => m.headers?.['vigil-dlq-reason']?.toString());
+    expect(reasons).toEqual(Array(disordered.refused).fill('invalid-timestamp'));
+  });
+
+  it('stores a record sent twice as two records (the points table keeps one row per Kafka record)', async () => {
+    const db = hostile.config.clickhouse.database;
+    const [r] = await query<{ n: string; ts: string }>(ch, `SELECT count() AS n, uniqExact(timestamp_ms) AS ts FROM ${db}.points FINAL WHERE source = 'dup'`);
+    expect(Number(r.ts)).toBe(N);
+    expect(Number(r.n)).toBe(N + duplicated.duplicates);
+  });
+});
