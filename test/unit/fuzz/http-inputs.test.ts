@@ -228,7 +228,9 @@ describe('HTTP bodies generated from the OpenAPI document, every operation', () 
         if (isJson && findIllFormedText(parsed) !== null) {
           // One rule for text on every path (schemas/text.ts), beyond what a JSON Schema can say.
           expect(res.statusCode).toBe(400);
-          expect((answer as { message: string }).message).toContain(ILL_FORMED_TEXT);
+          // fastify refuses prototype keys (__proto__, constructor.prototype) while parsing, first.
+          const poisoned = /"__proto__"|"constructor"/.test(body.text);
+          if (!poisoned) expect((answer as { message: string }).message).toContain(ILL_FORMED_TEXT);
           return;
         }
         const allowed = isJson && op.bodyValid!(parsed);
