@@ -40,7 +40,8 @@ export interface PipelineStats extends PipelineCounters {
 /**
  * GET /health: `healthy` (HTTP 200) only while the consumer is running in its group, no owned
  * partition is stalled (lag and no committed progress for pipeline.stallAfterMs), and the broker
- * answered lag requests within stallAfterMs (a broker outage shows as unhealthy with the reason).
+ * answered within two stall checks (≤ 10 s by default; a broker outage shows as unhealthy, with
+ * the reason in `kafka.reason` and `lastError`, even while kafkajs still says the consumer runs).
  */
 export interface PipelineHealth {
   status: ConsumerStatus;
@@ -56,6 +57,8 @@ export interface PipelineHealth {
   stalledPartitions: StalledPartition[];
   uptimeSeconds: number;
   pool: ScoringPoolStats;
+  /** The broker check: unreachable once lag (or metadata) requests failed for two stall checks. */
+  kafka: { reachable: true } | { reachable: false; reason: string };
 }
 
 export interface PipelineHandle {

@@ -135,7 +135,12 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
   });
 
   async function ownedLag(): Promise<PartitionLag[]> {
-    if (stopping || partitions.owned.size === 0) return [];
+    if (stopping) return [];
+    if (partitions.owned.size === 0) {
+      // Nothing to measure, but the broker check still needs an answer from the broker.
+      await admin.describeCluster();
+      return [];
+    }
     const [ends, [committed]] = await Promise.all([
       admin.fetchTopicOffsets(topics.metrics),
       admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [topics.metrics] }),
@@ -208,8 +213,10 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
   });
   opened.push(() => follower.stop());
 
+  const stallCheckMs = opts.stallCheckMs ?? Math.min(5000, Math.max(250, Math.floor(stallAfterMs / 4)));
   stallMonitor = new StallMonitor({
     progress: partitions.progress,
+    brokerGraceMs: Math.min(stallAfterMs, 2 * stallCheckMs),
     lag,
     stallAfterMs,
     topic: topics.metrics,
@@ -267,7 +274,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
     stallCheck ??= stallMonitor.check().catch((err) => logger.error({ err }, 'stall check failed')).finally(() => {
       stallCheck = undefined;
     });
-  }, opts.stallCheckMs ?? Math.min(5000, Math.max(250, Math.floor(stallAfterMs / 4))));
+  }, stallCheckMs);
   stallTimer.unref();
 
   logger.info({ groupId: config.kafka.groupId, topics: [topics.metrics, topics.commands], threads: config.pipeline.workerThreads, maxProduceBytes, stallAfterMs }, 'pipeline started');
@@ -289,15 +296,17 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
     health(): PipelineHealth {
       const s = currentStats();
       const stalledPartitions = stallMonitor.stalled();
+      const brokerDown = stallMonitor.brokerDown();
       return {
         status: consumerStatus,
-        healthy: consumerStatus === 'running' && stalledPartitions.length === 0 && !stallMonitor.blind(),
+        healthy: consumerStatus === 'running' && stalledPartitions.length === 0 && brokerDown === null,
         instanceId,
         groupId: config.kafka.groupId,
         ownedPartitions: s.ownedPartitions,
         series: s.series,
         lastBatchAt: s.lastBatchAt,
-        lastError: partitions.progress.lastError() ?? stallMonitor.problem() ?? lastConsumerError,
+        lastError: brokerDown ?? partitions.progress.lastError() ?? stallMonitor.problem() ?? lastConsumerError,
+        kafka: brokerDown === null ? { reachable: true } : { reachable: false, reason: brokerDown },
         stalledPartitions,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
         pool: s.pool,

@@ -76,6 +76,11 @@ export interface StallMonitorDeps {
   publish: PublishOptions;
   sink: ClickHouseSink;
   logger: Logger;
+  /**
+   * How long lag requests may fail before the broker is reported unreachable (/health 503).
+   * Default stallAfterMs; the pipeline uses two stall checks, so a 20 s outage shows.
+   */
+  brokerGraceMs?: number;
   onAlert?(event: AlertEvent): void;
 }
 
@@ -98,9 +103,15 @@ export class StallMonitor {
     return this.lagError;
   }
 
-  /** The broker has not answered lag requests for stallAfterMs: progress cannot be vouched for. */
-  blind(now = Date.now()): boolean {
-    return this.lagError !== null && now - this.lagErrorSince >= this.deps.stallAfterMs;
+  /**
+   * The broker has not answered lag requests (or, owning nothing, metadata requests) for
+   * brokerGraceMs: the pipeline can neither consume nor vouch for progress. The reason, or null.
+   */
+  brokerDown(now = Date.now()): string | null {
+    if (this.lagError === null) return null;
+    const forMs = now - this.lagErrorSince;
+    if (forMs < (this.deps.brokerGraceMs ?? this.deps.stallAfterMs)) return null;
+    return `Kafka broker unreachable for ${Math.round(forMs / 1000)} s (${this.lagError})`;
   }
 
   async check(now = Date.now()): Promise<void> {

@@ -9,7 +9,7 @@ import { createLogger } from '../../../core/logger.ts';
 import { createKafka } from '../../../pipeline/kafka/client.ts';
 import { createClickHouse } from '../../../pipeline/storage/clickhouse.ts';
 import { startPipeline } from '../../../pipeline/runtime/pipeline.ts';
-import { createTestEnv } from '../../support/index.ts';
+import { createTestEnv, waitFor } from '../../support/index.ts';
 import { expectSameRows, producePoints, waitForCommitted } from '../../integration/pipeline/scenario.ts';
 import { derived, matchRows, pointTally, type Derived } from './tally.ts';
 import { WINDOW, type FaultLoad } from './load.ts';
@@ -56,10 +56,13 @@ export async function referenceRun(name: string, load: FaultLoad, pipelineOverri
  */
 export async function catchUpMs(config: VigilConfig, topic: string, timeoutMs: number, since = Date.now()): Promise<number> {
   const admin = createKafka(config, createLogger('silent')).admin();
-  await admin.connect();
+  const deadline = Date.now() + timeoutMs;
   try {
-    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, BigInt(e.high)]));
-    const deadline = Date.now() + timeoutMs;
+    // Right after a broker restart its partitions may have no leader yet: ask again.
+    const ends = await waitFor(async () => {
+      await admin.connect();
+      return new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, BigInt(e.high)]));
+    }, timeoutMs, { intervalMs: 250, message: `end offsets of ${topic}` });
     for (;;) {
       const [committed] = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [topic] }).catch(() => [undefined]);
       const behind = [...ends].filter(([p, end]) => BigInt(committed?.partitions.find((c) => c.partition === p)?.offset ?? '-1') < end && end > 0n);

@@ -304,7 +304,7 @@ describe('metrics server over HTTP', () => {
     const metrics = createPipelineMetrics(fakeSource());
     const h: PipelineHealth = {
       status: 'running', healthy: true, instanceId: 'i-1', groupId: 'g', ownedPartitions: [0], series: 1, lastBatchAt: null, lastError: null, stalledPartitions: [], uptimeSeconds: 1,
-      pool: { threads: 1, queued: 0, completed: 0, utilization: 0 }, ...health,
+      pool: { threads: 1, queued: 0, completed: 0, utilization: 0 }, kafka: { reachable: true }, ...health,
     };
     return { metrics, registry: metrics.registry, health: () => h };
   }
