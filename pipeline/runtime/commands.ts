@@ -16,12 +16,13 @@ export async function handleCommandsBatch(ctx: PipelineContext, payload: EachBat
   const events: AlertEvent[] = [];
   const now = Date.now();
   for (const message of batch.messages) {
-    const decoded = message.value ? safeDecodeCommand(message.value) : null;
-    if (!decoded) {
+    const read = commandFromRecord(message.value);
+    if (!read.ok) {
       const origin = { topic: batch.topic, partition, offset: message.offset };
-      outputs.dlq.push(toDlqMessage(message, 'invalid-command', 'not a decodable AlertCommand', origin, { maxBytes: ctx.maxProduceBytes }));
+      outputs.dlq.push(toDlqMessage(message, 'invalid-command', read.detail, origin, { maxBytes: ctx.maxProduceBytes }));
       continue;
     }
+    const decoded = read.command;
     const entry = state.series.get(seriesId(decoded.source, decoded.metric));
     let result: CommandResult;
     if (!entry) {
@@ -51,11 +52,15 @@ export async function handleCommandsBatch(ctx: PipelineContext, payload: EachBat
   }
 }
 
-function safeDecodeCommand(value: Buffer): AlertCommand | null {
+/** A commands-topic value → the command, or why it is none (the dead letter's detail). Never throws. */
+export function commandFromRecord(value: Buffer | null): { ok: true; command: AlertCommand } | { ok: false; detail: string } {
+  if (!value) return { ok: false, detail: 'null value (a tombstone); commands are never deleted by key' };
   try {
     const { kind, record } = decodeEvent(value);
-    return kind === 'command' ? (record as AlertCommand) : null;
-  } catch {
-    return null;
+    if (kind !== 'command') return { ok: false, detail: `a ${kind} event, not an AlertCommand` };
+    return { ok: true, command: record as AlertCommand };
+  } catch (err) {
+    // decodeEvent says which check failed (framing, schema, body) and on what.
+    return { ok: false, detail: `not a decodable AlertCommand: ${(err as Error)?.message ?? String(err)}` };
   }
 }

@@ -24,6 +24,12 @@ export const FUZZ_BUDGET = {
 
 export type FuzzPath = keyof typeof FUZZ_BUDGET;
 
+/**
+ * Per-test timeout of the fuzz files: a property runs thousands of inputs, and on a loaded
+ * 2-core machine (load average 20+) one took over vitest's default 60 s of wall time.
+ */
+export const FUZZ_TEST_TIMEOUT_MS = 600_000;
+
 export const FUZZ_TOTAL = Object.values(FUZZ_BUDGET).reduce((a, b) => a + b, 0);
 
 function seedFromEnv(): number {

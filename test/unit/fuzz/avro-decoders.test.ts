@@ -5,18 +5,21 @@
  * a detail, must never let through a point the HTTP validator would refuse, and must agree
  * with the HTTP validator on every well-formed point (both paths share one set of checks).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { frameConfluent, frameSingleObject } from '../../../pipeline/codec/framing.ts';
 import { createEventCodec, EVENT_SCHEMA_NAMES, type EventKind } from '../../../pipeline/codec/events.ts';
 import { decodeMetricRecord, DLQ_HEADERS, toDlqMessage, type DecodeMetricResult } from '../../../pipeline/ingest/decode-record.ts';
 import { DLQ_REASON_CODES } from '../../../pipeline/ingest/reasons.ts';
+import { commandFromRecord } from '../../../pipeline/runtime/commands.ts';
 import { validateMetricPoint } from '../../../pipeline/ingest/validate.ts';
 import { getSchemaRegistry, type SchemaEntry } from '../../../schemas/avro/registry.ts';
 import type { MetricPoint } from '../../../schemas/records.ts';
 import { isWellFormedText } from '../../../schemas/text.ts';
 import { varint } from '../../support/avro-bytes.ts';
-import { expectBudgetTried, reportFuzz, runs, tried } from '../../support/fuzz.ts';
+import { FUZZ_TEST_TIMEOUT_MS, expectBudgetTried, reportFuzz, runs, tried } from '../../support/fuzz.ts';
+
+vi.setConfig({ testTimeout: FUZZ_TEST_TIMEOUT_MS });
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const limits = { maxTagCount: 8, maxTagBytes: 256, maxFutureSkewMs: 60_000, nowMs: NOW };
@@ -338,6 +341,11 @@ describe('Avro events of every kind, generated and mutated (both framings)', () 
           expect(e.entry.type.toBuffer(decoded!.record).equals(body)).toBe(true);
         }
         if (m.kind === 'truncate' || m.kind === 'append') expect(decoded).toBeNull();
+        // The commands topic's reading of the same bytes: a command, or the reason in the dead letter.
+        const command = commandFromRecord(buf);
+        if (decoded?.kind === 'command') expect(command.ok).toBe(true);
+        else if (!command.ok) expect(command.detail).toMatch(decoded ? /not an AlertCommand/ : /^not a decodable AlertCommand: cannot decode event: \S/);
+        else expect.fail('a command read from bytes decodeEvent refused');
       }),
       runs('avro-events', 1),
     );

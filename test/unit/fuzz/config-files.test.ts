@@ -8,13 +8,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { VigilError } from '../../../core/errors.ts';
 import { configEnvVars, configSchema, loadConfig, type VigilConfig } from '../../../core/config.ts';
 import { mutantsOf, valuesOf, type Schema } from '../../support/json-schema-arbitrary.ts';
-import { expectBudgetTried, reportFuzz, runs, tried } from '../../support/fuzz.ts';
+import { FUZZ_TEST_TIMEOUT_MS, expectBudgetTried, reportFuzz, runs, tried } from '../../support/fuzz.ts';
+
+vi.setConfig({ testTimeout: FUZZ_TEST_TIMEOUT_MS });
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-fuzz-config-'));
 const file = path.join(dir, 'config.json');

@@ -4,12 +4,14 @@
  * file is read exactly; anything else fails the whole file with a VigilError naming the file
  * and line and saying what to do — never another exception, never a silently skipped row.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { VigilError } from '../../../core/errors.ts';
 import { parseNabCsv } from '../../../pipeline/loadgen/csv.ts';
 import { parseSeriesCsv } from '../../../pipeline/offline/series-csv.ts';
-import { expectBudgetTried, reportFuzz, runs, tried } from '../../support/fuzz.ts';
+import { FUZZ_TEST_TIMEOUT_MS, expectBudgetTried, reportFuzz, runs, tried } from '../../support/fuzz.ts';
+
+vi.setConfig({ testTimeout: FUZZ_TEST_TIMEOUT_MS });
 
 afterAll(() => {
   reportFuzz('csv-import');

@@ -9,7 +9,7 @@
  * not refused by schema validation (the document and the server agree); what it does not
  * allow is a 400 (or, for an ingest batch, a 202 listing the refused points by index).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import AjvModule, { type ValidateFunction } from 'ajv';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import fc from 'fast-check';
@@ -21,7 +21,9 @@ import { memorySilenceStore } from '../../../oncall/silences/index.ts';
 import { memoryReceiverStore } from '../../../oncall/notify/receiver-store.ts';
 import { ILL_FORMED_TEXT, findIllFormedText } from '../../../schemas/text.ts';
 import { mutantsOf, valuesOf, type Schema } from '../../support/json-schema-arbitrary.ts';
-import { expectBudgetTried, reportFuzz, runs, tried, type FuzzPath } from '../../support/fuzz.ts';
+import { FUZZ_TEST_TIMEOUT_MS, expectBudgetTried, reportFuzz, runs, tried, type FuzzPath } from '../../support/fuzz.ts';
+
+vi.setConfig({ testTimeout: FUZZ_TEST_TIMEOUT_MS });
 
 const KEY = 'fuzz-all-roles-key-0123456789';
 const NOW = Date.UTC(2025, 0, 15, 12);

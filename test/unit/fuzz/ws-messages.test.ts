@@ -5,13 +5,15 @@
  * refusal is an error frame with a known code and a message; everything accepted is a message
  * the protocol documents (docs/websocket.md).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { CHANNELS, buildFilter, parseSubscriptionQuery } from '../../../gateway/filters.ts';
 import { MAX_CLIENT_MESSAGE_BYTES, errorFrame, parseClientMessage, type ClientMessage } from '../../../gateway/protocol.ts';
 import { SEVERITIES } from '../../../schemas/records.ts';
 import { isWellFormedText } from '../../../schemas/text.ts';
-import { expectBudgetTried, reportFuzz, runs, tried } from '../../support/fuzz.ts';
+import { FUZZ_TEST_TIMEOUT_MS, expectBudgetTried, reportFuzz, runs, tried } from '../../support/fuzz.ts';
+
+vi.setConfig({ testTimeout: FUZZ_TEST_TIMEOUT_MS });
 
 afterAll(() => {
   reportFuzz('ws-messages');
