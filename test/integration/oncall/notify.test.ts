@@ -77,7 +77,9 @@ beforeAll(async () => {
             { matchers: ['source="svc-late"'], receiver: 'late-hook' },
           ],
         },
-        groupWaitMs: 400,
+        // Wide enough that the two incident versions published 100 ms apart reach the notifier
+        // inside it even when the shared machine is loaded.
+        groupWaitMs: 1500,
         groupIntervalMs: 1000,
         repeatIntervalMs: 600_000,
         tickMs: 50,

@@ -26,7 +26,7 @@ let dlqSeen = 0;
 beforeAll(async () => {
   env = await createTestEnv('worker-fault', {
     partitions: 2,
-    overrides: { pipeline: { windowSize: 50, workerThreads: 1, scoreTimeoutMs: 1500, scoreAttempts: ATTEMPTS } },
+    overrides: { pipeline: { windowSize: 50, workerThreads: 1, scoreTimeoutMs: 4000, scoreAttempts: ATTEMPTS } },
   });
   ch = createClickHouse(env.config);
   pipeline = await startPipeline(env.config, env.logger, {
@@ -80,7 +80,7 @@ describe('scoring worker faults', () => {
   it('a worker that hangs: terminated after scoreTimeoutMs, replaced, the batch dead-lettered with the reason', async () => {
     const letter = await poisonThenValid('svc-hang', HANG_VALUE);
     expect(letter.headers?.[DLQ_HEADERS.reason]?.toString()).toBe(SCORING_FAILED_REASON);
-    expect(letter.headers?.[DLQ_HEADERS.detail]?.toString()).toContain('did not finish within 1500 ms');
+    expect(letter.headers?.[DLQ_HEADERS.detail]?.toString()).toContain('did not finish within 4000 ms');
   }, 180_000);
 
   it('stores every valid point exactly once and counts the dead letters and the scoring retries', async () => {

@@ -472,7 +472,8 @@ describe('health', () => {
         broken.inject({ method: 'GET', url: '/api/v1/health' }),
         broken.inject({ method: 'GET', url: '/api/v1/dashboard-stats', headers: { 'x-api-key': KEYS.reader } }),
       ]);
-      expect(Date.now() - started).toBeLessThan(6000);
+      // Bounded by the 3 s check timeout, not by the hanging broker; the margin is for a loaded machine.
+      expect(Date.now() - started).toBeLessThan(20_000);
       expect(health.statusCode).toBe(503);
       expect(health.json()).toMatchObject({
         status: 'fail',
