@@ -43,7 +43,7 @@ const metrics = createPipelineMetrics(source, { lagCacheMs: 0 });
 const anomaly: AnomalyEvent = { id: 'a', source: 's', metric: 'm', type: 'spike', version: 1, startTimestamp: 1, detectedTimestamp: 1, value: 1, expected: 0, zscore: 9, score: 1, confidence: 1, pointCount: 1 };
 const alert: AlertEvent = {
   eventId: 'e', alertId: 'a', fingerprint: 's|m|r', source: 's', metric: 'm', ruleId: 'r', kind: 'anomaly', severity: 'high', status: 'firing', version: 1,
-  timestamp: 1, openedAt: 1, value: 1, threshold: 0, message: '', actor: 'pipeline', reason: '',
+  timestamp: 1, openedAt: 1, value: 1, threshold: 0, message: '', actor: 'pipeline', reason: '', tags: {},
 };
 // A typical batch: many points, the odd dead letter, anomaly and alert transition.
 const figures = { points: POINTS, dlq: [toDlqMessage({ key: 'k', value: Buffer.from('x') }, 'invalid-value', 'NaN', { topic: 't', partition: 0, offset: '1' })], anomalies: [anomaly], alerts: [alert, { ...alert, status: 'resolved' as const }], seconds: 0.02, scoringSeconds: 0.005 };

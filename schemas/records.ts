@@ -87,6 +87,14 @@ export interface AlertEvent {
   message: string;
   actor: string; // 'pipeline' or the operator/api key name
   reason: string; // why this transition happened
+  /**
+   * The series' tags when the alert opened: the tags of the latest point of the series at that
+   * moment (a no-data alert: of the last point heard). Kept unchanged for the alert's life, as
+   * labels identify an alert in Alertmanager: a tag change mid-alert must not move it to another
+   * incident or make it a different Alertmanager alert. Bounded like point tags (they are one).
+   * v1 records (no tags) read as {}.
+   */
+  tags: Record<string, string>;
 }
 
 /** Table `sla_snapshots` (and the SLA part of live state). */
@@ -214,6 +222,8 @@ export interface IncidentAlert {
   updatedAt: number;
   /** Version of that alert event: re-delivered (older or equal) alert events change nothing. */
   version: number;
+  /** The alert's tags (AlertEvent.tags); {} in incident events written before v2. */
+  tags: Record<string, string>;
 }
 
 export interface IncidentEvent {

@@ -49,7 +49,9 @@ export function latestAlertStates(tables: Tables, pre: Sql[]): Sql {
       argMax(threshold, version) AS a_threshold,
       argMax(message, version) AS a_message,
       argMax(actor, version) AS a_actor,
-      argMax(reason, version) AS a_reason
+      argMax(reason, version) AS a_reason,
+      argMax(tag_keys, version) AS a_tag_keys,
+      argMax(tag_values, version) AS a_tag_values
     FROM ${tables.alertEvents}
     ${where(pre)}
     GROUP BY alert_id`;
@@ -72,6 +74,8 @@ export interface AlertStateRow {
   a_message: string;
   a_actor: string;
   a_reason: string;
+  a_tag_keys: string[];
+  a_tag_values: string[];
   sort_key?: number | string;
 }
 
@@ -132,7 +136,17 @@ export function alertFromRow(r: AlertStateRow): Alert {
     message: r.a_message,
     actor: r.a_actor,
     reason: r.a_reason,
+    tags: tagsFromColumns(r.a_tag_keys, r.a_tag_values),
   };
+}
+
+/** The tag_keys / tag_values column pair back into an object (rows older than migration 008: {}). */
+export function tagsFromColumns(keys: readonly string[] | undefined, values: readonly string[] | undefined): Record<string, string> {
+  const tags: Record<string, string> = {};
+  if (!Array.isArray(keys) || !Array.isArray(values)) return tags;
+  // defineProperty: a key like __proto__ stays an ordinary own property.
+  for (let i = 0; i < keys.length && i < values.length; i++) Object.defineProperty(tags, keys[i], { value: values[i], enumerable: true, writable: true, configurable: true });
+  return tags;
 }
 
 export const alertCursorPosition = (r: AlertStateRow): CursorPosition => ({ key: num(r.sort_key), id: r.a_id });
@@ -141,7 +155,7 @@ export const alertCursorPosition = (r: AlertStateRow): CursorPosition => ({ key:
 export function alertHistoryQuery(tables: Tables, alertId: string): Sql {
   return sql`
     SELECT event_id, alert_id, fingerprint, source, metric, rule_id, kind, severity, status, version,
-           timestamp_ms, opened_at_ms, value, threshold, message, actor, reason
+           timestamp_ms, opened_at_ms, value, threshold, message, actor, reason, tag_keys, tag_values
     FROM ${tables.alertEvents}
     WHERE alert_id = ${alertId}
     ORDER BY version ASC
@@ -167,6 +181,8 @@ export interface AlertEventRow {
   message: string;
   actor: string;
   reason: string;
+  tag_keys: string[];
+  tag_values: string[];
 }
 
 export function transitionFromRow(r: AlertEventRow): AlertTransition {
@@ -206,6 +222,7 @@ export function alertFromHistory(rows: AlertEventRow[]): Alert | null {
     message: last.message,
     actor: last.actor,
     reason: last.reason,
+    tags: tagsFromColumns(last.tag_keys, last.tag_values),
   };
 }
 

@@ -91,7 +91,9 @@ export interface IncidentStateRow {
 export function parseAlerts(json: string): IncidentAlert[] {
   try {
     const parsed = JSON.parse(json) as unknown;
-    return Array.isArray(parsed) ? (parsed as IncidentAlert[]) : [];
+    if (!Array.isArray(parsed)) return [];
+    // Rows written before alerts had tags: {} (as the v1 Avro records read).
+    return (parsed as IncidentAlert[]).map((a) => (a && typeof a === 'object' && (typeof a.tags !== 'object' || a.tags === null) ? { ...a, tags: {} } : a));
   } catch {
     return [];
   }

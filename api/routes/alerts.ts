@@ -62,6 +62,7 @@ function alertFromEvent(e: AlertEvent): Alert {
     message: e.message,
     actor: e.actor,
     reason: e.reason,
+    tags: e.tags ?? {},
   };
 }
 

@@ -73,6 +73,7 @@ function memberOf(event: AlertEvent, policy: OncallPolicy): IncidentAlert {
     openedAt: event.openedAt,
     updatedAt: event.timestamp,
     version: event.version,
+    tags: event.tags ?? {},
   };
 }
 

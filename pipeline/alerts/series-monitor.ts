@@ -76,7 +76,10 @@ import {
 } from '../sla/sla-tracker.ts';
 
 /** The scored point as the monitor needs it. */
-export type ObservedPoint = Pick<ScoredPoint, 'timestamp' | 'value' | 'mean' | 'std' | 'zscore' | 'anomalyScore'>;
+export type ObservedPoint = Pick<ScoredPoint, 'timestamp' | 'value' | 'mean' | 'std' | 'zscore' | 'anomalyScore'> & {
+  /** The point's tags; an alert opened at this point carries them (absent = {}). */
+  tags?: Readonly<Record<string, string>>;
+};
 
 /** What the detector reports about the anomaly episode at this point (AnomalyEvent, minus ids). */
 export type AnomalyFindingLike = Pick<AnomalyEvent, 'type' | 'version' | 'startTimestamp' | 'confidence' | 'score' | 'zscore' | 'expected' | 'pointCount'>;
@@ -153,6 +156,8 @@ export interface SeriesMonitorState {
   heardAt: number | null;
   sawPointSinceCheck: boolean;
   nodataSuppressed: boolean;
+  /** Tags of the latest point: what an alert opened now carries. Absent in older snapshots ({}). */
+  tags?: Record<string, string>;
   open: AlertEvent[];
   recentResolved: AlertEvent[];
   commandResults: CommandResult[];
@@ -187,8 +192,12 @@ function byKey<T>(key: (t: T) => string): (a: T, b: T) => number {
   };
 }
 
+const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Tag objects are never mutated once an event holds them, so copies share them. Events from
+ * snapshots written before alerts had tags get {}. */
 function copyEvent(e: AlertEvent): AlertEvent {
-  return { ...e };
+  return { ...e, tags: e.tags ?? (NO_TAGS as Record<string, string>) };
 }
 
 function copyResult(r: CommandResult): CommandResult {
@@ -211,6 +220,7 @@ export class SeriesMonitor {
   private heardAt: number | null = null;
   private sawPointSinceCheck = false;
   private nodataSuppressed = false;
+  private tags: Readonly<Record<string, string>> = NO_TAGS;
   private readonly open = new Map<string, AlertEvent>(); // fingerprint → latest event
   private recentResolved: AlertEvent[] = [];
   private commandResults: CommandResult[] = [];
@@ -239,6 +249,7 @@ export class SeriesMonitor {
     const now = this.watermark === null ? input.timestamp : Math.max(this.watermark, input.timestamp);
     this.watermark = now;
     this.lastValue = input.value;
+    this.tags = input.tags ?? NO_TAGS;
     this.sawPointSinceCheck = true;
     this.nodataSuppressed = false;
 
@@ -575,6 +586,7 @@ export class SeriesMonitor {
       heardAt: this.heardAt,
       sawPointSinceCheck: this.sawPointSinceCheck,
       nodataSuppressed: this.nodataSuppressed,
+      tags: { ...this.tags },
       open: this.openAlerts(),
       recentResolved: this.recentResolved.map(copyEvent),
       commandResults: this.commandResults.map(copyResult),
@@ -603,6 +615,7 @@ export class SeriesMonitor {
     m.heardAt = state.heardAt;
     m.sawPointSinceCheck = state.sawPointSinceCheck;
     m.nodataSuppressed = state.nodataSuppressed;
+    m.tags = state.tags && typeof state.tags === 'object' ? { ...state.tags } : NO_TAGS;
     for (const e of state.open) m.open.set(e.fingerprint, copyEvent(e));
     m.recentResolved = state.recentResolved.map(copyEvent);
     m.commandResults = state.commandResults.map(copyResult);
@@ -638,6 +651,7 @@ export class SeriesMonitor {
       message,
       actor: PIPELINE_ACTOR,
       reason: REASONS.opened,
+      tags: this.tags as Record<string, string>,
     };
     this.open.set(fingerprint, event);
     return copyEvent(event);

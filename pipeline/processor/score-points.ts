@@ -82,7 +82,7 @@ export async function scorePoints(ctx: ProcessorContext, points: IncomingPoint[]
   // findings array, no spread push): this loop runs for every point on the main thread.
   const { mean, std, zscore, score } = result;
   const partition = ctx.state.partition;
-  const input = { timestamp: 0, value: 0, mean: 0, std: 0, zscore: 0, anomalyScore: 0 };
+  const input = { timestamp: 0, value: 0, mean: 0, std: 0, zscore: 0, anomalyScore: 0, tags: {} as Readonly<Record<string, string>> };
   for (let i = 0; i < points.length; i++) {
     const { point, seriesId, offset } = points[i];
     const entry = pointEntries[i];
@@ -130,6 +130,7 @@ export async function scorePoints(ctx: ProcessorContext, points: IncomingPoint[]
     input.std = scored.std;
     input.zscore = scored.zscore;
     input.anomalyScore = scored.anomalyScore;
+    input.tags = point.tags;
     const observed = entry.monitor.observe(input, findings ? findings[findings.length - 1] : null);
     for (const a of observed.alerts) out.alerts.push(a);
     for (const sla of observed.slaSnapshots) out.sla.push(sla);

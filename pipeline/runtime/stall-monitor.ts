@@ -61,6 +61,7 @@ export function stallAlertEvent(
         : `partition ${s.partition} of ${s.topic} (group ${s.groupId}) is no longer stalled here`,
     actor: 'pipeline',
     reason: s.reason,
+    tags: {},
   };
 }
 

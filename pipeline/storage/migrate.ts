@@ -55,6 +55,17 @@ export function splitStatements(sql: string, database: string): string[] {
   return statements;
 }
 
+/**
+ * 18.16 knows no `ADD COLUMN IF NOT EXISTS`: an ADD COLUMN statement that ran before (the
+ * process died before its schema_migrations row) fails with code 44 "already exists". A single
+ * ALTER is applied whole or not at all, so that error means this statement is done.
+ */
+export function isAddColumnRerun(statement: string, cause: unknown): boolean {
+  if (!/^\s*ALTER\s+TABLE\b/i.test(statement) || !/\bADD\s+COLUMN\b/i.test(statement) || /\b(DROP|MODIFY)\s+COLUMN\b/i.test(statement)) return false;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return /Code: 44\b|column with this name already exists/i.test(message) || (cause as { code?: unknown })?.code === '44';
+}
+
 const FILE_PATTERN = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/;
 
 /** Reads and orders the migration files of `dir` (pure apart from reading the folder). */
@@ -121,6 +132,10 @@ export async function migrate(config: Pick<VigilConfig, 'clickhouse' | 'logLevel
         try {
           await client.command({ query: statement });
         } catch (cause) {
+          if (isAddColumnRerun(statement, cause)) {
+            logger.info({ database, version: migration.version, statement: i + 1 }, 'columns already there: statement counted as applied');
+            continue;
+          }
           throw new VigilError(`migration ${migration.file} failed at statement ${i + 1} of ${migration.statements.length}`, {
             cause,
             action: `fix ${migration.file}; statements before it ran, so they must be idempotent (IF NOT EXISTS)`,

@@ -28,8 +28,14 @@ export interface PointRow {
   ingested_at: number;
 }
 
+/** Tags as two parallel arrays sorted by key (ClickHouse 18.16 has no Map). */
+function tagColumns(tags: Readonly<Record<string, string>> | undefined): { tag_keys: string[]; tag_values: string[] } {
+  const keys = Object.keys(tags ?? {}).sort();
+  return { tag_keys: keys, tag_values: keys.map((k) => (tags as Record<string, string>)[k]) };
+}
+
 export function pointRow(p: ScoredPoint, ingestedAtMs: number): PointRow {
-  const keys = Object.keys(p.tags).sort();
+  const { tag_keys, tag_values } = tagColumns(p.tags);
   return {
     source: p.source,
     metric: p.metric,
@@ -40,8 +46,8 @@ export function pointRow(p: ScoredPoint, ingestedAtMs: number): PointRow {
     std: finite(p.std),
     zscore: finite(p.zscore),
     anomaly_score: finite(p.anomalyScore),
-    tag_keys: keys,
-    tag_values: keys.map((k) => p.tags[k]),
+    tag_keys,
+    tag_values,
     kafka_partition: p.partition,
     kafka_offset: p.offset,
     ingested_at: seconds(ingestedAtMs),
@@ -89,6 +95,7 @@ export function alertEventRow(e: AlertEvent) {
     message: e.message,
     actor: e.actor,
     reason: e.reason,
+    ...tagColumns(e.tags),
   };
 }
 

@@ -37,6 +37,9 @@ export const SCHEMA_TABLE: readonly SchemaTableRow[] = [
   { file: 'alert-command.v1.avsc', id: 6, fingerprint: '1720c7f3b6f03511' },
   { file: 'command-result.v1.avsc', id: 7, fingerprint: '4ac2063940c82dfb' },
   { file: 'incident-event.v1.avsc', id: 8, fingerprint: 'b767445d1ad97119' },
+  { file: 'alert-event.v2.avsc', id: 9, fingerprint: 'd407a57876162f10' },
+  { file: 'command-result.v2.avsc', id: 10, fingerprint: '75516ecba622ec94' },
+  { file: 'incident-event.v2.avsc', id: 11, fingerprint: 'd91880be9b9e2540' },
 ];
 
 export const AVRO_SCHEMA_DIR = path.dirname(fileURLToPath(import.meta.url));

@@ -58,6 +58,11 @@ const alertProperties = {
   message: { type: 'string' },
   actor: { type: 'string' },
   reason: { type: 'string' },
+  tags: {
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: "the series' tags when the alert opened (the latest point's tags then; the same for the alert's life); {} for alerts stored before tags existed",
+  },
 } as const;
 
 export const alertSchema = {
@@ -92,6 +97,8 @@ export interface Alert {
   message: string;
   actor: string;
   reason: string;
+  /** The series' tags when the alert opened (see AlertEvent.tags). */
+  tags: Record<string, string>;
   /** Silences muting this open alert now; set by the API from the silences topic. */
   silencedBy?: string[];
 }

@@ -50,6 +50,7 @@ const incidentAlertSchema = {
     openedAt: { type: 'integer' },
     updatedAt: { type: 'integer' },
     version: { type: 'integer' },
+    tags: { type: 'object', additionalProperties: { type: 'string' }, description: "the alert's tags (the series' tags when it opened)" },
   },
 } as const;
 

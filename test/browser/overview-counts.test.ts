@@ -31,7 +31,7 @@ function opened(i: number, severity: Severity, source: string): AlertEvent {
   return {
     eventId: `${alertId}-1`, alertId, fingerprint: `${source}|cpu_usage|r-${i}`, source, metric: 'cpu_usage', ruleId: `r-${i}`, kind: 'threshold',
     severity, status: 'firing', version: 1, timestamp: NOW - 60_000 + i, openedAt: NOW - 60_000 + i, value: 97, threshold: 90,
-    message: `cpu high on ${source}`, actor: 'pipeline', reason: 'opened',
+    message: `cpu high on ${source}`, actor: 'pipeline', reason: 'opened', tags: {},
   };
 }
 const next = (a: AlertEvent, status: AlertEvent['status'], actor = 'pipeline'): AlertEvent => ({

@@ -27,7 +27,7 @@ const METRIC = 'cpu_usage';
 const ALERT: AlertEvent = {
   eventId: 'series-alert-1', alertId: 'series-alert', fingerprint: `${SOURCE}|${METRIC}|default.${METRIC}`, source: SOURCE, metric: METRIC,
   ruleId: `default.${METRIC}`, kind: 'threshold', severity: 'high', status: 'firing', version: 1, timestamp: NOW - 15 * MIN,
-  openedAt: NOW - 15 * MIN, value: 93, threshold: 90, message: 'cpu_usage 93 above 90', actor: 'pipeline', reason: 'opened',
+  openedAt: NOW - 15 * MIN, value: 93, threshold: 90, message: 'cpu_usage 93 above 90', actor: 'pipeline', reason: 'opened', tags: {},
 };
 
 let env: TestEnv;

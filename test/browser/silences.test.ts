@@ -38,6 +38,7 @@ const alertOf = (alertId: string, source: string, metric: string): AlertEvent =>
   message: `${metric} high on ${source}`,
   actor: 'pipeline',
   reason: 'opened',
+  tags: {},
 });
 const TARGET = alertOf('alert-target', 'web-1', 'cpu_usage');
 const OTHER = alertOf('alert-other', 'web-2', 'memory_usage');

@@ -43,6 +43,7 @@ function alertEvent(alertId: string, source: string, version: number, status: Al
     message: `error rate 40% on ${source}`,
     actor: 'pipeline',
     reason: status === 'resolved' ? 'recovered' : 'opened',
+    tags: {},
   };
 }
 

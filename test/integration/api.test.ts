@@ -68,6 +68,7 @@ function alertEvent(alertId: string, source: string, metric: string, version: nu
     message: `${metric} on ${source}`,
     actor: status === 'firing' ? 'pipeline' : 'ops',
     reason: 'seed',
+    tags: alertId === 'alert-03' ? { team: 'payments', 'k8s.ns': 'shop' } : {},
   };
 }
 
@@ -252,7 +253,8 @@ describe('API on the real stack', () => {
       expect([...byId.keys()].sort()).toEqual(ALERT_IDS);
       expect(res.body.items).toHaveLength(ALERT_IDS.length);
       expect(byId.get('alert-01')).toMatchObject({ status: 'acknowledged', version: 2, severity: 'critical', source: 'checkout', metric: 'response_time', openedAt: NOW - 5 * H, updatedAt: NOW - 4.5 * H });
-      expect(byId.get('alert-03')).toMatchObject({ status: 'resolved', version: 3 });
+      expect(byId.get('alert-03')).toMatchObject({ status: 'resolved', version: 3, tags: { team: 'payments', 'k8s.ns': 'shop' } });
+      expect(byId.get('alert-01')!.tags).toEqual({});
       expect(byId.get('alert-05')).toMatchObject({ status: 'firing', severity: 'critical', version: 2 });
       expect(res.body.nextCursor).toBeNull();
     });
@@ -299,7 +301,7 @@ describe('API on the real stack', () => {
     it('GET /alerts/:id returns the history oldest first; unknown id 404', async () => {
       const res = await get('/api/v1/alerts/alert-03', KEYS.reader);
       expect(res.status).toBe(200);
-      expect(res.body.alert).toMatchObject({ alertId: 'alert-03', status: 'resolved', version: 3 });
+      expect(res.body.alert).toMatchObject({ alertId: 'alert-03', status: 'resolved', version: 3, tags: { team: 'payments', 'k8s.ns': 'shop' } });
       expect((res.body.history as Json[]).map((h) => [h.version, h.status])).toEqual([
         [1, 'firing'],
         [2, 'acknowledged'],

@@ -104,6 +104,8 @@ interface StoredAlertEvent {
   version: number;
   timestamp_ms: string;
   reason: string;
+  tag_keys: string[];
+  tag_values: string[];
 }
 
 let env: TestEnv;
@@ -162,7 +164,7 @@ beforeAll(async () => {
   );
   events = await query<StoredAlertEvent>(
     ch,
-    `SELECT alert_id, source, metric, rule_id, kind, severity, status, version, timestamp_ms, reason FROM ${db}.alert_events FINAL ORDER BY source, metric, alert_id, version`,
+    `SELECT alert_id, source, metric, rule_id, kind, severity, status, version, timestamp_ms, reason, tag_keys, tag_values FROM ${db}.alert_events FINAL ORDER BY source, metric, alert_id, version`,
   );
   printReport();
 }, 90_000);
@@ -314,6 +316,11 @@ describe('detection on generated load (real Kafka + ClickHouse)', () => {
       expect(indexAt(last.timestamp_ms)).toBeGreaterThan(truth.endIndex);
     }
     expect(events.filter((e) => e.kind !== 'threshold' && e.kind !== 'anomaly').map((e) => `${seriesOf(e)} ${e.rule_id}`)).toEqual([]);
+  });
+
+  it("every stored alert event carries its series' tags (those of the points)", () => {
+    expect(events.length).toBeGreaterThan(0);
+    for (const e of events) expect([e.tag_keys, e.tag_values], e.alert_id).toEqual([['env'], ['detection-test']]);
   });
 
   it('series without incidents: no anomaly and no alert', () => {

@@ -113,6 +113,7 @@ function alert(source: string, metric: string, severity: Severity, extra: Partia
     message: `alert ${seq}`,
     actor: 'pipeline',
     reason: 'threshold crossed',
+    tags: {},
     ...extra,
   };
 }

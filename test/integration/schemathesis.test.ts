@@ -60,6 +60,7 @@ function alert(alertId: string, status: AlertEvent['status'], version: number, a
     message: 'cpu high',
     actor: 'pipeline',
     reason: 'seed',
+    tags: {},
   };
 }
 

@@ -39,6 +39,7 @@ const firing: AlertEvent = {
   message: 'error rate high',
   actor: 'pipeline',
   reason: 'opened',
+  tags: {},
 };
 
 let env: TestEnv;

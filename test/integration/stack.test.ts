@@ -3,7 +3,7 @@
  * broker (plain, group, idempotent, transactional), @clickhouse/client against ClickHouse
  * 18.16 (JSONEachRow, read-only user), topic layout and the migration runner.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -286,6 +286,17 @@ describe('migrations', () => {
       expect((err as Error).message).toMatch(/011_broken\.sql failed at statement 2 of 2/);
       const versions = await ch.query({ query: `SELECT name FROM ${db}.schema_migrations ORDER BY version`, format: 'JSONEachRow' });
       expect(await versions.json()).toEqual([{ name: 'first' }, { name: 'second' }]);
+
+      // 18.16 has no ADD COLUMN IF NOT EXISTS: an ADD COLUMN that already ran (a crash before its
+      // schema_migrations row, simulated by a second file with the same ALTER) counts as applied.
+      rmSync(path.join(dir, '011_broken.sql'));
+      const alter = 'ALTER TABLE {db}.t\n    ADD COLUMN k Array(String),\n    ADD COLUMN v Array(String);\n';
+      writeFileSync(path.join(dir, '012_add.sql'), `CREATE TABLE IF NOT EXISTS {db}.t (s String) ENGINE = MergeTree ORDER BY s;\n${alter}`);
+      writeFileSync(path.join(dir, '013_add_again.sql'), alter);
+      const added = await migrate(scratch.config, { dir, logger: scratch.logger });
+      expect(added.applied.map((m) => m.version)).toEqual([12, 13]);
+      const cols = await ch.query({ query: `SELECT name FROM system.columns WHERE database = '${db}' AND table = 't' ORDER BY name`, format: 'JSONEachRow' });
+      expect(await cols.json()).toEqual([{ name: 'k' }, { name: 's' }, { name: 'v' }]);
 
       writeFileSync(path.join(dir, 'bad name.sql'), 'SELECT 1;');
       await expect(migrate(scratch.config, { dir })).rejects.toThrow(/bad name\.sql is not named NNN_name\.sql/);

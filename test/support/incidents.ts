@@ -25,6 +25,7 @@ export function testAlert(source: string, over: Partial<IncidentAlert> = {}): In
     openedAt,
     updatedAt: openedAt,
     version: 1,
+    tags: {},
     ...over,
   };
 }

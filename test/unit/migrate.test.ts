@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VigilError } from '../../core/errors.ts';
-import { defaultMigrationsDir, loadMigrations, splitStatements } from '../../pipeline/storage/migrate.ts';
+import { defaultMigrationsDir, isAddColumnRerun, loadMigrations, splitStatements } from '../../pipeline/storage/migrate.ts';
 
 describe('splitStatements', () => {
   it('splits on lines ending with ;, drops comment lines and replaces {db}', () => {
@@ -70,5 +70,23 @@ describe('loadMigrations', () => {
         expect(s, m.file).not.toMatch(/;\s*$/);
       }
     }
+  });
+});
+
+describe('isAddColumnRerun (18.16 has no ADD COLUMN IF NOT EXISTS)', () => {
+  const exists = new Error('Code: 44, e.displayText() = DB::Exception: Cannot add column tag_keys: column with this name already exists');
+  it('counts an ADD COLUMN statement that already ran as applied', () => {
+    expect(isAddColumnRerun('ALTER TABLE db.alert_events\n    ADD COLUMN tag_keys Array(String),\n    ADD COLUMN tag_values Array(String)', exists)).toBe(true);
+  });
+  it('does not hide other failures or other statements', () => {
+    expect(isAddColumnRerun('ALTER TABLE db.t ADD COLUMN x String', new Error('Code: 60, Table db.t does not exist'))).toBe(false);
+    expect(isAddColumnRerun('CREATE TABLE db.t (x String) ENGINE = Memory', exists)).toBe(false);
+    expect(isAddColumnRerun('ALTER TABLE db.t ADD COLUMN x String, DROP COLUMN y', exists)).toBe(false);
+  });
+  it('the committed 008 migration is one ADD COLUMN statement for both tag columns', () => {
+    const m = loadMigrations(defaultMigrationsDir, 'db').find((x) => x.version === 8)!;
+    expect(m.statements).toHaveLength(1);
+    expect(m.statements[0]).toMatch(/^ALTER TABLE db\.alert_events\s+ADD COLUMN tag_keys Array\(String\),\s+ADD COLUMN tag_values Array\(String\)$/);
+    expect(isAddColumnRerun(m.statements[0], exists)).toBe(true);
   });
 });

@@ -34,6 +34,7 @@ function ev(source: string, metric: string, ruleId: string, kind: AlertKind, ope
     message: `${metric} on ${source}: ${status}`,
     actor,
     reason,
+    tags: {},
   };
 }
 

@@ -217,6 +217,7 @@ function alert(
       message: `${spec.metric} on ${spec.source}`,
       actor: step.status === 'acknowledged' ? 'oncall' : 'pipeline',
       reason: i === 0 ? 'opened' : step.status,
+      tags: {},
     };
   });
 }

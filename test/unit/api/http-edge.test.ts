@@ -357,7 +357,7 @@ describe('alert commands', () => {
       reason: 'ok',
       event: {
         eventId: 'e2', alertId: 'alert-1', fingerprint: 'f', source: 'web', metric: 'cpu_usage', ruleId: 'default.cpu_usage', kind: 'threshold',
-        severity: 'high', status: 'acknowledged', version: 2, timestamp: NOW, openedAt: NOW - 1000, value: 91, threshold: 90, message: 'm', actor: 'operator', reason: 'looking',
+        severity: 'high', status: 'acknowledged', version: 2, timestamp: NOW, openedAt: NOW - 1000, value: 91, threshold: 90, message: 'm', actor: 'operator', reason: 'looking', tags: {},
       },
     });
     const applied = await post('/api/v1/alerts/alert-1/acknowledge', {});

@@ -56,7 +56,7 @@ const fits = (schema: object, sample: unknown) => {
 
 const alert: Alert = {
   alertId: 'a', fingerprint: 'f', source: 's', metric: 'm', ruleId: 'r', kind: 'threshold', severity: 'high', status: 'firing', version: 1,
-  openedAt: 1, updatedAt: 2, value: 1.5, threshold: 1, message: 'x', actor: 'pipeline', reason: 'y',
+  openedAt: 1, updatedAt: 2, value: 1.5, threshold: 1, message: 'x', actor: 'pipeline', reason: 'y', tags: { team: 'pay' },
 };
 const transition: AlertTransition = { eventId: 'e', version: 1, status: 'firing', severity: 'low', timestamp: 1, value: 2, threshold: 3, message: 'm', actor: 'a', reason: 'r' };
 const anomaly: AnomalyEvent = {

@@ -19,7 +19,9 @@ const vectors = JSON.parse(readFileSync(new URL('../../fixtures/avro/vectors.jso
 const KIND_BY_FILE: Record<string, EventKind> = {
   'metric-point.v1.avsc': 'metric',
   'alert-event.v1.avsc': 'alert',
+  'alert-event.v2.avsc': 'alert',
   'command-result.v1.avsc': 'commandResult',
+  'command-result.v2.avsc': 'commandResult',
   'live-snapshot.v1.avsc': 'live',
 };
 
@@ -28,17 +30,76 @@ const evolution = (file: string) => JSON.parse(readFileSync(new URL(`../../fixtu
 const alert: AlertEvent = {
   eventId: 'e1', alertId: 'a1', fingerprint: 'api|cpu_usage|r1', source: 'api', metric: 'cpu_usage', ruleId: 'r1',
   kind: 'threshold', severity: 'high', status: 'firing', version: 1, timestamp: 1_700_000_000_000, openedAt: 1_700_000_000_000,
-  value: 97.5, threshold: 90, message: 'cpu high', actor: 'pipeline', reason: 'threshold crossed',
+  value: 97.5, threshold: 90, message: 'cpu high', actor: 'pipeline', reason: 'threshold crossed', tags: {},
 };
 
+/** What the current reader makes of a record written as an older version: v1 alert events gain tags {}. */
+function readAsCurrent(file: string, record: Record<string, unknown>): Record<string, unknown> {
+  if (file === 'alert-event.v1.avsc') return { ...record, tags: {} };
+  if (file === 'command-result.v1.avsc' && record.event) return { ...record, event: { ...(record.event as object), tags: {} } };
+  return record;
+}
+
 describe('single-object encoding vs Python avro', () => {
+  const registry = getSchemaRegistry();
   it.each(vectors.singleObject.map((v) => [v.name, v] as const))('%s: same bytes both ways', (_name, v) => {
     const kind = KIND_BY_FILE[v.schemaFile];
     const expected = Buffer.from(v.singleObjectHex, 'hex');
-    expect(encodeEvent(kind, v.record as never).toString('hex')).toBe(v.singleObjectHex);
+    const writer = registry.entries.find((e) => e.file === v.schemaFile)!;
+    expect(frameSingleObject(writer.fingerprint, writer.type.toBuffer(v.record)).toString('hex')).toBe(v.singleObjectHex);
+    if (writer === createEventCodec(registry).writerOf(kind)) expect(encodeEvent(kind, v.record as never).toString('hex')).toBe(v.singleObjectHex);
     const decoded = decodeEvent(expected);
     expect(decoded.kind).toBe(kind);
-    expect({ ...decoded.record }).toEqual(v.record);
+    expect(JSON.parse(JSON.stringify(decoded.record))).toEqual(readAsCurrent(v.schemaFile, v.record));
+  });
+});
+
+describe('AlertEvent v1 → v2 (tags)', () => {
+  const registry = getSchemaRegistry();
+  const v1 = registry.get('io.vigil.AlertEvent', 1)!;
+  const v2 = registry.get('io.vigil.AlertEvent', 2)!;
+  const { tags: _drop, ...v1Record } = alert;
+
+  it('writes v2, and an alert event with tags round-trips', () => {
+    expect(createEventCodec().writerOf('alert')).toBe(v2);
+    expect(createEventCodec().writerOf('commandResult').version).toBe(2);
+    const tagged = { ...alert, tags: { team: 'payments', 'k8s.ns': 'shop' } };
+    expect(decodeEvent(encodeEvent('alert', tagged))).toEqual({ kind: 'alert', record: tagged });
+  });
+
+  it('reads v1 records already on the topic (both framings) with tags {}, a fresh object each time', () => {
+    const single = decodeEvent(frameSingleObject(v1.fingerprint, v1.type.toBuffer(v1Record)));
+    const confluent = decodeEvent(frameConfluent(v1.id, v1.type.toBuffer(v1Record)));
+    expect(single).toEqual({ kind: 'alert', record: { ...v1Record, tags: {} } });
+    expect(confluent.record).toEqual({ ...v1Record, tags: {} });
+    expect((single.record as AlertEvent).tags).not.toBe((confluent.record as AlertEvent).tags);
+  });
+
+  it('a v1 reader (an older consumer) reads what v2 writes, without tags', () => {
+    const bytes = v2.type.toBuffer({ ...alert, tags: { team: 'payments' } });
+    const old = v1.type.createResolver(v2.type);
+    expect(v1.type.fromBuffer(bytes, old as never)).toEqual(v1Record);
+  });
+
+  it('a command result written as v1 keeps its event, with tags {}', () => {
+    const c1 = registry.get('io.vigil.CommandResult', 1)!;
+    const result = { commandId: 'c', alertId: 'a1', applied: true, status: 'acknowledged', reason: 'acknowledged', event: v1Record };
+    expect(decodeEvent(frameSingleObject(c1.fingerprint, c1.type.toBuffer(result))).record).toEqual({ ...result, event: { ...v1Record, tags: {} } });
+  });
+
+  it('an incident event written as v1 reads with alerts[].tags {}; v2 keeps them', () => {
+    const i1 = registry.get('io.vigil.IncidentEvent', 1)!;
+    const tagged = { ...incident, alerts: [{ ...incidentAlert, tags: { team: 'payments' } }] };
+    expect(decodeEvent(encodeEvent('incident', tagged)).record).toEqual(tagged);
+    const { tags: _t, ...v1Alert } = incidentAlert;
+    const old = { ...incident, alerts: [v1Alert] };
+    expect(decodeEvent(frameSingleObject(i1.fingerprint, i1.type.toBuffer(old))).record).toEqual({ ...incident, alerts: [{ ...v1Alert, tags: {} }] });
+  });
+
+  it('refuses tags that are not a string map', () => {
+    expect(() => encodeEvent('alert', { ...alert, tags: { team: 7 } } as never)).toThrow(/tags.*does not fit/);
+    // A producer that leaves tags out gets the schema default, as a v1 record does.
+    expect(decodeEvent(encodeEvent('alert', { ...alert, tags: undefined } as never)).record).toEqual({ ...alert, tags: {} });
   });
 });
 
@@ -46,7 +107,7 @@ describe('Confluent framing', () => {
   it('decodes a record framed with our static id and rejects unknown ids', () => {
     const registry = getSchemaRegistry();
     const entry = registry.latest('io.vigil.AlertEvent');
-    expect(entry.id).toBe(SCHEMA_TABLE.find((r) => r.file === 'alert-event.v1.avsc')!.id);
+    expect(entry.id).toBe(SCHEMA_TABLE.find((r) => r.file === 'alert-event.v2.avsc')!.id);
     const framed = frameConfluent(entry.id, entry.type.toBuffer(alert));
     expect(framed.subarray(0, 5).toString('hex')).toBe(`00${entry.id.toString(16).padStart(8, '0')}`);
     expect(decodeEvent(framed)).toEqual({ kind: 'alert', record: { ...alert } });
@@ -185,8 +246,8 @@ describe('schema registry', () => {
   });
   it('lists every committed schema with a fingerprint and an avsc type', () => {
     const registry = getSchemaRegistry();
-    expect(registry.entries.map((e) => e.name).sort()).toEqual(
-      ['AlertCommand', 'AlertEvent', 'AnomalyEvent', 'CommandResult', 'IncidentEvent', 'LiveSnapshot', 'MetricPoint', 'SlaSnapshot'].map((n) => `io.vigil.${n}`),
+    expect(registry.entries.map((e) => `${e.name} v${e.version}`).sort()).toEqual(
+      ['AlertCommand v1', 'AlertEvent v1', 'AlertEvent v2', 'AnomalyEvent v1', 'CommandResult v1', 'CommandResult v2', 'IncidentEvent v1', 'IncidentEvent v2', 'LiveSnapshot v1', 'MetricPoint v1', 'SlaSnapshot v1'].map((n) => `io.vigil.${n}`),
     );
     for (const entry of registry.entries) {
       expect(registry.byFingerprint(entry.fingerprint.lo, entry.fingerprint.hi)).toBe(entry);
@@ -202,7 +263,7 @@ describe('schema registry', () => {
 
 const incidentAlert: IncidentAlert = {
   alertId: 'a1', fingerprint: 's|m|r', source: 's', metric: 'm', ruleId: 'r', kind: 'threshold', severity: 'high', status: 'firing',
-  inhibited: false, value: 3, threshold: 2, message: 'm above 2', openedAt: 1_700_000_000_000, updatedAt: 1_700_000_000_000, version: 1,
+  inhibited: false, value: 3, threshold: 2, message: 'm above 2', openedAt: 1_700_000_000_000, updatedAt: 1_700_000_000_000, version: 1, tags: { team: 'payments' },
 };
 const incident: IncidentEvent = {
   eventId: 'e', incidentId: 'i', groupKey: 'metric=m,source=s', groupLabels: { source: 's', metric: 'm' }, status: 'firing', severity: 'high',

@@ -4,7 +4,7 @@ import type { IncidentAlert } from '../../../schemas/records.ts';
 
 const alert = (over: Partial<IncidentAlert>): IncidentAlert => ({
   alertId: 'a', fingerprint: 'f', source: 's', metric: 'm', ruleId: 'r', kind: 'threshold', severity: 'high', status: 'firing',
-  inhibited: false, value: 1, threshold: 0, message: '', openedAt: 0, updatedAt: 0, version: 1, ...over,
+  inhibited: false, value: 1, threshold: 0, message: '', openedAt: 0, updatedAt: 0, version: 1, tags: {}, ...over,
 });
 
 describe('incidents view helpers', () => {

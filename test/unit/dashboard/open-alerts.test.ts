@@ -6,7 +6,7 @@ import type { Alert } from '../../../schemas/http/alerts.ts';
 
 const alert = (alertId: string, over: Partial<Alert> = {}): Alert => ({
   alertId, fingerprint: `s|m|${alertId}`, source: 's', metric: 'm', ruleId: alertId, kind: 'threshold', severity: 'high', status: 'firing',
-  version: 1, openedAt: 1, updatedAt: 1, value: 1, threshold: 0, message: '', actor: 'pipeline', reason: 'opened', ...over,
+  version: 1, openedAt: 1, updatedAt: 1, value: 1, threshold: 0, message: '', actor: 'pipeline', reason: 'opened', tags: {}, ...over,
 });
 const event = (a: Alert, version: number, status: Alert['status']) => ({ ...a, eventId: `${a.alertId}-${version}`, version, status, timestamp: a.updatedAt + version, updatedAt: undefined });
 

@@ -31,6 +31,7 @@ function alertEvent(over: Partial<AlertEvent> = {}): AlertEvent {
     message: 'cpu_usage above 95',
     actor: 'pipeline',
     reason: 'threshold breached',
+    tags: {},
     ...over,
   };
 }

@@ -20,6 +20,7 @@ const alertEvent = (over: Partial<AlertEvent> = {}): AlertEvent => ({
   message: 'hot',
   actor: 'pipeline',
   reason: 'breach',
+  tags: {},
   ...over,
 });
 

@@ -19,6 +19,7 @@ export function alert(over: Partial<IncidentAlert> = {}): IncidentAlert {
     openedAt: 1_700_000_000_000,
     updatedAt: 1_700_000_000_000,
     version: 1,
+    tags: {},
     ...over,
   };
 }

@@ -32,6 +32,7 @@ function alertEvent(over: Partial<AlertEvent> & Pick<AlertEvent, 'alertId'>): Al
     message: 'error_rate 7 above 5',
     actor: 'pipeline',
     reason: 'opened',
+    tags: {},
   };
   const e = { ...base, ...over };
   return { ...e, eventId: eventIdOf(e.alertId, e.version) };

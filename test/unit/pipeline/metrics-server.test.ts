@@ -26,7 +26,7 @@ function anomaly(type: AnomalyEvent['type'], version = 1): AnomalyEvent {
 function alert(status: AlertEvent['status'], severity: AlertEvent['severity']): AlertEvent {
   return {
     eventId: `e-${status}-${severity}`, alertId: 'x', fingerprint: 's|m|r', source: 's', metric: 'm', ruleId: 'r', kind: 'threshold', severity, status, version: 1,
-    timestamp: 1, openedAt: 1, value: 1, threshold: 1, message: '', actor: 'pipeline', reason: '',
+    timestamp: 1, openedAt: 1, value: 1, threshold: 1, message: '', actor: 'pipeline', reason: '', tags: {},
   };
 }
 

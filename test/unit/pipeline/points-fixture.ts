@@ -1,5 +1,5 @@
 /** What the points-row tests share: a scored point with the awkward cases, and the DDL's column list. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { ScoredPoint } from '../../../schemas/records.ts';
 
@@ -9,11 +9,26 @@ export function ddlColumns(table: string): string[] {
   const start = ddl.indexOf(`CREATE TABLE IF NOT EXISTS {db}.${table} (`);
   expect(start).toBeGreaterThanOrEqual(0);
   const body = ddl.slice(ddl.indexOf('(', start) + 1, ddl.indexOf(') ENGINE', start));
-  return body
+  const created = body
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('--'))
     .map((l) => l.split(/\s+/)[0]);
+  return [...created, ...addedColumns(table)];
+}
+
+/** Columns later migrations add with `ALTER TABLE {db}.<table> ADD COLUMN <name> …`. */
+function addedColumns(table: string): string[] {
+  const dir = new URL('../../../schemas/clickhouse/', import.meta.url);
+  const added: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+    const sql = readFileSync(new URL(file, dir), 'utf8').replace(/^\s*--.*$/gm, '');
+    for (const statement of sql.split(';')) {
+      if (!new RegExp(`ALTER\\s+TABLE\\s+\\{db\\}\\.${table}\\s`).test(statement)) continue;
+      for (const m of statement.matchAll(/ADD\s+COLUMN\s+([A-Za-z_][A-Za-z0-9_]*)/g)) added.push(m[1]);
+    }
+  }
+  return added;
 }
 
 /** Unsorted tags, an offset past 2^53, a NaN z-score. */
