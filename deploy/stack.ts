@@ -263,6 +263,38 @@ function kafkaDef(): ServiceDef {
   };
 }
 
+export interface ClickHousePorts {
+  http: number;
+  tcp: number;
+}
+
+/**
+ * Writes a ClickHouse server folder: config.xml from deploy/clickhouse/config.xml (its folders
+ * under `dir`, listening on `ports` on loopback), users.xml beside it (the project's users and
+ * passwords) and the empty data, tmp, log, user_files and format_schemas folders. `extraXml` goes
+ * before `</yandex>` (e.g. an https port). The stack's server and the tests' private servers
+ * (test/support/private-clickhouse.ts) are written by this one function. Returns config.xml's path.
+ */
+export function writeClickHouseConfig(dir: string, ports: ClickHousePorts = { http: stackPorts.clickhouseHttp, tcp: stackPorts.clickhouseNative }, extraXml = ''): string {
+  for (const sub of ['data', 'tmp', 'log', 'user_files', 'format_schemas']) mkdirSync(path.join(dir, sub), { recursive: true });
+  const template = readFileSync(path.join(repoRoot, 'deploy', 'clickhouse', 'config.xml'), 'utf8');
+  const http = `<http_port>${stackPorts.clickhouseHttp}</http_port>`;
+  const tcp = `<tcp_port>${stackPorts.clickhouseNative}</tcp_port>`;
+  if (!template.includes(http) || !template.includes(tcp) || !template.includes('</yandex>')) {
+    throw new VigilError(`deploy/clickhouse/config.xml lacks ${http}, ${tcp} or </yandex>`, { action: 'restore them, or update writeClickHouseConfig in deploy/stack.ts' });
+  }
+  const xml = template
+    .replaceAll('@STACK_DIR@', dir)
+    .replace(http, `<http_port>${ports.http}</http_port>`)
+    .replace(tcp, `<tcp_port>${ports.tcp}</tcp_port>`)
+    .replace('</yandex>', `${extraXml ? `${extraXml}\n` : ''}</yandex>`);
+  const configFile = path.join(dir, 'config.xml');
+  writeFileSync(configFile, xml);
+  // users.xml is found relative to config.xml.
+  copyFileSync(path.join(repoRoot, 'deploy', 'clickhouse', 'users.xml'), path.join(dir, 'users.xml'));
+  return configFile;
+}
+
 function clickhouseDef(): ServiceDef {
   const dir = path.join(stackDir, 'clickhouse');
   const configFile = path.join(dir, 'config.xml');
@@ -281,11 +313,7 @@ function clickhouseDef(): ServiceDef {
     anyVigilMarker: /clickhouse\S* .*--config-file=\S*\/\.stack\/clickhouse\/config\.xml/,
     startTimeoutMs: 60_000,
     prepare() {
-      for (const sub of ['data', 'tmp', 'log', 'user_files', 'format_schemas']) mkdirSync(path.join(dir, sub), { recursive: true });
-      const template = readFileSync(path.join(repoRoot, 'deploy', 'clickhouse', 'config.xml'), 'utf8');
-      writeFileSync(configFile, template.replaceAll('@STACK_DIR@', dir));
-      // users.xml is found relative to config.xml.
-      copyFileSync(path.join(repoRoot, 'deploy', 'clickhouse', 'users.xml'), path.join(dir, 'users.xml'));
+      writeClickHouseConfig(dir);
     },
     command() {
       const bin = which('clickhouse-server', ['/usr/sbin', '/usr/bin']);

@@ -1,17 +1,16 @@
 /**
  * A private, throw-away ClickHouse server for tests that need what the shared stack does not
- * serve (an https port with a generated certificate): the stack's own config.xml and users.xml
- * on free loopback ports, data in a temp dir, stopped and deleted by close().
+ * serve (an https port with a generated certificate) or must break the server itself (stop it,
+ * fill or freeze its disk): the stack's own config.xml and users.xml (deploy/stack.ts
+ * writeClickHouseConfig) on free loopback ports, data in a temp dir, stopped and deleted by close().
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeClickHouseConfig } from '../../deploy/stack.ts';
 import { VigilError } from '../../core/errors.ts';
 import { freePort } from '../../core/free-port.ts';
-
-const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 export interface PrivateClickHouse {
   /** http://127.0.0.1:<port> */
@@ -19,6 +18,15 @@ export interface PrivateClickHouse {
   /** https://127.0.0.1:<port>, served with `tls.cert` / `tls.key`; null without tls. */
   readonly httpsUrl: string | null;
   readonly dir: string;
+  /** Its data folder (`<dir>/data`), where the server keeps every table. */
+  readonly dataDir: string;
+  /** The running server process, or null while stopped. */
+  pid(): number | null;
+  /** Stops the server (SIGTERM waits for it to exit, SIGKILL after 30 s; SIGKILL is a crash). Resolves with how long it took to exit. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<number>;
+  /** Starts it again on the same ports and data folder; resolves once it answers /ping. */
+  start(): Promise<void>;
+  /** Stops it (SIGKILL) and deletes its folder. Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -26,6 +34,8 @@ export interface PrivateClickHouseOptions {
   /** PEM certificate and key for an https port. */
   tls?: { cert: string; key: string };
   startTimeoutMs?: number;
+  /** Called with the (empty) data folder before the first start, e.g. to mount a small tmpfs on it. */
+  prepareData?: (dataDir: string) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,62 +52,91 @@ async function distinctPorts(n: number): Promise<number[]> {
   return [...ports];
 }
 
+function httpsXml(httpsPort: number, tls: { cert: string; key: string }): string {
+  // Poco's server context: our certificate and key, no client certificates asked for.
+  return [
+    `<https_port>${httpsPort}</https_port>`,
+    '<openSSL><server>',
+    `<certificateFile>${tls.cert}</certificateFile><privateKeyFile>${tls.key}</privateKeyFile>`,
+    '<verificationMode>none</verificationMode><loadDefaultCAFile>false</loadDefaultCAFile>',
+    '<cacheSessions>true</cacheSessions><disableProtocols>sslv2,sslv3,tlsv1,tlsv1_1</disableProtocols><preferServerCiphers>true</preferServerCiphers>',
+    '</server></openSSL>',
+  ].join('');
+}
+
 export async function startPrivateClickHouse(options: PrivateClickHouseOptions = {}): Promise<PrivateClickHouse> {
   const bin = clickhouseServerBinary();
   if (!bin) throw new VigilError('clickhouse-server is not installed', { action: 'run bash deploy/install-deps.sh' });
   const [httpPort, tcpPort, httpsPort] = await distinctPorts(3);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-private-ch-'));
-  for (const sub of ['data', 'tmp', 'log', 'user_files', 'format_schemas']) mkdirSync(path.join(dir, sub));
-  let xml = readFileSync(path.join(repoRoot, 'deploy', 'clickhouse', 'config.xml'), 'utf8')
-    .replaceAll('@STACK_DIR@', dir)
-    .replace('<http_port>18123</http_port>', `<http_port>${httpPort}</http_port>`)
-    .replace('<tcp_port>19000</tcp_port>', `<tcp_port>${tcpPort}</tcp_port>`);
-  if (xml.includes('18123') || xml.includes('19000')) throw new VigilError('deploy/clickhouse/config.xml has ports this helper does not rewrite', { action: 'update test/support/private-clickhouse.ts' });
-  if (options.tls) {
-    // Poco's server context: our certificate and key, no client certificates asked for.
-    const https = [
-      `<https_port>${httpsPort}</https_port>`,
-      '<openSSL><server>',
-      `<certificateFile>${options.tls.cert}</certificateFile><privateKeyFile>${options.tls.key}</privateKeyFile>`,
-      '<verificationMode>none</verificationMode><loadDefaultCAFile>false</loadDefaultCAFile>',
-      '<cacheSessions>true</cacheSessions><disableProtocols>sslv2,sslv3,tlsv1,tlsv1_1</disableProtocols><preferServerCiphers>true</preferServerCiphers>',
-      '</server></openSSL>',
-    ].join('');
-    xml = xml.replace('</yandex>', `${https}\n</yandex>`);
-  }
-  const configFile = path.join(dir, 'config.xml');
-  writeFileSync(configFile, xml);
-  copyFileSync(path.join(repoRoot, 'deploy', 'clickhouse', 'users.xml'), path.join(dir, 'users.xml'));
-
-  const out = openSync(path.join(dir, 'stdout.log'), 'a');
-  const child: ChildProcess = spawn(bin, [`--config-file=${configFile}`], { cwd: dir, stdio: ['ignore', out, out] });
-  closeSync(out);
-  let exitCode: number | null = null;
-  const exited = new Promise<void>((resolve) => child.once('exit', (code, signal) => ((exitCode = code ?? (signal ? 128 : -1)), resolve())));
+  const dataDir = path.join(dir, 'data');
+  const configFile = writeClickHouseConfig(dir, { http: httpPort, tcp: tcpPort }, options.tls ? httpsXml(httpsPort, options.tls) : '');
   const httpUrl = `http://127.0.0.1:${httpPort}`;
-  const close = async () => {
-    if (exitCode === null) {
-      child.kill('SIGKILL');
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  const errLog = () => {
+    try {
+      return readFileSync(path.join(dir, 'log', 'clickhouse-server.err.log'), 'utf8').split('\n').slice(-15).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  };
+
+  async function stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<number> {
+    const proc = child;
+    const t0 = Date.now();
+    if (!proc) return 0;
+    proc.kill(signal);
+    const gone = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
+    if (!gone) {
+      proc.kill('SIGKILL');
       await exited;
     }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  for (;;) {
-    const ok = await fetch(`${httpUrl}/ping`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (exitCode !== null || Date.now() > deadline) {
-      const log = (() => {
-        try {
-          return readFileSync(path.join(dir, 'log', 'clickhouse-server.err.log'), 'utf8').split('\n').slice(-15).join('\n');
-        } catch {
-          return '(no log)';
-        }
-      })();
-      await close();
-      throw new VigilError(`the private ClickHouse did not start (exit ${exitCode ?? 'none'}):\n${log}`, { action: 'read the log above' });
-    }
-    await sleep(200);
+    return Date.now() - t0;
   }
-  return { httpUrl, httpsUrl: options.tls ? `https://127.0.0.1:${httpsPort}` : null, dir, close };
+
+  async function start(): Promise<void> {
+    if (child) return;
+    const out = openSync(path.join(dir, 'stdout.log'), 'a');
+    const proc = spawn(bin!, [`--config-file=${configFile}`], { cwd: dir, stdio: ['ignore', out, out] });
+    closeSync(out);
+    child = proc;
+    let exitCode: number | null = null;
+    exited = new Promise((resolve) =>
+      proc.once('exit', (code, signal) => {
+        exitCode = code ?? (signal ? 128 : -1);
+        if (child === proc) child = null;
+        resolve();
+      }),
+    );
+    const deadline = Date.now() + startTimeoutMs;
+    for (;;) {
+      const ok = await fetch(`${httpUrl}/ping`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+      if (ok) return;
+      if (exitCode !== null || Date.now() > deadline) {
+        await stop('SIGKILL');
+        throw new VigilError(`the private ClickHouse (${dir}) did not start (exit ${exitCode ?? 'none'}):\n${errLog()}`, { action: 'read the log above' });
+      }
+      await sleep(200);
+    }
+  }
+
+  async function close(): Promise<void> {
+    if (closed) return;
+    closed = true;
+    await stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  try {
+    options.prepareData?.(dataDir);
+    await start();
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { httpUrl, httpsUrl: options.tls ? `https://127.0.0.1:${httpsPort}` : null, dir, dataDir, pid: () => child?.pid ?? null, stop, start, close };
 }
