@@ -116,6 +116,8 @@ async function startUws(): Promise<ServerUnderTest> {
     gatewayId: 'benchgateway',
     logger: createLogger('warn'),
     maxQueuedEvents: 1_000_000,
+    // The bench opens all its subscribers from one address at once.
+    admission: { maxConnectionsPerIp: 1_000_000, handshakeRate: { perSecond: 1_000_000, burst: 1_000_000 }, allowedOrigins: [] },
   });
   const port = await server.listen();
   return {

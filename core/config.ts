@@ -108,6 +108,22 @@ export const configSchema = z
         maxBackpressureBytes: z.number().int().min(1024).default(1_048_576),
         replayBufferSize: z.number().int().min(0).default(10_000),
         idleTimeoutSec: z.number().int().min(8).default(120),
+        /** Open WebSockets per remote address; the next upgrade gets 429 (behind a proxy the address is the proxy's). */
+        maxConnectionsPerIp: z.number().int().min(1).max(1_000_000).default(200),
+        /** Upgrades per remote address, successful or not (a token bucket): beyond it 429 with Retry-After. */
+        handshakeRate: z
+          .object({
+            perSecond: z.number().min(0.01).max(1_000_000).default(20),
+            burst: z.number().int().min(1).max(1_000_000).default(40),
+          })
+          .strict()
+          .prefault({}),
+        /**
+         * Browser origins allowed to open a WebSocket (`scheme://host[:port]`, or `*` for any);
+         * empty = only pages on the host name the gateway is reached under (the dashboard's case).
+         * Upgrades without an Origin header (non-browser clients) are not affected.
+         */
+        allowedOrigins: z.array(z.union([z.literal('*'), origin])).max(100).default([]),
       })
       .strict()
       .prefault({}),
@@ -175,6 +191,8 @@ const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list
   VIGIL_GATEWAY_HOST: { path: ['gateway', 'host'], kind: 'string' },
   VIGIL_GATEWAY_PORT: { path: ['gateway', 'port'], kind: 'number' },
   VIGIL_GATEWAY_TOKENS: { path: ['gateway', 'tokens'], kind: 'list' },
+  VIGIL_GATEWAY_MAX_CONNECTIONS_PER_IP: { path: ['gateway', 'maxConnectionsPerIp'], kind: 'number' },
+  VIGIL_GATEWAY_ALLOWED_ORIGINS: { path: ['gateway', 'allowedOrigins'], kind: 'list' },
   VIGIL_NOTIFY_DASHBOARD_URL: { path: ['notify', 'dashboardUrl'], kind: 'string' },
   VIGIL_ALERTMANAGER_URL: { path: ['alertmanager', 'url'], kind: 'string' },
   VIGIL_NOTIFY_RECEIVERS: { path: ['notify', 'receivers'], kind: 'json' },

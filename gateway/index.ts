@@ -53,6 +53,7 @@ export async function startGateway(config: VigilConfig, logger: Logger, options:
     maxBackpressureBytes: config.gateway.maxBackpressureBytes,
     replayBufferSize: config.gateway.replayBufferSize,
     idleTimeoutSec: config.gateway.idleTimeoutSec,
+    admission: { maxConnectionsPerIp: config.gateway.maxConnectionsPerIp, handshakeRate: config.gateway.handshakeRate, allowedOrigins: config.gateway.allowedOrigins },
     gatewayId,
     logger,
     sourceHealth: () => source?.status() ?? { healthy: false, state: 'idle' },

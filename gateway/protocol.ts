@@ -11,11 +11,18 @@ import { CHANNELS, type Channel, type FilterDescription } from './filters.ts';
 export const CLOSE_CODES = {
   goingAway: 1001, // gateway shutting down
   policyViolation: 1008, // too many malformed messages
+  messageTooBig: 1009, // a message over MAX_CLIENT_MESSAGE_BYTES
   tooSlow: 4008, // back-pressure limit reached: the client did not read fast enough
 } as const;
 
-/** Client frames larger than this close the connection (uWS maxPayloadLength). */
+/** Client messages larger than this close the connection with 1009 and the size in the reason. */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+/**
+ * uWS's own maxPayloadLength: beyond it uWS drops the socket with no close frame (1006), so it
+ * sits well above what we accept (a 1 MiB frame still gets 1009 with a reason) and bounds what
+ * one connection can make the gateway buffer.
+ */
+export const UWS_MAX_PAYLOAD_BYTES = 1024 * 1024 + 64 * 1024;
 /** A connection that sends this many malformed frames is closed with 1008. */
 export const MAX_BAD_MESSAGES = 10;
 

@@ -10,6 +10,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
 import type { Logger } from '../core/logger.ts';
 import { secretMatcher, type SecretMatcher } from '../core/secrets.ts';
+import { ConnectionCounter, HandshakeLimiter, checkOrigin, upgradeCredentials, type RateSpec } from './admission.ts';
 import {
   buildFilter,
   describeSubscriptions,
@@ -28,6 +29,7 @@ import {
   CLOSE_CODES,
   MAX_BAD_MESSAGES,
   MAX_CLIENT_MESSAGE_BYTES,
+  UWS_MAX_PAYLOAD_BYTES,
   errorFrame,
   eventFrame,
   helloFrame,
@@ -54,6 +56,8 @@ export interface GatewayServerOptions {
   sourceHealth?: () => { healthy: boolean; [key: string]: unknown };
   /** Events waiting to be published before `whenWritable` makes the source wait. */
   maxQueuedEvents?: number;
+  /** Who may connect (gateway.maxConnectionsPerIp, handshakeRate, allowedOrigins; see admission.ts). */
+  admission: { maxConnectionsPerIp: number; handshakeRate: RateSpec; allowedOrigins: readonly string[] };
 }
 
 interface BufferedEvent {
@@ -87,6 +91,13 @@ export interface GatewayStats {
   droppedSlowConsumers: number;
   protocolErrors: number;
   authFailures: number;
+  /** Upgrades refused with 429: over the handshake rate or the per-address connection limit. */
+  rateLimited: number;
+  connectionLimited: number;
+  /** Upgrades refused with 403 for their Origin. */
+  originRefused: number;
+  /** Connections closed with 1009 for a frame over MAX_CLIENT_MESSAGE_BYTES. */
+  oversizedFrames: number;
   queuedEvents: number;
 }
 
@@ -100,6 +111,8 @@ export class GatewayServer {
   private readonly sockets = new Set<WebSocket<UserData>>();
   private readonly queue: GatewayEvent[] = [];
   private readonly tokens: SecretMatcher<true>;
+  private readonly handshakes: HandshakeLimiter;
+  private readonly perAddress: ConnectionCounter;
   private readonly log: Logger;
   /** Frame bytes handed to uWS per event-loop turn, and the sweep threshold. */
   private readonly turnBudgetBytes: number;
@@ -120,6 +133,10 @@ export class GatewayServer {
     droppedSlowConsumers: 0,
     protocolErrors: 0,
     authFailures: 0,
+    rateLimited: 0,
+    connectionLimited: 0,
+    originRefused: 0,
+    oversizedFrames: 0,
   };
 
   constructor(private readonly options: GatewayServerOptions) {
@@ -129,10 +146,14 @@ export class GatewayServer {
     this.turnBudgetBytes = Math.max(1024, Math.floor(options.maxBackpressureBytes / 4));
     this.slowThresholdBytes = Math.floor(options.maxBackpressureBytes / 2);
     this.maxQueuedEvents = options.maxQueuedEvents ?? 10_000;
+    this.handshakes = new HandshakeLimiter(options.admission.handshakeRate);
+    this.perAddress = new ConnectionCounter(options.admission.maxConnectionsPerIp);
     this.app = options.uws.App();
     this.app
       .ws<UserData>('/ws', {
-        maxPayloadLength: MAX_CLIENT_MESSAGE_BYTES,
+        // uWS drops a socket whose frame passes maxPayloadLength without a close frame (1006), so
+        // it gets a far larger limit and we close over-long messages ourselves with 1009.
+        maxPayloadLength: UWS_MAX_PAYLOAD_BYTES,
         maxBackpressure: options.maxBackpressureBytes,
         // We close slow sockets ourselves with a code the client can act on (4008).
         closeOnBackpressureLimit: 0,
@@ -268,36 +289,69 @@ export class GatewayServer {
   private onUpgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
     // req is only valid synchronously: read everything first.
     const key = req.getHeader('sec-websocket-key');
-    const protocol = req.getHeader('sec-websocket-protocol');
+    const protocolHeader = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
     const authorization = req.getHeader('authorization');
+    const origin = req.getHeader('origin');
+    const host = req.getHeader('host');
     const rawQuery = req.getQuery() ?? '';
-    const query = parseSubscriptionQuery(rawQuery);
     const remote = textOf(res.getRemoteAddressAsText());
 
-    // Auth comes first (401 before any 400), so read the token apart from the subscription.
-    const queryTokens = new URLSearchParams(rawQuery).getAll('token');
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? null;
-    const token = bearer ?? (queryTokens.length === 1 ? queryTokens[0] : null);
-    if (!this.tokenAccepted(token)) {
+    // Throttling first: every attempt costs a handshake, so guessing tokens is as slow as connecting.
+    const retryAfter = this.handshakes.take(remote, Date.now());
+    if (retryAfter > 0) {
+      this.stats.rateLimited += 1;
+      this.refuse(res, '429 Too Many Requests', 'rate-limited', `more than ${this.options.admission.handshakeRate.perSecond} upgrades/s (burst ${this.options.admission.handshakeRate.burst}) from ${remote}; retry after ${retryAfter} s`, retryAfter);
+      return;
+    }
+    if (!this.perAddress.admits(remote)) {
+      this.stats.connectionLimited += 1;
+      this.refuse(res, '429 Too Many Requests', 'too-many-connections', `${remote} already holds ${this.options.admission.maxConnectionsPerIp} connections (gateway.maxConnectionsPerIp); close one or share a connection`, 1);
+      return;
+    }
+    const originVerdict = checkOrigin(origin, host, this.options.admission.allowedOrigins);
+    if (!originVerdict.ok) {
+      this.stats.originRefused += 1;
+      this.log.info({ remote, origin: origin.slice(0, 200) }, 'rejected WebSocket upgrade: Origin not allowed');
+      this.refuse(res, '403 Forbidden', 'origin-not-allowed', originVerdict.reason);
+      return;
+    }
+    // Auth comes before the subscription query (401 before any 400).
+    const credentials = upgradeCredentials(authorization, protocolHeader, new URLSearchParams(rawQuery).getAll('token'));
+    if (!credentials.ok) {
+      this.stats.protocolErrors += 1;
+      this.refuse(res, '400 Bad Request', 'invalid-protocol', credentials.reason);
+      return;
+    }
+    if (!this.tokenAccepted(credentials.token)) {
       this.stats.authFailures += 1;
-      this.log.info({ remote, tokenGiven: token !== null }, 'rejected WebSocket upgrade: bad or missing token');
+      this.log.info({ remote, tokenGiven: credentials.token !== null, tokenSource: credentials.source }, 'rejected WebSocket upgrade: bad or missing token');
       res.cork(() => {
         res
           .writeStatus('401 Unauthorized')
           .writeHeader('WWW-Authenticate', 'Bearer realm="vigil-gateway"')
           .writeHeader('Content-Type', 'application/json')
-          .end(JSON.stringify({ error: { code: 'unauthorized', message: 'pass a gateway token as ?token= or Authorization: Bearer' } }), true);
+          .end(JSON.stringify({ error: { code: 'unauthorized', message: 'pass a gateway token as Authorization: Bearer, the sub-protocol base64url.bearer.vigil.<base64url token> beside "vigil", or ?token=' } }), true);
       });
       return;
     }
+    const query = parseSubscriptionQuery(rawQuery);
     if (!query.ok) {
       this.stats.protocolErrors += 1;
       this.json(res, '400 Bad Request', { error: { code: query.code, message: query.message } }, true);
       return;
     }
     const state: ConnectionState = { id: this.nextConnectionId++, remote, subs: new Map(), replay: null, badMessages: 0, open: false };
-    res.upgrade<UserData>({ state, query }, key, protocol, extensions, context);
+    res.upgrade<UserData>({ state, query }, key, credentials.protocol, extensions, context);
+  }
+
+  /** A refused upgrade: JSON reason, connection closed (a refused client gets no keep-alive). */
+  private refuse(res: HttpResponse, status: string, code: string, message: string, retryAfterSec?: number): void {
+    res.cork(() => {
+      res.writeStatus(status).writeHeader('Content-Type', 'application/json').writeHeader('Cache-Control', 'no-store');
+      if (retryAfterSec !== undefined) res.writeHeader('Retry-After', String(retryAfterSec));
+      res.end(JSON.stringify({ error: { code, message } }), true);
+    });
   }
 
   private onOpen(ws: WebSocket<UserData>): void {
@@ -308,6 +362,7 @@ export class GatewayServer {
     }
     state.open = true;
     this.sockets.add(ws);
+    this.perAddress.add(state.remote);
     this.stats.connectionsTotal += 1;
     this.log.debug({ connection: state.id, remote: state.remote }, 'subscriber connected');
     ws.cork(() => {
@@ -323,14 +378,22 @@ export class GatewayServer {
 
   private onClose(ws: WebSocket<UserData>, code: number): void {
     const { state } = ws.getUserData();
+    // onOpen's early end (shutting down) closes a socket that was never counted.
+    if (this.sockets.delete(ws)) this.perAddress.remove(state.remote);
     state.open = false;
     state.replay = null;
-    this.sockets.delete(ws);
     this.log.debug({ connection: state.id, code }, 'subscriber disconnected');
   }
 
   private onMessage(ws: WebSocket<UserData>, message: ArrayBuffer, isBinary: boolean): void {
     const { state } = ws.getUserData();
+    if (message.byteLength > MAX_CLIENT_MESSAGE_BYTES) {
+      this.stats.protocolErrors += 1;
+      this.stats.oversizedFrames += 1;
+      this.log.info({ connection: state.id, remote: state.remote, bytes: message.byteLength }, 'closing subscriber after an oversized message (1009)');
+      ws.end(CLOSE_CODES.messageTooBig, `message too large: ${message.byteLength} bytes, limit ${MAX_CLIENT_MESSAGE_BYTES}`);
+      return;
+    }
     const parsed = parseClientMessage(message, isBinary);
     if (!parsed.ok) {
       this.stats.protocolErrors += 1;
@@ -480,7 +543,13 @@ export class GatewayServer {
         ...this.getStats(),
         lastEventId: this.lastEventId,
         replayBuffer: { capacity: this.buffer.capacity, size: this.buffer.size, oldestSeq: this.buffer.oldestSeq, latestSeq: this.buffer.latestSeq },
-        limits: { maxBackpressureBytes: this.options.maxBackpressureBytes, slowThresholdBytes: this.slowThresholdBytes, maxClientMessageBytes: MAX_CLIENT_MESSAGE_BYTES },
+        limits: {
+          maxBackpressureBytes: this.options.maxBackpressureBytes,
+          slowThresholdBytes: this.slowThresholdBytes,
+          maxClientMessageBytes: MAX_CLIENT_MESSAGE_BYTES,
+          maxConnectionsPerIp: this.options.admission.maxConnectionsPerIp,
+          handshakeRate: this.options.admission.handshakeRate,
+        },
         kafka,
       },
     };
@@ -507,6 +576,10 @@ export class GatewayServer {
     metric('vigil_gateway_slow_consumers_dropped_total', 'counter', 'Subscribers closed with 4008 (too slow).', s.droppedSlowConsumers);
     metric('vigil_gateway_protocol_errors_total', 'counter', 'Malformed client messages and upgrade queries.', s.protocolErrors);
     metric('vigil_gateway_auth_failures_total', 'counter', 'Upgrades rejected with 401.', s.authFailures);
+    metric('vigil_gateway_rate_limited_total', 'counter', 'Upgrades rejected with 429: over gateway.handshakeRate for their address.', s.rateLimited);
+    metric('vigil_gateway_connection_limited_total', 'counter', 'Upgrades rejected with 429: their address held gateway.maxConnectionsPerIp connections.', s.connectionLimited);
+    metric('vigil_gateway_origin_refused_total', 'counter', 'Upgrades rejected with 403 for their Origin header.', s.originRefused);
+    metric('vigil_gateway_oversized_frames_total', 'counter', 'Connections closed with 1009 (message over the size limit).', s.oversizedFrames);
     metric('vigil_gateway_queued_events', 'gauge', 'Events waiting to be published.', s.queuedEvents);
     metric('vigil_gateway_healthy', 'gauge', '1 when the gateway and its Kafka consumer are healthy.', healthy);
     const extra = this.options.sourceHealth?.();

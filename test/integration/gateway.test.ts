@@ -249,6 +249,7 @@ describe('auth and upgrade', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
     expect(metrics).toMatch(/^vigil_gateway_events_published_total \d+$/m);
     expect(metrics).toMatch(/^vigil_gateway_healthy 1$/m);
+    for (const name of ['rate_limited_total', 'connection_limited_total', 'origin_refused_total', 'oversized_frames_total']) expect(metrics).toMatch(new RegExp(`^vigil_gateway_${name} \\d+$`, 'm'));
     const missing = await fetch(`http://127.0.0.1:${gateway.port}/nope`);
     expect(missing.status).toBe(404);
   });
@@ -280,11 +281,26 @@ describe('hostile clients', () => {
     for (let i = 0; i < 5; i++) hostile.send('{');
     expect((await hostile.closed).code).toBe(1008);
 
-    // A 1 MB frame exceeds maxPayloadLength: uWS drops that connection.
+    // A 1 MiB frame is over the 16 KiB message limit: closed with 1009 and the sizes in the reason.
+    const oversized = gateway.server.getStats().oversizedFrames;
     const big = await connect('');
-    big.send(JSON.stringify({ type: 'ping', pad: 'x'.repeat(1024 * 1024) }));
-    const bigClose = await big.closed;
-    expect(bigClose.code).toBe(1006); // no close frame: uWS drops the socket
+    const bigFrame = JSON.stringify({ type: 'ping', pad: 'x'.repeat(1024 * 1024) });
+    big.send(bigFrame);
+    expect(await big.closed).toEqual({ code: 1009, reason: `message too large: ${Buffer.byteLength(bigFrame)} bytes, limit 16384` });
+    expect(gateway.server.getStats().oversizedFrames).toBe(oversized + 1);
+    // Just over the limit, as a binary frame: the size is checked before anything else.
+    const over = await connect('');
+    over.ws.send(Buffer.alloc(16 * 1024 + 1, 0x20), { binary: true });
+    expect(await over.closed).toEqual({ code: 1009, reason: 'message too large: 16385 bytes, limit 16384' });
+    // Past even uWS's own limit (1 MiB + 64 KiB) uWS drops the socket itself: no close frame.
+    const huge = await connect('');
+    huge.send('x'.repeat(1024 * 1024 + 64 * 1024 + 1));
+    expect((await huge.closed).code).toBe(1006);
+    // Invalid UTF-8 in a text frame: uWS 20.30 checks it before our handler and drops the socket
+    // without a close frame (docs/websocket.md "Close codes"); the gateway is unaffected.
+    const badUtf8 = await connect('');
+    badUtf8.ws.send(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), { binary: false });
+    expect((await badUtf8.closed).code).toBe(1006);
 
     // The gateway still serves the well-behaved subscriber.
     const before = gateway.server.getStats().eventsPublished;

@@ -374,7 +374,7 @@ async function resolveGatewayUrl() {
 
 const live = createLiveClient({
   resolveUrl: resolveGatewayUrl,
-  openSocket: (url) => new WebSocket(url),
+  openSocket: (url, protocols) => new WebSocket(url, protocols),
   pageHost: location.hostname,
   getToken: () => (clientConfig?.gatewayAuthRequired ? storage.get(GATEWAY_TOKEN_KEY) ?? storage.get(API_KEY_STORAGE_KEY) : null),
   onEvent(channel, data) {

@@ -1,13 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { buildSocketUrl, createLiveClient, parseServerFrame, type LiveStatus, type SocketLike } from '../../../api/dashboard/static/lib/live-client.js';
+import { buildSocketUrl, createLiveClient, parseServerFrame, socketProtocols, type LiveStatus, type SocketLike } from '../../../api/dashboard/static/lib/live-client.js';
+import { tokenProtocol, upgradeCredentials } from '../../../gateway/admission.ts';
+
+describe('socketProtocols', () => {
+  it('carries the token the way the gateway reads it (same encoding as gateway/admission.ts)', () => {
+    for (const token of ['t0k&en=+/?, x', 'gateway-token-éü-€-𝄞-0123456789']) {
+      const protocols = socketProtocols(token);
+      expect(protocols).toEqual(['vigil', tokenProtocol(token)]);
+      expect(upgradeCredentials('', protocols.join(', '), [])).toEqual({ ok: true, token, source: 'protocol', protocol: 'vigil' });
+    }
+    expect(socketProtocols(null)).toEqual([]);
+    expect(socketProtocols('')).toEqual([]);
+  });
+});
 
 describe('buildSocketUrl', () => {
-  it('adds channels, severity, token and a valid lastEventId', () => {
-    const url = new URL(buildSocketUrl('ws://127.0.0.1:8090/ws', { channels: ['alerts', 'live'], minSeverity: 'high', token: 't0k&en', lastEventId: 'abc123.42' }));
+  it('adds channels, severity and a valid lastEventId, never a token', () => {
+    const url = new URL(buildSocketUrl('ws://127.0.0.1:8090/ws', { channels: ['alerts', 'live'], minSeverity: 'high', token: 't0k&en', lastEventId: 'abc123.42' } as never));
     expect(url.pathname).toBe('/ws');
     expect(url.searchParams.get('channels')).toBe('alerts,live');
     expect(url.searchParams.get('minSeverity')).toBe('high');
-    expect(url.searchParams.get('token')).toBe('t0k&en');
+    expect(url.searchParams.get('token')).toBeNull();
     expect(url.searchParams.get('lastEventId')).toBe('abc123.42');
   });
   it('never forwards a lastEventId that is not an id', () => {

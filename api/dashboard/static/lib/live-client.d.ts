@@ -3,11 +3,12 @@ export const LIVE_CHANNELS: string[];
 export interface SocketUrlOptions {
   channels?: string[];
   minSeverity?: string;
-  token?: string | null;
   lastEventId?: string | null;
   pageHost?: string;
 }
 export function buildSocketUrl(base: string, options?: SocketUrlOptions): string;
+/** ["vigil", "base64url.bearer.vigil.<token>"], or [] without a token. */
+export function socketProtocols(token: string | null | undefined): string[];
 export function parseServerFrame(text: unknown): ({ type: string } & Record<string, unknown>) | null;
 export type LiveStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 export interface SocketLike {
@@ -26,7 +27,7 @@ export interface Timers {
 }
 export interface LiveClientOptions {
   resolveUrl: () => string | Promise<string>;
-  openSocket: (url: string) => SocketLike;
+  openSocket: (url: string, protocols: string[]) => SocketLike;
   onEvent: (channel: string, data: unknown, id: string) => void;
   onStatus?: (status: LiveStatus, detail: Record<string, unknown>) => void;
   onGap?: (frame: Record<string, unknown>) => void;

@@ -11,16 +11,28 @@ const EVENT_ID = /^[A-Za-z0-9._:-]{1,80}$/;
 /**
  * The subscription URL. `base` is the gateway URL from /client-config (path included); its
  * existing query is kept. A wildcard bind address (0.0.0.0, ::) is replaced by `pageHost`,
- * the host the page itself was loaded from.
+ * the host the page itself was loaded from. The token is not part of it (see socketProtocols).
  */
-export function buildSocketUrl(base, { channels = LIVE_CHANNELS, minSeverity, token, lastEventId, pageHost } = {}) {
+export function buildSocketUrl(base, { channels = LIVE_CHANNELS, minSeverity, lastEventId, pageHost } = {}) {
   const url = new URL(base);
   if (pageHost && (url.hostname === '0.0.0.0' || url.hostname === '[::]' || url.hostname === '::')) url.hostname = pageHost;
   url.searchParams.set('channels', channels.join(','));
   if (minSeverity) url.searchParams.set('minSeverity', minSeverity);
-  if (token) url.searchParams.set('token', token);
   if (lastEventId && EVENT_ID.test(lastEventId)) url.searchParams.set('lastEventId', lastEventId);
   return url.toString();
+}
+
+/**
+ * The WebSocket sub-protocols that carry `token` (browsers cannot set Authorization on a
+ * WebSocket, and a query string lands in proxy and access logs): "vigil" and
+ * "base64url.bearer.vigil.<base64url of the UTF-8 token, no padding>" (gateway/admission.ts).
+ */
+export function socketProtocols(token) {
+  if (!token) return [];
+  let binary = '';
+  for (const byte of new TextEncoder().encode(token)) binary += String.fromCharCode(byte);
+  const b64url = btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return ['vigil', `base64url.bearer.vigil.${b64url}`];
 }
 
 /** Parse one server frame; null for anything that is not a JSON object with a string type. */
@@ -40,7 +52,7 @@ export function parseServerFrame(text) {
  * @typedef {'connecting' | 'connected' | 'reconnecting' | 'offline'} LiveStatus
  * @param {object} o
  * @param {() => string | Promise<string>} o.resolveUrl  gateway base URL (may fetch /client-config)
- * @param {(url: string) => WebSocket} o.openSocket
+ * @param {(url: string, protocols: string[]) => WebSocket} o.openSocket
  * @param {(channel: string, data: unknown, id: string) => void} o.onEvent
  * @param {(status: LiveStatus, detail: object) => void} [o.onStatus]
  * @param {(frame: object) => void} [o.onGap]  events were missed: reload REST state
@@ -165,17 +177,19 @@ export function createLiveClient(o) {
     if (stopped) return;
     const mine = ++generation;
     let url;
+    let protocols;
     try {
       const base = await resolveUrl();
       if (stopped || mine !== generation) return;
-      url = buildSocketUrl(base, { channels, minSeverity, token: getToken(), lastEventId, pageHost });
+      url = buildSocketUrl(base, { channels, minSeverity, lastEventId, pageHost });
+      protocols = socketProtocols(getToken());
     } catch (cause) {
       if (mine === generation) scheduleReconnect(`no gateway address: ${cause && cause.message ? cause.message : cause}`);
       return;
     }
     let ws;
     try {
-      ws = openSocket(url);
+      ws = openSocket(url, protocols);
     } catch (cause) {
       scheduleReconnect(`cannot open socket: ${cause && cause.message ? cause.message : cause}`);
       return;
