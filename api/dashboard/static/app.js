@@ -19,6 +19,8 @@ import { matchersForAlert } from './lib/silences.js';
 import { syncOpenAlerts } from './lib/open-alerts.js';
 import { openAlertSummary } from './lib/records.js';
 import { liveFeedHealth } from './lib/live-health.js';
+import { initTheme } from './lib/theme.js';
+import { syncTabStops, tabKeys, tableKeys } from './lib/keyboard.js';
 
 const GATEWAY_TOKEN_KEY = 'vigil.gatewayToken';
 const CHARTS_KEY = 'vigil.charts';
@@ -119,15 +121,17 @@ function showTab(hash) {
     $(`#tab-${tab}`).hidden = tab !== name;
     $(`#tab-btn-${tab}`).setAttribute('aria-selected', String(tab === name));
   }
+  syncTabStops(tabList);
   const fragment = name === 'series' && cut >= 0 ? hash : name;
   if (name === 'series' && cut >= 0) seriesQuery = hash.slice(cut);
   if (location.hash !== `#${fragment}`) history.replaceState(null, '', `#${fragment}`);
   if (name === 'overview') charts.fit();
   refreshTab(name);
 }
-for (const button of document.querySelectorAll('.tabs [data-tab]')) {
-  button.addEventListener('click', () => showTab(button.dataset.tab === 'series' ? `series${seriesQuery}` : button.dataset.tab));
-}
+const tabList = $('.tabs');
+const openTab = (button) => showTab(button.dataset.tab === 'series' ? `series${seriesQuery}` : button.dataset.tab);
+for (const button of tabList.querySelectorAll('[data-tab]')) button.addEventListener('click', () => openTab(button));
+tabKeys(tabList, openTab);
 window.addEventListener('hashchange', () => showTab(location.hash.slice(1)));
 /** Links inside the page (series page states) go through the history, so Back works. */
 function navigate(hash) {
@@ -438,6 +442,9 @@ setInterval(() => {
   const doubtful = feed.status !== 'connected' || (gatewayCheck && gatewayCheck.status !== 'ok');
   if (doubtful && Date.now() - healthAskedAt >= DOWN_HEALTH_EVERY_MS) loadHealth();
 }, 1000);
+
+initTheme({ select: $('#theme-choice'), storage });
+for (const table of document.querySelectorAll('table.data')) tableKeys(table);
 
 // For operators poking at the page (and the browser test): read-only handles.
 Object.defineProperty(window, 'vigil', { value: Object.freeze({ state, live }), enumerable: false });

@@ -3,6 +3,7 @@ import uPlot from '../vendor/uPlot.esm.js';
 import { h } from '../lib/dom.js';
 import { seriesAnchor } from './widgets.js';
 import { formatNumber, formatScore } from '../lib/format.js';
+import { chartColor, themeHooks, themedAxis } from '../lib/theme.js';
 
 const CHART_HEIGHT = 150;
 // Tick spacing in seconds: whole seconds and up, so a young chart does not label :32.500.
@@ -15,9 +16,10 @@ function clockLabel(seconds, withSeconds) {
 }
 
 function chartOptions(width) {
-  const axis = { stroke: '#8393a3', grid: { stroke: '#2a3541', width: 1 }, ticks: { stroke: '#2a3541', width: 1 }, font: '11px system-ui' };
+  const axis = themedAxis();
   return {
     width,
+    hooks: themeHooks,
     height: CHART_HEIGHT,
     legend: { show: false },
     cursor: { drag: { x: false, y: false } },
@@ -28,8 +30,8 @@ function chartOptions(width) {
     ],
     series: [
       {},
-      { label: 'value', stroke: '#4aa3ff', width: 1.5, points: { show: false } },
-      { label: 'mean', stroke: '#8393a3', width: 1, dash: [4, 4], points: { show: false } },
+      { label: 'value', stroke: chartColor('value'), width: 1.5, points: { show: false } },
+      { label: 'mean', stroke: chartColor('mean'), width: 1, dash: [4, 4], points: { show: false } },
     ],
   };
 }

@@ -6,6 +6,7 @@ import { $, h, renderKeyed } from '../lib/dom.js';
 import { formatIso, formatNumber, formatPercent, formatScore, formatTime } from '../lib/format.js';
 import { BAND_K, RANGES, alertSpans, chartColumns, pointsQuery, seriesHash } from '../lib/series-view.js';
 import { anomalyTypeLabel, severityClass, statusClass } from '../lib/severity.js';
+import { chartColor, themeHooks, themedAxis } from '../lib/theme.js';
 
 const CHART_HEIGHT = 280;
 const SPAN_COLORS = { critical: 'rgb(255 90 90 / 0.18)', high: 'rgb(255 150 70 / 0.16)', medium: 'rgb(240 200 60 / 0.14)', low: 'rgb(120 180 255 / 0.12)', info: 'rgb(160 160 160 / 0.10)' };
@@ -105,7 +106,7 @@ export class SeriesView {
     this.spans = spans;
     const spanSec = (query.to - query.from) / 1000;
     if (!this.plot) {
-      const axis = { stroke: '#8393a3', grid: { stroke: '#2a3541', width: 1 }, ticks: { stroke: '#2a3541', width: 1 }, font: '11px system-ui' };
+      const axis = themedAxis();
       const opts = {
         width: Math.max(300, this.chartEl.clientWidth || 600),
         height: CHART_HEIGHT,
@@ -117,12 +118,12 @@ export class SeriesView {
         ],
         series: [
           {},
-          { label: 'value', stroke: '#4aa3ff', width: 1.5, points: { show: false } },
-          { label: `mean − ${BAND_K}σ`, stroke: 'rgb(131 147 163 / 0.5)', width: 1, points: { show: false } },
-          { label: `mean + ${BAND_K}σ`, stroke: 'rgb(131 147 163 / 0.5)', width: 1, points: { show: false } },
+          { label: 'value', stroke: chartColor('value'), width: 1.5, points: { show: false } },
+          { label: `mean − ${BAND_K}σ`, stroke: chartColor('bandLine'), width: 1, points: { show: false } },
+          { label: `mean + ${BAND_K}σ`, stroke: chartColor('bandLine'), width: 1, points: { show: false } },
         ],
-        bands: [{ series: [3, 2], fill: 'rgb(131 147 163 / 0.12)' }],
-        hooks: { drawClear: [(u) => this.drawSpans(u)] },
+        bands: [{ series: [3, 2], fill: chartColor('band') }],
+        hooks: { ...themeHooks, drawClear: [(u) => this.drawSpans(u)] },
       };
       this.plot = new uPlot(opts, columns, this.chartEl);
       new ResizeObserver(() => {
