@@ -51,7 +51,7 @@ function alert(i: number, severity: Severity, status: AlertEvent['status']): Ale
   return {
     eventId: `a11y-ev-${i}`, alertId: `a11y-alert-${i}`, fingerprint: `${source}|${metric}|r${i}`, source, metric, ruleId: `r${i}`,
     kind: 'threshold', severity, status, version: 1, timestamp: NOW - i * MIN, openedAt: NOW - (i + 5) * MIN, value: 93 + i, threshold: 90,
-    message: `${metric} ${93 + i} above 90 for five minutes on ${source}`, actor: 'pipeline', reason: 'opened',
+    message: `${metric} ${93 + i} above 90 for five minutes on ${source}`, actor: 'pipeline', reason: 'opened', tags: {},
   };
 }
 
