@@ -76,6 +76,14 @@ export const BENCHES: Record<string, BenchSpec> = {
     timeoutSeconds: 180,
     what: 'points INSERT by format, combined vs one per lane',
   },
+  dashboard: {
+    script: 'bench/dashboard-api.ts',
+    full: [],
+    quick: ['--hours', '1', '--reps', '10'],
+    stack: true,
+    timeoutSeconds: 600,
+    what: 'dashboard API calls p50/p95 and page load vs SELECT 1',
+  },
   ingest: {
     script: 'bench/api-ingest.ts',
     full: [],
@@ -86,7 +94,7 @@ export const BENCHES: Record<string, BenchSpec> = {
   },
 };
 
-const ALIASES: Record<string, string> = { scoring: 'workers', pipeline: 'throughput', 'alert-latency': 'latency', 'gateway-fanout': 'fanout', 'api-ingest': 'ingest' };
+const ALIASES: Record<string, string> = { scoring: 'workers', pipeline: 'throughput', 'alert-latency': 'latency', 'gateway-fanout': 'fanout', 'api-ingest': 'ingest', 'dashboard-api': 'dashboard' };
 
 export interface RunnerArgs {
   names: string[];

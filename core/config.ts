@@ -94,6 +94,12 @@ export const configSchema = z
          * the API cross-origin; empty = no CORS header at all (api/plugins/cors.ts).
          */
         corsOrigins: z.array(origin).max(100).default([]),
+        /**
+         * How long the dashboard's summary reads (/dashboard-stats, /live-metrics) are answered
+         * from memory: every open page asks for the same figures, which are a second or so stale
+         * anyway (points arrive in batches). 0 = no cache.
+         */
+        cacheTtlMs: z.number().int().min(0).max(60_000).default(1000),
       })
       .strict()
       .prefault({}),

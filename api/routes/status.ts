@@ -25,6 +25,7 @@ import { num } from '../queries/tables.ts';
 import type { RouteContext } from './context.ts';
 import { gatewayUrlFor } from '../gateway-url.ts';
 import { HttpError } from '../http-error.ts';
+import { createTtlCache } from '../ttl-cache.ts';
 
 /** Lag (unprocessed metric records) above which the pipeline counts as falling behind. */
 export const LAG_WARN_RECORDS = 100_000;
@@ -87,13 +88,22 @@ export default async function statusRoutes(app: FastifyInstance, ctx: RouteConte
 
   app.get('/sla', { schema: slaStatusRoute }, async (req) => ({ items: await slaStatuses(req.query as SlaStatusQuery) }));
 
+  // Every open dashboard asks for these on load and every 15 s; within api.cacheTtlMs (1 s by
+  // default) one query answers them all. Staleness is bounded by the TTL (docs/architecture.md).
+  const liveCache = createTtlCache<{ items: ReturnType<typeof liveFromRow>[] }>(config.api.cacheTtlMs, ctx.now);
+  const statsCache = createTtlCache<DashboardStats>(config.api.cacheTtlMs, ctx.now);
+
   app.get('/live-metrics', { schema: liveMetricsRoute }, async (req) => {
     const q = req.query as LiveMetricsQuery;
-    const rows = await deps.clickhouse.query<LiveRow>(liveMetricsQuery(tables, { source: q.source, metric: q.metric, limit: q.limit, sinceMs: ctx.now() - q.windowSec * 1000 }));
-    return { items: rows.map(liveFromRow) };
+    return liveCache.get(JSON.stringify([q.source, q.metric, q.limit, q.windowSec]), async () => {
+      const rows = await deps.clickhouse.query<LiveRow>(liveMetricsQuery(tables, { source: q.source, metric: q.metric, limit: q.limit, sinceMs: ctx.now() - q.windowSec * 1000 }));
+      return { items: rows.map(liveFromRow) };
+    });
   });
 
-  app.get('/dashboard-stats', { schema: dashboardStatsRoute }, async (): Promise<DashboardStats> => {
+  app.get('/dashboard-stats', { schema: dashboardStatsRoute }, (): Promise<DashboardStats> => statsCache.get('', dashboardStats));
+
+  async function dashboardStats(): Promise<DashboardStats> {
     const now = ctx.now();
     const [alertRows, slas, anomalyRows, ingestRows, consumer] = await Promise.all([
       deps.clickhouse.query<{ a_severity: string; a_status: string; n: string | number }>(openAlertCountsQuery(tables)),
@@ -127,7 +137,7 @@ export default async function statusRoutes(app: FastifyInstance, ctx: RouteConte
       consumer,
       generatedAt: now,
     };
-  });
+  }
 
   app.get('/health', { schema: healthRoute, config: { role: 'public' } }, async (_req, reply) => {
     const [kafka, clickhouse, pipeline, gateway] = await Promise.all([
