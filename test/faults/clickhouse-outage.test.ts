@@ -9,16 +9,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createClickHouse } from '../../pipeline/storage/clickhouse.ts';
-import { createTestEnv, type TestEnv } from '../support/index.ts';
+import type { TestEnv } from '../support/index.ts';
 import { clickhouseServerBinary, startPrivateClickHouse, type PrivateClickHouse } from '../support/private-clickhouse.ts';
 import { faultLoad } from './support/load.ts';
-import { PARTITIONS, PIPELINE_OVERRIDES, conclude, referenceRun, type Reference } from './support/run.ts';
-import { describeSamples, runClickHouseFault } from './support/clickhouse-fault.ts';
+import { conclude, referenceRun, type Reference } from './support/run.ts';
+import { STALL_AFTER_MS, describeSamples, privateServerEnv, runClickHouseFault } from './support/clickhouse-fault.ts';
 
 const OUTAGE_MS = 30_000;
-/** Below the 60 s default so a 30 s outage turns /health 503 (the reason shows in lastError from the first failure either way). */
-const STALL_AFTER_MS = 10_000;
 const load = faultLoad();
 let server: PrivateClickHouse;
 let reference: Reference;
@@ -29,11 +26,7 @@ if (!clickhouseServerBinary()) throw new Error('clickhouse-server is not install
 
 beforeAll(async () => {
   [server, reference] = await Promise.all([startPrivateClickHouse(), referenceRun('f-chstop', load)]);
-  env = await createTestEnv('f-chstop', {
-    partitions: PARTITIONS,
-    overrides: { pipeline: { ...PIPELINE_OVERRIDES.pipeline, stallAfterMs: STALL_AFTER_MS }, clickhouse: { url: server.httpUrl } },
-  });
-  ch = createClickHouse(env.config);
+  ({ env, ch } = await privateServerEnv('f-chstop', server));
 });
 
 afterAll(async () => {

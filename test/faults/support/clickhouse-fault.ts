@@ -14,10 +14,24 @@ import { createLogger } from '../../../core/logger.ts';
 import { createKafka } from '../../../pipeline/kafka/client.ts';
 import { startPipeline, type PipelineHandle } from '../../../pipeline/runtime/pipeline.ts';
 import { startMetricsServer, type MetricsServer } from '../../../pipeline/runtime/metrics-server.ts';
-import { waitFor } from '../../support/index.ts';
+import { createClickHouse } from '../../../pipeline/storage/clickhouse.ts';
+import { createTestEnv, waitFor, type TestEnv } from '../../support/index.ts';
+import type { PrivateClickHouse } from '../../support/private-clickhouse.ts';
 import { query, waitForCommitted } from '../../integration/pipeline/scenario.ts';
 import { startPacedLoad, type FaultLoad } from './load.ts';
-import { catchUpMs } from './run.ts';
+import { PARTITIONS, PIPELINE_OVERRIDES, catchUpMs } from './run.ts';
+
+/** Below the 60 s default, so a 30 s fault turns /health 503 (its reason shows in lastError from the first failure either way). */
+export const STALL_AFTER_MS = 10_000;
+
+/** The fault run's topics and group on the shared Kafka, its database (migrated) on the private server, and a client to it. */
+export async function privateServerEnv(name: string, server: PrivateClickHouse): Promise<{ env: TestEnv; ch: ClickHouseClient }> {
+  const env = await createTestEnv(name, {
+    partitions: PARTITIONS,
+    overrides: { pipeline: { ...PIPELINE_OVERRIDES.pipeline, stallAfterMs: STALL_AFTER_MS }, clickhouse: { url: server.httpUrl } },
+  });
+  return { env, ch: createClickHouse(env.config) };
+}
 
 export interface HealthSample {
   /** ms since the fault was in place */
