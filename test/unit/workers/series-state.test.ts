@@ -94,6 +94,29 @@ describe('series state buffer', () => {
     expect(new Float64Array(old.buffer, old.byteOffset, old.length / 8)[7]).toBeCloseTo(mean, 12);
   });
 
+  it('restores a real version-4 snapshot (written before the seasonal layout) and keeps scoring from it', () => {
+    // written by the LAYOUT_VERSION 4 build (main 9fc8a06): windowSize 50, 120 points 10 + sin(i) one second apart.
+    // When the layout moves to 5 this becomes a refuse-and-replay case like versions 2 and 3 above.
+    const old = Buffer.from(readFileSync(new URL('./fixtures/series-state-v4-window50.b64', import.meta.url), 'utf8'), 'base64');
+    const p50 = detectorParams({ windowSize: 50, windowMs: Infinity });
+    expect(old[2]).toBe(4);
+    const n = 120;
+    const values = new Float64Array(n).map((_, i) => 10 + Math.sin(i));
+    const timestamps = new Float64Array(n).map((_, i) => 1_700_000_000_000 + i * 1000);
+    const rebuilt = scoreSeries(p50, values, timestamps);
+    if (LAYOUT_VERSION !== 4) return expect(() => restoreSeriesState(old, p50)).toThrow(/layout version 4/);
+    const restored = restoreSeriesState(old, p50);
+    expect(Buffer.from(new Uint8Array(restored))).toEqual(snapshotSeriesState(rebuilt.state));
+    expect(inspectSeriesState(restored, p50)).toMatchObject({ pointsSeen: 120, baselinePoints: 50 });
+    // scoring on from the restored state gives what scoring on from the rebuilt one gives
+    const more = new Float64Array(30).map((_, i) => 10 + Math.sin(n + i));
+    const moreAt = new Float64Array(30).map((_, i) => 1_700_000_000_000 + (n + i) * 1000);
+    const a = scoreSeries(p50, more, moreAt, restored);
+    const b = scoreSeries(p50, more, moreAt, rebuilt.state);
+    expect(Array.from(a.score)).toEqual(Array.from(b.score));
+    expect(Array.from(a.zscore)).toEqual(Array.from(b.zscore));
+  });
+
   it('keeps expiring by time when points are weeks apart (baseline time offsets re-anchored)', () => {
     const day = 86_400_000;
     const p = detectorParams({ windowSize: 200, windowMs: 40 * day });
