@@ -8,18 +8,18 @@
  *   are honoured by Vigil's notifier and shown on Vigil's alerts.
  */
 import type { AlertEvent } from '../../schemas/records.ts';
-import { alertLabels } from '../silences/labels.ts';
+import { alertLabels, alertmanagerLabels, vigilLabelName } from '../silences/labels.ts';
 import type { Matcher } from '../silences/matchers.ts';
 import { compileSilence, type Silence } from '../silences/silence.ts';
 
 /** The latest state of one Vigil alert, as the forwarder keeps it. */
-export type ForwardedAlert = Pick<AlertEvent, 'alertId' | 'source' | 'metric' | 'ruleId' | 'kind' | 'severity' | 'status' | 'message' | 'openedAt' | 'version'> & {
+export type ForwardedAlert = Pick<AlertEvent, 'alertId' | 'source' | 'metric' | 'ruleId' | 'kind' | 'severity' | 'status' | 'message' | 'openedAt' | 'version' | 'tags'> & {
   updatedAt: number;
 };
 
 export function forwardedAlert(e: AlertEvent): ForwardedAlert {
   const { alertId, source, metric, ruleId, kind, severity, status, message, openedAt, version } = e;
-  return { alertId, source, metric, ruleId, kind, severity, status, message, openedAt, version, updatedAt: e.timestamp };
+  return { alertId, source, metric, ruleId, kind, severity, status, message, openedAt, version, tags: e.tags ?? {}, updatedAt: e.timestamp };
 }
 
 /** POST /api/v2/alerts item. */
@@ -43,11 +43,7 @@ export interface GettableSilence {
   status: { state: 'active' | 'pending' | 'expired' };
 }
 
-/** Alertmanager 0.25 validates label names against Prometheus' classic charset. */
-export function legalLabelName(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9_]/g, '_');
-  return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
-}
+export { legalLabelName } from '../silences/labels.ts';
 
 export interface MappingOptions {
   /** Base URL of Vigil's dashboard (links in annotations and generatorURL). */
@@ -56,8 +52,7 @@ export interface MappingOptions {
 }
 
 export function postableAlert(alert: ForwardedAlert, now: number, opts: MappingOptions): PostableAlert {
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(alertLabels(alert))) if (v !== '') labels[legalLabelName(k)] = v;
+  const labels = alertmanagerLabels(alertLabels(alert));
   const base = opts.dashboardUrl.replace(/\/+$/, '');
   const link = `${base}/#alerts`;
   const endsAt = alert.status === 'resolved' ? alert.updatedAt : now + 4 * opts.resendIntervalMs;
@@ -81,7 +76,9 @@ export const AM_SILENCE_PREFIX = 'am-';
 function matcherOf(m: GettableSilence['matchers'][number]): Matcher {
   const equal = m?.isEqual !== false;
   // Whatever Alertmanager sent goes through compileSilence afterwards: keep its types as they are.
-  return { name: m?.name, op: m?.isRegex ? (equal ? '=~' : '!~') : equal ? '=' : '!=', value: m?.value };
+  // Alertmanager sees tags as tag_<key> (alertmanagerLabels): map the name back to tag:<key>.
+  const name = typeof m?.name === 'string' ? vigilLabelName(m.name) : m?.name;
+  return { name, op: m?.isRegex ? (equal ? '=~' : '!~') : equal ? '=' : '!=', value: m?.value };
 }
 
 /**

@@ -13,14 +13,18 @@ export interface Group {
   groupLabels: Record<string, string>;
 }
 
+/** JSON-quoted when it holds a separator (or a quote / backslash); as is otherwise. */
+const keyPart = (text: string): string => (/[,="\\]/.test(text) ? JSON.stringify(text) : text);
+
 /**
- * `label=value` pairs sorted by label, joined by ','. Values are JSON-quoted when they hold
- * a separator, so two different label sets never share a key.
+ * `label=value` pairs sorted by label, joined by ','. Values, and label names (a `tag:<key>` may
+ * hold anything), are JSON-quoted when they hold a separator, so two different label sets never
+ * share a key. Fixed labels and plain tag keys need no quoting, so their keys are as before.
  */
 export function groupKeyOf(labels: Readonly<Record<string, string>>): string {
   return Object.keys(labels)
     .sort()
-    .map((k) => `${k}=${/[,="\\]/.test(labels[k]) ? JSON.stringify(labels[k]) : labels[k]}`)
+    .map((k) => `${keyPart(k)}=${keyPart(labels[k])}`)
     .join(',');
 }
 
@@ -33,7 +37,13 @@ export function nodataRuleFor(policy: OncallPolicy, source: string, metric: stri
 }
 
 /** The group of an alert event, or null when a no-data rule keeps it out of incidents. */
-export function groupOf(event: Pick<AlertEvent, 'source' | 'metric' | 'severity' | 'ruleId' | 'kind'>, policy: OncallPolicy): Group | null {
+/**
+ * Only the alert event decides: `tag:<key>` labels come from the event's own tags, which are the
+ * same for every event of an alert (frozen when it opened), so an alert never changes group and
+ * the group key is a pure function of the event — whichever instance computes it, after any
+ * rebalance or restart.
+ */
+export function groupOf(event: Pick<AlertEvent, 'source' | 'metric' | 'severity' | 'ruleId' | 'kind'> & { tags?: AlertEvent['tags'] }, policy: OncallPolicy): Group | null {
   const nodata = event.kind === 'nodata';
   if (nodata && !nodataRuleFor(policy, event.source, event.metric).alert) return null;
   const labels = alertLabels(event);

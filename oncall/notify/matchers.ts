@@ -8,7 +8,8 @@ import { compileMatcher, matchesAll as silenceMatchesAll, type CompiledMatcher }
 
 export type LabelMatcher = CompiledMatcher;
 
-const MATCHER = /^\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/s;
+/** The name is a label name, or `tag:<key>` whose key holds no space, quote, `=`, `!` or `~` in text form. */
+const MATCHER = /^\s*([A-Za-z_][A-Za-z0-9_.-]*|tag:[^\s"=!~]+)\s*(=~|!~|!=|=)\s*(.*?)\s*$/s;
 
 export type MatcherParse = { ok: true; matcher: LabelMatcher } | { ok: false; reason: string };
 
@@ -16,7 +17,7 @@ export type MatcherParse = { ok: true; matcher: LabelMatcher } | { ok: false; re
 export function parseMatcher(text: string): MatcherParse {
   if (typeof text !== 'string') return { ok: false, reason: 'a matcher must be a string like severity="critical"' };
   const m = MATCHER.exec(text);
-  if (!m) return { ok: false, reason: `${JSON.stringify(text.slice(0, 80))} is not <label><op><value> with op one of =, !=, =~, !~` };
+  if (!m) return { ok: false, reason: `${JSON.stringify(text.slice(0, 80))} is not <label><op><value> with op one of =, !=, =~, !~ (a tag is tag:<key>)` };
   const [, name, op, rawValue] = m;
   let value = rawValue;
   if (value.startsWith('"')) {

@@ -10,6 +10,7 @@ import { stableId } from '../../core/ids.ts';
 import type { ReceiverConfig } from '../../core/notify-config.ts';
 import type { IncidentAlert, IncidentEvent, Severity } from '../../schemas/records.ts';
 import { alertLabels, incidentLabels, notifiableAlerts } from './labels.ts';
+import { alertmanagerLabels } from '../silences/labels.ts';
 import type { NotificationKind } from './timers.ts';
 
 export interface Notification {
@@ -110,11 +111,13 @@ export function alertmanagerGroupKey(groupLabels: Record<string, string>): strin
 export function alertmanagerBody(n: Notification, opts: RenderOptions): object {
   const inc = n.incident;
   const url = incidentUrl(opts.dashboardUrl, inc.incidentId);
+  // Alertmanager's label-name rules: tag:<key> is sent as tag_<key> (oncall/silences/labels.ts).
+  const groupLabels = alertmanagerLabels(inc.groupLabels);
   const alerts = notifiableAlerts(inc).map((a) => {
     const resolved = a.status === 'resolved';
     return {
       status: wireStatus(a.status),
-      labels: alertLabels(inc, a),
+      labels: alertmanagerLabels(alertLabels(inc, a)),
       annotations: { summary: inc.title, description: a.message, incident_url: url },
       startsAt: iso(a.openedAt),
       endsAt: resolved ? iso(a.updatedAt) : ZERO_TIME,
@@ -124,11 +127,11 @@ export function alertmanagerBody(n: Notification, opts: RenderOptions): object {
   });
   return {
     version: '4',
-    groupKey: alertmanagerGroupKey(inc.groupLabels),
+    groupKey: alertmanagerGroupKey(groupLabels),
     truncatedAlerts: 0,
     status: wireStatus(inc.status),
     receiver: n.receiver,
-    groupLabels: inc.groupLabels,
+    groupLabels,
     commonLabels: intersect(alerts.map((a) => a.labels)),
     commonAnnotations: intersect(alerts.map((a) => a.annotations)),
     externalURL: opts.dashboardUrl,

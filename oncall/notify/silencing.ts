@@ -1,7 +1,7 @@
 /**
  * The notifier's side of silences: an incident is silenced when every alert it would notify
  * about (not inhibited, not resolved) is muted by at least one active silence, matched on the
- * alert's own labels (oncall/silences alertLabels: alertname, source, metric, severity, kind) —
+ * alert's own labels (oncall/silences alertLabels: alertname, source, metric, severity, kind, tag:<key>) —
  * the way Alertmanager silences alerts, not groups. A resolved incident is silenced when its
  * alerts were. The ids of every silence involved are recorded on the notification.
  */

@@ -34,8 +34,12 @@ export const MATCHER_LIMITS = {
   maxRegexLength: 256,
 } as const;
 
-/** Label names: Prometheus' charset plus '.' and '-', which Vigil tag keys may contain. */
-export const LABEL_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/**
+ * Label names: Prometheus' charset (plus '.' and '-', accepted since before tags had their own
+ * namespace), or `tag:<key>` for a series tag, whose key is any text without control characters
+ * (what ingest accepts as a tag key).
+ */
+export const LABEL_NAME_PATTERN = /^(?:[A-Za-z_][A-Za-z0-9_.-]*|tag:[^\u0000-\u001f\u007f-\u009f]+)$/u;
 
 export type MatcherResult = { ok: true; matcher: CompiledMatcher } | { ok: false; error: string };
 

@@ -16,7 +16,7 @@ const matcher = {
   additionalProperties: false,
   required: ['name', 'op', 'value'],
   properties: {
-    name: { type: 'string', maxLength: MATCHER_LIMITS.maxNameLength, description: 'alertname, source, metric, severity, kind, or a tag key' },
+    name: { type: 'string', maxLength: MATCHER_LIMITS.maxNameLength, description: 'alertname, source, metric, severity, kind, or tag:<key> for a series tag (e.g. tag:team)' },
     op: { type: 'string', enum: [...MATCHER_OPS], description: '=~ and !~ are anchored regexes, as in Alertmanager' },
     value: { type: 'string', maxLength: MATCHER_LIMITS.maxValueLength },
   },

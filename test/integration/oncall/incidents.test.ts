@@ -1,6 +1,7 @@
 /**
  * Incident correlation on the real broker and ClickHouse: grouping and no-data incidents end to
- * end; effectively-once through kill -9 of `./bin/vigil oncall` in the middle of a transaction
+ * end; tags from points to alert events, a `tag:` incident and a `tag:` silence (pipeline, API,
+ * on-call process and a real HTTP receiver); effectively-once through kill -9 of `./bin/vigil oncall` in the middle of a transaction
  * and through rebalances between two instances. The reference for "identical" is (a) the pure
  * incident task replayed over the committed by-group log, for every group, and (b) an
  * uninterrupted run on its own environment, for the single-series groups (whose order cannot
@@ -18,7 +19,12 @@ import { compileInhibitRules } from '../../../oncall/incidents/inhibition.ts';
 import { incidentEventRow } from '../../../oncall/incidents/rows.ts';
 import { incidentTask } from '../../../oncall/incidents/tasks.ts';
 import type { IncidentEvent } from '../../../schemas/records.ts';
-import { consumeAll, createTestEnv, waitFor, type TestEnv } from '../../support/index.ts';
+import { consumeAll, createTestEnv, startHttpReceiver, waitFor, type TestEnv } from '../../support/index.ts';
+import { startPipeline } from '../../../pipeline/runtime/pipeline.ts';
+import { createMetricProducer } from '../../../pipeline/sdk/producer.ts';
+import { decodeEvent } from '../../../pipeline/codec/events.ts';
+import { startApi } from '../../../api/index.ts';
+import type { AlertEvent, MetricPoint } from '../../../schemas/records.ts';
 import { alertWaves, decodeIncidents, produceAlerts } from './alert-scenario.ts';
 
 const vigil = fileURLToPath(new URL('../../../bin/vigil', import.meta.url));
@@ -180,4 +186,129 @@ describe('incidents', () => {
       for (const o of running) await o.close();
     }
   });
+});
+
+describe('tags end to end: points → alert events → an incident by tag:team → a tag silence', () => {
+  it('two sources of one team form one incident; a silence on tag:team holds its notification back, another team is notified', async () => {
+    const OPERATOR = 'it-tags-operator-key-0123456789';
+    const receiver = await startHttpReceiver();
+    const env = await createTestEnv('incidents-tags', {
+      partitions: 2,
+      overrides: {
+        api: { port: 0, apiKeys: [{ key: OPERATOR, roles: ['read', 'operate'], name: 'tags-it' }] },
+        oncall: { groupBy: ['tag:team'] },
+        notify: {
+          receivers: [{ type: 'webhook', name: 'hook', url: `${receiver.url}/hook`, secret: 'tags-integration-secret' }],
+          route: { receiver: 'hook' },
+          groupWaitMs: 500,
+          groupIntervalMs: 1000,
+          repeatIntervalMs: 600_000,
+          tickMs: 50,
+        },
+      },
+    });
+    envs.push(env);
+    const closers: Array<() => Promise<unknown>> = [async () => receiver.close()];
+    const db = env.config.clickhouse.database;
+    const ch = createClickHouse(env.config, { logger: env.logger });
+    closers.push(() => ch.close());
+    try {
+      const api = await startApi(env.config, env.logger);
+      closers.push(() => api.close());
+      const silence = await fetch(`${api.url}/api/v1/silences`, {
+        method: 'POST',
+        headers: { 'x-api-key': OPERATOR, 'content-type': 'application/json' },
+        body: JSON.stringify({ matchers: [{ name: 'tag:team', op: '=', value: 'payments' }], endsAt: new Date(Date.now() + 3_600_000).toISOString(), comment: 'payments maintenance' }),
+      });
+      expect(silence.status, await silence.clone().text()).toBe(201);
+      const silenceId = ((await silence.json()) as { id: string }).id;
+      const bad = await fetch(`${api.url}/api/v1/silences`, {
+        method: 'POST',
+        headers: { 'x-api-key': OPERATOR, 'content-type': 'application/json' },
+        body: JSON.stringify({ matchers: [{ name: 'tag:team', op: '=~', value: '(a+)+' }], endsAt: new Date(Date.now() + 3_600_000).toISOString(), comment: 'x' }),
+      });
+      expect(bad.status).toBe(400);
+
+      const pipeline = await startPipeline(env.config, env.logger, { snapshotIntervalMs: 2000 });
+      closers.push(() => pipeline.stop());
+      const oncall = await startOncall(env.config, env.logger, { skipSetup: true });
+      closers.push(() => oncall.close());
+
+      // error_rate above 10 (critical) for more than the default rule's 1 min of event time.
+      const series: Array<[string, Record<string, string>]> = [
+        ['checkout', { team: 'payments', region: 'eu' }],
+        ['billing', { team: 'payments' }],
+        ['search', { team: 'search' }],
+      ];
+      const start = Date.now() - 10 * 60_000;
+      const points: MetricPoint[] = [];
+      for (const [source, tags] of series) {
+        for (let i = 0; i < 14; i++) points.push({ source, metric: 'error_rate', value: i < 3 ? 0.2 : 40, timestamp: start + i * 10_000, tags });
+      }
+      const producer = createMetricProducer({ config: env.config });
+      await producer.connect();
+      try {
+        await producer.send(points);
+      } finally {
+        await producer.close();
+      }
+
+      // Alert events in ClickHouse carry the tags of their series.
+      const stored = await waitFor(async () => {
+        const rs = await ch.query({ query: `SELECT source, rule_id, status, tag_keys, tag_values FROM ${db}.alert_events WHERE rule_id = 'default.error_rate' ORDER BY source`, format: 'JSONEachRow' });
+        const rows = await rs.json<{ source: string; rule_id: string; status: string; tag_keys: string[]; tag_values: string[] }>();
+        return new Set(rows.map((r) => r.source)).size === 3 ? rows : undefined;
+      }, 90_000, { intervalMs: 500, message: 'threshold alerts of the three series in ClickHouse' });
+      const tagsBySource = Object.fromEntries(stored.map((r) => [r.source, Object.fromEntries(r.tag_keys.map((k, i) => [k, r.tag_values[i]]))]));
+      expect(tagsBySource).toEqual({ billing: { team: 'payments' }, checkout: { region: 'eu', team: 'payments' }, search: { team: 'search' } });
+
+      // … and on the alerts topic.
+      const onTopic = (await consumeAll(env.config, env.topics.alerts, 30_000))
+        .map((m) => decodeEvent(m.value!))
+        .filter((d): d is { kind: 'alert'; record: AlertEvent } => d.kind === 'alert' && d.record.ruleId === 'default.error_rate');
+      expect(Object.fromEntries(onTopic.map((d) => [d.record.source, d.record.tags]))).toEqual({ billing: { team: 'payments' }, checkout: { team: 'payments', region: 'eu' }, search: { team: 'search' } });
+
+      // One incident for the payments team across both sources, one for search.
+      const incidents = await waitFor(async () => {
+        const events = await incidentsOf(env);
+        const payments = events.filter((e) => e.groupKey === 'tag:team=payments');
+        const sources = new Set(payments.flatMap((e) => e.alerts.filter((a) => a.ruleId === 'default.error_rate').map((a) => a.source)));
+        return sources.size === 2 && events.some((e) => e.groupKey === 'tag:team=search') ? events : undefined;
+      }, 90_000, { intervalMs: 500, message: 'incidents grouped by tag:team' });
+      const payments = incidents.filter((e) => e.groupKey === 'tag:team=payments');
+      expect(new Set(payments.map((e) => e.incidentId)).size).toBe(1);
+      expect(payments[0].groupLabels).toEqual({ 'tag:team': 'payments' });
+      const latest = payments[payments.length - 1];
+      expect(latest.alerts.find((a) => a.source === 'checkout')!.tags).toEqual({ team: 'payments', region: 'eu' });
+      const search = incidents.find((e) => e.groupKey === 'tag:team=search')!;
+      const rows = await waitFor(async () => {
+        const rs = await ch.query({ query: `SELECT group_key, group_label_keys, group_label_values FROM ${db}.incident_events FINAL WHERE incident_id = '${latest.incidentId}'`, format: 'JSONEachRow' });
+        const r = await rs.json<{ group_key: string; group_label_keys: string[]; group_label_values: string[] }>();
+        return r.length > 0 ? r : undefined;
+      }, 60_000, { message: 'incident rows' });
+      expect(rows[0]).toMatchObject({ group_key: 'tag:team=payments', group_label_keys: ['tag:team'], group_label_values: ['payments'] });
+
+      // The search incident is delivered; the payments one is recorded as silenced, never sent.
+      const delivered = await waitFor(() => receiver.on('/hook').find((r) => r.body.includes(search.incidentId)), 60_000, { message: 'webhook for the search incident' });
+      expect(JSON.parse(delivered.body).incident.groupLabels).toEqual({ 'tag:team': 'search' });
+      const silenced = await waitFor(async () => {
+        const rs = await ch.query({ query: `SELECT result, silence_ids FROM ${db}.notifications FINAL WHERE incident_id = '${latest.incidentId}'`, format: 'JSONEachRow' });
+        const r = await rs.json<{ result: string; silence_ids: string[] }>();
+        return r.find((x) => x.result === 'silenced');
+      }, 60_000, { message: 'silenced notification row' });
+      expect(silenced.silence_ids).toEqual([silenceId]);
+      expect(receiver.on('/hook').filter((r) => r.body.includes(latest.incidentId))).toEqual([]);
+
+      // The API shows the tags and the silence on the alerts.
+      const listed = await fetch(`${api.url}/api/v1/alerts?rule=default.error_rate&limit=10`, { headers: { 'x-api-key': OPERATOR } });
+      const items = ((await listed.json()) as { items: Array<{ source: string; tags: Record<string, string>; silencedBy: string[] }> }).items;
+      expect(Object.fromEntries(items.map((a) => [a.source, [a.tags.team, a.silencedBy]]))).toEqual({
+        billing: ['payments', [silenceId]],
+        checkout: ['payments', [silenceId]],
+        search: ['search', []],
+      });
+    } finally {
+      for (const close of closers.reverse()) await close().catch(() => {});
+    }
+  }, 240_000);
 });

@@ -35,6 +35,8 @@ const alertRow = (status: string) => ({
   message: 'error rate high',
   actor: 'pipeline',
   reason: 'opened',
+  tag_keys: ['team'],
+  tag_values: ['payments'],
 });
 
 let alertStatus = 'firing';
@@ -198,4 +200,26 @@ describe('silences API', () => {
     // schemathesis found the 409 (an update of an expired silence) undocumented.
     expect(Object.keys(doc.paths['/api/v1/silences'].post.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '404', '409']));
   });
+});
+
+// Last: it leaves a silence behind, which the listing tests above would count.
+describe('silences API on tags', () => {
+  it('a silence on tag:<key> marks the alerts with that tag; a bad tag matcher is a 400 naming it', async () => {
+    const res = await call('POST', '/api/v1/silences', { ...valid(), matchers: [{ name: 'tag:team', op: '=~', value: 'pay.*' }] });
+    expect(res.statusCode).toBe(201);
+    const tagSilence = res.json().id as string;
+    const detail = (await call('GET', '/api/v1/alerts/alert-1', undefined, READER)).json().alert;
+    expect(detail.tags).toEqual({ team: 'payments' });
+    expect(detail.silencedBy).toContain(tagSilence);
+    for (const [matcher, message] of [
+      [{ name: 'tag:', op: '=', value: 'x' }, /tag:/],
+      [{ name: 'tag:team', op: '=~', value: '(a+)+' }, /exponential/],
+      [{ name: 'tag:team', op: '=~', value: '[' }, /not a valid regex/],
+    ] as const) {
+      const bad = await call('POST', '/api/v1/silences', { ...valid(), matchers: [matcher] });
+      expect(bad.statusCode, JSON.stringify(matcher)).toBe(400);
+      expect(JSON.stringify(bad.json())).toMatch(message);
+    }
+  });
+
 });

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../core/config.ts';
 import { matches, parseMatcher } from '../../../oncall/notify/matchers.ts';
 import { compileRoutes, matchRoutes } from '../../../oncall/notify/routing.ts';
+import { incidentLabels } from '../../../oncall/notify/labels.ts';
+import { alert, incident } from './fixtures.ts';
 
 function matcher(text: string) {
   const p = parseMatcher(text);
@@ -21,6 +23,11 @@ describe('matchers', () => {
     ['source!~"test-.*"', { source: 'test-1' }, false],
     ['team=""', {}, true], // a missing label matches as ''
     ['team!=""', {}, false],
+    ['tag:team="payments"', { 'tag:team': 'payments' }, true],
+    ['tag:team=payments', { team: 'payments' }, false], // tags are tag:<key>, never bare
+    ['tag:k8s.io/ns=~"sh.*"', { 'tag:k8s.io/ns': 'shop' }, true],
+    ['tag:team!~"pay.*"', { 'tag:team': 'ops' }, true],
+    ['tag:team=""', { source: 'x' }, true],
   ])('%s against %j → %s', (text, labels, expected) => {
     expect(matches(matcher(text), labels)).toBe(expected);
   });
@@ -32,6 +39,8 @@ describe('matchers', () => {
     ['catastrophic backtracking shape', 'source=~"(a+)+"'],
     ['regex too long', `source=~"${'a'.repeat(300)}"`],
     ['broken quoting', 'source="a\\"'],
+    ['empty tag key', 'tag:="x"'],
+    ['bad tag regex', 'tag:team=~"(a|b)*"'],
   ])('refuses %s with a reason', (_what, text) => {
     const p = parseMatcher(text);
     expect(p.ok).toBe(false);
@@ -45,6 +54,19 @@ function tree(route: unknown) {
   const config = loadConfig({ env: {}, overrides: { notify: { receivers, route, groupWaitMs: 1000, groupIntervalMs: 5000, repeatIntervalMs: 60_000 } } });
   return compileRoutes(config.notify);
 }
+
+describe('routing on tags', () => {
+  it('routes by tag:<key> on the incident labels (group labels and tags all its alerts share)', () => {
+    const root = tree({ receiver: 'default', routes: [{ matchers: ['tag:team="payments"', 'severity=~"critical|high"'], receiver: 'pager' }, { matchers: ['tag:team=~".+"'], receiver: 'slack' }] });
+    const labels = incidentLabels(incident({ groupKey: 'tag:team=payments', groupLabels: { 'tag:team': 'payments' }, alerts: [alert({ tags: { team: 'payments' } }), alert({ alertId: 'b', source: 'billing', tags: { team: 'payments', zone: 'a' } })] }));
+    expect(labels).toMatchObject({ 'tag:team': 'payments', metric: 'error_rate', severity: 'high' });
+    expect(labels['tag:zone']).toBeUndefined(); // not shared by every alert
+    expect(labels.source).toBeUndefined(); // two sources
+    expect(matchRoutes(root, labels).map((m) => m.receiver)).toEqual(['pager']);
+    expect(matchRoutes(root, { ...labels, severity: 'low' }).map((m) => m.receiver)).toEqual(['slack']);
+    expect(matchRoutes(root, { severity: 'high' }).map((m) => m.receiver)).toEqual(['default']);
+  });
+});
 
 describe('routing tree', () => {
   const root = tree({

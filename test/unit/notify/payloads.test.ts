@@ -50,6 +50,20 @@ describe('alertmanager payload (webhook_config v4)', () => {
     expect(b.status).toBe('resolved');
     expect(b.alerts[0]).toMatchObject({ status: 'resolved', endsAt: '2023-11-14T22:14:20.000Z' });
   });
+  it('tag labels are sent as Alertmanager label names (tag_<key>), in groupLabels, groupKey, alerts and commonLabels', () => {
+    const byTeam = incident({
+      groupKey: 'tag:team=payments',
+      groupLabels: { 'tag:team': 'payments' },
+      alerts: [alert({ tags: { team: 'payments', 'k8s.io/ns': 'shop' } }), alert({ alertId: 'a2', source: 'billing', tags: { team: 'payments', severity: 'info' } })],
+    });
+    const b = alertmanagerBody({ ...n, incident: byTeam }, opts) as Record<string, any>;
+    expect(b.groupLabels).toEqual({ tag_team: 'payments' });
+    expect(b.groupKey).toBe('{}:{tag_team="payments"}');
+    expect(b.alerts[0].labels).toMatchObject({ tag_team: 'payments', tag_k8s_io_ns: 'shop', source: 'checkout' });
+    expect(b.alerts[1].labels).toMatchObject({ tag_team: 'payments', tag_severity: 'info', severity: 'high', source: 'billing' });
+    expect(b.commonLabels).toEqual({ tag_team: 'payments', alertname: 'error-rate-threshold', rule: 'error-rate-threshold', kind: 'threshold', metric: 'error_rate', severity: 'high' });
+    for (const a of b.alerts) for (const name of Object.keys(a.labels)) expect(name).toMatch(/^[a-zA-Z_][a-zA-Z0-9_]*$/);
+  });
   it('group keys quote hostile label values as JSON strings', () => {
     expect(alertmanagerGroupKey({ source: 'a"b}, c="d' })).toBe('{}:{source="a\\"b}, c=\\"d"}');
   });

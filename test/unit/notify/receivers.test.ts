@@ -72,6 +72,15 @@ describe('silence lookup', () => {
     expect(lookup(incident(), now)).toEqual(['s1']);
     expect(lookup(incident({ alerts: [alert(), alert({ alertId: 'b', ruleId: 'other', inhibited: true })] }), now)).toEqual(['s1']);
   });
+  it('a silence on tag:<key> mutes the alerts carrying that tag, whatever the grouping', () => {
+    const tagSet = new SilenceSet();
+    const ok = tagSet.add({ id: 's-tag', matchers: [{ name: 'tag:team', op: '=~', value: 'pay.*' }], startsAt: now - 1000, endsAt: now + 60_000, createdBy: 't', comment: 'payments deploy', schedule: null, version: 1, updatedAt: now, updatedBy: 't' });
+    if (!ok.ok) throw new Error(ok.errors.join('; '));
+    const byTag = silenceLookup(tagSet);
+    expect(byTag(incident({ alerts: [alert({ tags: { team: 'payments' } }), alert({ alertId: 'b', source: 'billing', tags: { team: 'payroll' } })] }), now)).toEqual(['s-tag']);
+    expect(byTag(incident({ alerts: [alert({ tags: { team: 'payments' } }), alert({ alertId: 'b', tags: { team: 'ops' } })] }), now)).toEqual([]);
+    expect(byTag(incident({ alerts: [alert()] }), now)).toEqual([]); // no tag: "" does not match pay.*
+  });
   it('not silenced while one open alert is not muted, or after the silence ends', () => {
     expect(lookup(incident({ alerts: [alert(), alert({ alertId: 'b', ruleId: 'other' })] }), now)).toEqual([]);
     expect(lookup(incident(), now + 120_000)).toEqual([]);

@@ -15,6 +15,7 @@ const alert: ForwardedAlert = {
   openedAt: T - 60_000,
   version: 1,
   updatedAt: T - 60_000,
+  tags: {},
 };
 const opts = { dashboardUrl: 'http://vigil.local:8080/', resendIntervalMs: 60_000 };
 
@@ -45,6 +46,16 @@ describe('Vigil alert → Alertmanager', () => {
     expect(postableAlert({ ...alert, status: 'resolved', updatedAt: T - 5000 }, T, opts).endsAt).toBe(new Date(T - 5000).toISOString());
   });
 
+  it('tags become tag_<key> labels, cleaned to Alertmanager 0.25 names, and never override a built-in label', () => {
+    const tagged = { ...alert, tags: { team: 'payments', 'k8s.io/ns': 'shop', severity: 'info', source: 'fake', empty: '', 'a.b': 'first', 'a-b': 'second' } };
+    expect(postableAlert(tagged, T, opts).labels).toEqual({
+      alertname: 'default.error_rate', source: 'api', metric: 'error_rate', severity: 'high', kind: 'threshold',
+      tag_team: 'payments', tag_k8s_io_ns: 'shop', tag_severity: 'info', tag_source: 'fake',
+      tag_a_b: 'second', // 'a-b' sorts before 'a.b': the first in key order wins, every time
+    });
+    for (const name of Object.keys(postableAlert(tagged, T, opts).labels)) expect(name).toMatch(/^[a-zA-Z_][a-zA-Z0-9_]*$/);
+  });
+
   it('label names are made legal for Alertmanager 0.25', () => {
     expect(legalLabelName('team.name')).toBe('team_name');
     expect(legalLabelName('9lives')).toBe('_9lives');
@@ -53,6 +64,12 @@ describe('Vigil alert → Alertmanager', () => {
 });
 
 describe('Alertmanager silence → Vigil silence', () => {
+  it('a matcher on tag_<key> (what Vigil sends for a tag) mirrors as tag:<key>', () => {
+    const s = mirroredSilence(amSilence({ matchers: [{ name: 'tag_team', value: 'payments', isRegex: false, isEqual: true }, { name: 'source', value: 'api', isRegex: false, isEqual: true }] }), { now: T })!;
+    expect(s.matchers).toEqual([{ name: 'tag:team', op: '=', value: 'payments' }, { name: 'source', op: '=', value: 'api' }]);
+    expect(compileSilence(s).ok).toBe(true);
+  });
+
   it('maps matchers and metadata, and the result is a valid Vigil silence', () => {
     const s = mirroredSilence(amSilence(), { now: T });
     expect(s).toMatchObject({

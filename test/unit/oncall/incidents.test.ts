@@ -78,6 +78,46 @@ describe('grouping', () => {
     expect(groupOf({ ...nd('x'), source: 'batch-job' }, quiet)).toBeNull();
     expect(groupOf(nd('x'), quiet)).not.toBeNull();
   });
+  it('groups by tag:<key> across sources and metrics; a missing tag groups as ""; same input, same incident id', () => {
+    const byTeam = policyOf({ groupBy: ['tag:team'] }).policy;
+    const pay1 = alertEvent({ alertId: 'p1', source: 'checkout', tags: { team: 'payments', region: 'eu' } });
+    const pay2 = alertEvent({ alertId: 'p2', source: 'billing', metric: 'response_time', tags: { team: 'payments' } });
+    const ops = alertEvent({ alertId: 'o1', source: 'checkout', tags: { team: 'ops' } });
+    const none = alertEvent({ alertId: 'n1', source: 'legacy' });
+    expect(groupOf(pay1, byTeam)).toEqual({ groupKey: 'tag:team=payments', groupLabels: { 'tag:team': 'payments' } });
+    expect(groupOf(pay2, byTeam)!.groupKey).toBe('tag:team=payments');
+    expect(groupOf(ops, byTeam)!.groupKey).toBe('tag:team=ops');
+    expect(groupOf(none, byTeam)).toEqual({ groupKey: 'tag:team=', groupLabels: { 'tag:team': '' } });
+    const mixed = policyOf({ groupBy: ['source', 'tag:k8s.io/ns'] }).policy;
+    expect(groupOf({ ...pay1, tags: { 'k8s.io/ns': 'shop' } }, mixed)!.groupKey).toBe('source=checkout,tag:k8s.io/ns=shop');
+    // The incident id is a pure function of the events: replaying gives the same incidents.
+    const rules = policyOf({ groupBy: ['tag:team'] });
+    const first = run([pay1, pay2, ops], rules);
+    expect(run([pay1, pay2, ops], rules)).toEqual(first);
+    expect(first.map((e) => [e.groupKey, e.alerts.map((a) => a.alertId)])).toEqual([
+      ['tag:team=payments', ['p1']],
+      ['tag:team=payments', ['p1', 'p2']],
+      ['tag:team=ops', ['o1']],
+    ]);
+    expect(first[1].incidentId).toBe(first[0].incidentId);
+    expect(first[1].alerts.map((a) => a.tags)).toEqual([{ team: 'payments', region: 'eu' }, { team: 'payments' }]);
+    // A tag named like a fixed label stays a tag: it cannot regroup by a fake source.
+    expect(groupOf({ ...pay1, tags: { source: 'fake' } }, policyOf({ groupBy: ['source', 'tag:source'] }).policy)!.groupLabels).toEqual({ source: 'checkout', 'tag:source': 'fake' });
+  });
+  it('quotes label names holding separators (a tag key may hold anything)', () => {
+    expect(groupKeyOf({ 'tag:a,b': 'x' })).toBe('"tag:a,b"=x');
+    expect(groupKeyOf({ 'tag:a': 'b,tag:c=d' })).not.toBe(groupKeyOf({ 'tag:a': 'b', 'tag:c': 'd' }));
+    expect(groupKeyOf({ 'tag:a=b': 'c' })).not.toBe(groupKeyOf({ 'tag:a': 'b=c' }));
+  });
+  it('refuses bad groupBy entries with a message naming the allowed ones', () => {
+    for (const bad of [['tenant'], ['tag:'], ['Tag:team'], ['tag:a\u0007b'], ['source', 'source'], [`tag:${'k'.repeat(300)}`]]) {
+      expect(() => loadConfig({ env: {}, overrides: { oncall: { groupBy: bad } } }), JSON.stringify(bad)).toThrow(/oncall\.groupBy/);
+    }
+    expect(() => loadConfig({ env: {}, overrides: { oncall: { groupBy: ['tenant'] } } })).toThrow(/"tenant" is not a group label: use source, metric, kind, alertname or tag:<tag key>/);
+    expect(() => loadConfig({ env: {}, overrides: { oncall: { nodata: { groupBy: ['team'] } } } })).toThrow(/oncall\.nodata\.groupBy\.0/);
+    expect(loadConfig({ env: {}, overrides: { oncall: { groupBy: ['tag:team', 'source'], nodata: { groupBy: ['tag:team'] } } } }).oncall.groupBy).toEqual(['tag:team', 'source']);
+    expect(() => loadConfig({ env: {}, overrides: { oncall: { inhibitRules: [{ sourceMatchers: ['severity="critical"'], targetMatchers: ['severity="low"'], equal: ['tag:'] }] } } })).toThrow(/oncall\.inhibitRules\.0\.equal\.0/);
+  });
   it('refuses bad grouping and inhibition config with the field named', () => {
     expect(() => loadConfig({ env: {}, overrides: { oncall: { groupBy: ['tenant'] } } })).toThrow(/oncall\.groupBy\.0/);
     expect(() => loadConfig({ env: {}, overrides: { oncall: { groupBy: [] } } })).toThrow(/oncall\.groupBy/);
@@ -192,6 +232,23 @@ describe('inhibition and no-data severity', () => {
     expect(out[1].severity).toBe('medium');
     const none = run([alertEvent({ alertId: 'hi' }), alertEvent({ alertId: 'crit', ruleId: 'r.crit', severity: 'critical' })], policyOf({ inhibitRules: [] }));
     expect(none[1].alerts.every((a) => !a.inhibited)).toBe(true);
+  });
+
+  it('inhibition matches and compares tag:<key> labels (sourceMatchers, targetMatchers, equal)', () => {
+    const rules = policyOf({
+      groupBy: ['source'],
+      inhibitRules: [{ sourceMatchers: ['tag:role="primary"', 'severity="critical"'], targetMatchers: ['tag:role=~"replica|cache"'], equal: ['tag:zone'] }],
+    });
+    const out = run(
+      [
+        alertEvent({ alertId: 'rep-a', tags: { role: 'replica', zone: 'a' } }),
+        alertEvent({ alertId: 'rep-b', metric: 'cpu_usage', tags: { role: 'replica', zone: 'b' } }),
+        alertEvent({ alertId: 'pri-a', metric: 'availability', ruleId: 'r.pri', severity: 'critical', tags: { role: 'primary', zone: 'a' } }),
+      ],
+      rules,
+    );
+    const last = out[out.length - 1];
+    expect(last.alerts.map((a) => [a.alertId, a.inhibited])).toEqual([['rep-a', true], ['rep-b', false], ['pri-a', false]]);
   });
 
   it('twenty series of one source that stop are one low-severity no-data incident by default', () => {

@@ -67,14 +67,32 @@ describe('matchers', () => {
   it('every matcher must hold', () => {
     expect(matchesAll([matcher('source', '=', 'api'), matcher('severity', '=~', 'high|critical')], apiAlert)).toBe(true);
     expect(matchesAll([matcher('source', '=', 'api'), matcher('severity', '=', 'critical')], apiAlert)).toBe(false);
-    expect(matchesAll([matcher('region', '=~', 'eu-.*')], apiAlert)).toBe(true);
+    expect(matchesAll([matcher('tag:region', '=~', 'eu-.*')], apiAlert)).toBe(true);
+    expect(matchesAll([matcher('tag:region', '!=', 'eu-1')], apiAlert)).toBe(false);
+    // Tags live under tag:<key> only: the bare key is a label the alert lacks ("").
+    expect(matchesAll([matcher('region', '=~', 'eu-.*')], apiAlert)).toBe(false);
   });
 
-  it('tags do not override the built-in labels; prototype names are plain labels', () => {
-    const labels = alertLabels({ source: 'api', metric: 'm', severity: 'critical', ruleId: 'r', kind: 'anomaly', tags: { severity: 'info', constructor: 'x' } });
+  it('tags are tag:<key> labels: they never override the built-in labels, and stay reachable; prototype names are plain labels', () => {
+    const labels = alertLabels({ source: 'api', metric: 'm', severity: 'critical', ruleId: 'r', kind: 'anomaly', tags: { severity: 'info', constructor: 'x', 'k8s.io/ns': 'shop' } });
     expect(labels.severity).toBe('critical');
-    expect(matchesAll([matcher('constructor', '=', 'x')], labels)).toBe(true);
+    expect(labels['tag:severity']).toBe('info');
+    expect(matchesAll([matcher('tag:severity', '=', 'info'), matcher('severity', '=', 'critical')], labels)).toBe(true);
+    expect(matchesAll([matcher('tag:constructor', '=', 'x')], labels)).toBe(true);
+    expect(matchesAll([matcher('tag:k8s.io/ns', '=~', 'sh.*')], labels)).toBe(true);
     expect(matchesAll([matcher('toString', '=', '')], labels)).toBe(true);
+    expect(matchesAll([matcher('tag:toString', '=', '')], labels)).toBe(true);
+  });
+
+  it.each([
+    [{ name: 'tag:', op: '=', value: 'x' }, /name "tag:" must be a label name/],
+    [{ name: 'tag:a\u0001b', op: '=', value: 'x' }, /must be a label name/],
+    [{ name: `tag:${'k'.repeat(200)}`, op: '=', value: 'x' }, /at most 128 characters/],
+    [{ name: 'tag:team', op: '=~', value: '(a+)+' }, /exponential/],
+  ])('refuses a bad tag matcher %j', (input, message) => {
+    const r = compileMatcher(input);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(message);
   });
 
   it.each([
