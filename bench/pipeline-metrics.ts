@@ -34,7 +34,7 @@ const SCRAPES = clamp(args.scrapes, 10, 2000, 200);
 const ROUNDS = clamp(args.rounds, 1, 20, 5);
 
 const source: GaugeSource = {
-  snapshot: () => ({ ownedPartitions: Array.from({ length: 12 }, (_, i) => i), series: 1000, windowBytes: 28_312_000, lastBatchAt: Date.now(), pool: { threads: 1, queued: 0, utilization: 0.4 } }),
+  snapshot: () => ({ ownedPartitions: Array.from({ length: 12 }, (_, i) => i), series: 1000, seriesByPartition: Array.from({ length: 12 }, (_, partition) => ({ partition, series: 84 })), seriesLimit: 8334, windowBytes: 28_312_000, lastBatchAt: Date.now(), pool: { threads: 1, queued: 0, utilization: 0.4 } }),
   consumerStatus: () => 'running',
   consumerLag: async () => Array.from({ length: 12 }, (_, partition) => ({ partition, lag: partition * 10 })),
 };
@@ -46,7 +46,7 @@ const alert: AlertEvent = {
   timestamp: 1, openedAt: 1, value: 1, threshold: 0, message: '', actor: 'pipeline', reason: '', tags: {},
 };
 // A typical batch: many points, the odd dead letter, anomaly and alert transition.
-const figures = { points: POINTS, dlq: [toDlqMessage({ key: 'k', value: Buffer.from('x') }, 'invalid-value', 'NaN', { topic: 't', partition: 0, offset: '1' })], anomalies: [anomaly], alerts: [alert, { ...alert, status: 'resolved' as const }], seconds: 0.02, scoringSeconds: 0.005 };
+const figures = { points: POINTS, seriesRefused: 0, dlq: [toDlqMessage({ key: 'k', value: Buffer.from('x') }, 'invalid-value', 'NaN', { topic: 't', partition: 0, offset: '1' })], anomalies: [anomaly], alerts: [alert, { ...alert, status: 'resolved' as const }], seconds: 0.02, scoringSeconds: 0.005 };
 
 const peerRegistry = new Registry();
 const peer = new Counter({ name: 'peer_points_total', help: 'per point', labelNames: ['source', 'result'] as const, registers: [peerRegistry] });

@@ -69,6 +69,17 @@ export const configSchema = z
         maxProduceBytes: z.number().int().min(16_384).default(1_000_000),
         /** A partition with lag and no committed progress for this long is stalled: /health 503 and an alert. */
         stallAfterMs: z.number().int().min(1000).default(60_000),
+        /**
+         * Series one instance holds at most when it owns every partition of the metrics topic.
+         * Enforced per partition, as ceil(maxSeries / kafka.partitions): a point of a new series
+         * on a partition already holding that many is dead-lettered as `series-limit`, so whether
+         * a record is accepted depends only on its partition's history (the same after a restart
+         * or a rebalance). The default is what 2.3 GiB of RSS holds at the default windowSize
+         * (docs/benchmarks.md: 24 KB per series at 100k series).
+         */
+        maxSeries: z.number().int().min(1).max(100_000_000).default(100_000),
+        /** The `pipeline.series_limit` alert of a partition resolves after this long without a refused point. */
+        seriesLimitClearMs: z.number().int().min(1000).default(300_000),
         /** A scoring task running longer is aborted and its worker thread replaced (a hang). */
         scoreTimeoutMs: z.number().int().min(100).default(30_000),
         /** Scoring attempts of one batch (each on rebuilt state) before its records are dead-lettered as `scoring-failed`. */
@@ -184,6 +195,7 @@ const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list
   VIGIL_LIVE_THROTTLE_MS: { path: ['pipeline', 'liveThrottleMs'], kind: 'number' },
   VIGIL_SNAPSHOT_INTERVAL_MS: { path: ['pipeline', 'snapshotIntervalMs'], kind: 'number' },
   VIGIL_MAX_PRODUCE_BYTES: { path: ['pipeline', 'maxProduceBytes'], kind: 'number' },
+  VIGIL_MAX_SERIES: { path: ['pipeline', 'maxSeries'], kind: 'number' },
   VIGIL_STALL_AFTER_MS: { path: ['pipeline', 'stallAfterMs'], kind: 'number' },
   VIGIL_PIPELINE_HTTP_HOST: { path: ['pipeline', 'httpHost'], kind: 'string' },
   VIGIL_PIPELINE_HTTP_PORT: { path: ['pipeline', 'httpPort'], kind: 'number' },

@@ -9,6 +9,7 @@ import type { OwnedPartitions } from './partitions.ts';
 import type { PipelineMetrics } from './pipeline-metrics.ts';
 import type { WriteDeps } from './stages/write.ts';
 import type { ScoreDeps } from './stages/score.ts';
+import type { SeriesLimitMonitor } from './series-limit-monitor.ts';
 
 export interface PipelineContext extends WriteDeps {
   config: VigilConfig;
@@ -21,6 +22,9 @@ export interface PipelineContext extends WriteDeps {
   retry: BatchRetry;
   maxProduceBytes: number;
   scoring: ScoreDeps;
+  /** Series each partition may hold (pipeline/state/series-limit.ts). */
+  seriesLimit: number;
+  seriesLimitMonitor: SeriesLimitMonitor;
   snapshotIntervalMs: number;
   beforeCommit?: PipelineOptions['beforeCommit'];
 }

@@ -7,6 +7,8 @@ import type { StalledPartition } from './partition-progress.ts';
 /** Running totals of committed work (counted once a batch is committed). */
 export interface PipelineCounters {
   points: number;
+  /** Points dead-lettered for their partition's series limit (also in dlq / dlqByReason). */
+  seriesRefused: number;
   dlq: number;
   dlqByReason: Record<string, number>;
   anomalies: number;
@@ -19,6 +21,7 @@ export interface PipelineCounters {
 
 export const emptyCounters = (): PipelineCounters => ({
   points: 0,
+  seriesRefused: 0,
   dlq: 0,
   dlqByReason: {},
   anomalies: 0,
@@ -33,6 +36,9 @@ export interface PipelineStats extends PipelineCounters {
   instanceId: string;
   ownedPartitions: number[];
   series: number;
+  seriesByPartition: Array<{ partition: number; series: number }>;
+  /** Series each partition may hold (pipeline.maxSeries over kafka.partitions). */
+  seriesLimit: number;
   windowBytes: number;
   pool: ScoringPoolStats;
 }
@@ -55,6 +61,11 @@ export interface PipelineHealth {
   lastError: string | null;
   /** Owned partitions with lag and no committed progress for stallAfterMs, with the reason. */
   stalledPartitions: StalledPartition[];
+  /**
+   * The series limit per partition, and the partitions whose `pipeline.series_limit` alert is
+   * open (refusing points of new series). Refusing is not unhealthy: the known series flow.
+   */
+  seriesLimit: { perPartition: number; refusingPartitions: number[] };
   uptimeSeconds: number;
   pool: ScoringPoolStats;
   /** The broker check: unreachable once lag (or metadata) requests failed for two stall checks. */

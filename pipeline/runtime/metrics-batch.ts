@@ -1,19 +1,21 @@
 /**
- * One metrics batch through its stages: decode → score and monitor (worker pool, alert engine,
+ * One metrics batch through its stages: decode → series limit (points of new series beyond the
+ * partition's limit are dead-lettered as `series-limit`) → score and monitor (worker pool, alert engine,
  * bounded recovery from worker faults) → live snapshots → write (ClickHouse + Kafka, together) →
  * commit → count → snapshot. The stages are in stages/ and processor/; this is only their order
  * and what a failure means.
  */
 
 const nothingProcessed = (): ProcessedBatch => ({ scored: [], anomalies: [], alerts: [], sla: [], lastBySeries: new Map() });
-import type { EachBatchPayload } from 'kafkajs';
-import type { ProcessedBatch } from '../processor/score-points.ts';
+import type { Batch, EachBatchPayload } from 'kafkajs';
+import type { IncomingPoint, ProcessedBatch } from '../processor/score-points.ts';
 import { toDlqMessage } from '../ingest/dlq.ts';
-import { SCORING_FAILED_REASON } from './pipeline-metrics.ts';
+import { admitSeries, seriesLimitDetail } from '../state/series-limit.ts';
+import { SCORING_FAILED_REASON, SERIES_LIMIT_REASON } from './pipeline-metrics.ts';
 import { RetryAbortedError } from './retry.ts';
 import { emptyOutputs, type OutputBatch } from './outputs.ts';
 import { maybeSnapshot, type PipelineContext } from './context.ts';
-import { decodeBatch } from './stages/decode.ts';
+import { decodeBatch, type DecodedBatch } from './stages/decode.ts';
 import { liveSnapshots } from './stages/live.ts';
 import { scoreWithRecovery } from './stages/score.ts';
 import { writeBatch } from './stages/write.ts';
@@ -37,6 +39,16 @@ export async function handleMetricsBatch(ctx: PipelineContext, payload: EachBatc
   });
   const outputs: OutputBatch = { ...emptyOutputs(), dlq: decoded.dlq };
   const lastOffset = batch.messages[batch.messages.length - 1].offset;
+  // Decided on the state before this batch: the same after any rebuild (series-limit.ts).
+  const { maxSeries } = ctx.config.pipeline;
+  const { partitions } = ctx.config.kafka;
+  const admission = admitSeries(decoded.incoming, state.series, ctx.seriesLimit);
+  const refused = admission.refused;
+  if (refused.length > 0) {
+    decoded.incoming = admission.admitted;
+    deadLetter(batch, decoded, refused, SERIES_LIMIT_REASON, (p) => seriesLimitDetail(p.seriesId, partition, ctx.seriesLimit, maxSeries, partitions), ctx.maxProduceBytes);
+    ctx.logger.debug({ partition, refused: refused.length, held: state.series.size, limit: ctx.seriesLimit }, 'points of new series refused for the series limit');
+  }
   try {
     const scoringStartedAt = performance.now();
     const scored = await scoreWithRecovery(ctx.scoring, state, firstOffset, decoded.incoming, payload);
@@ -48,13 +60,8 @@ export async function handleMetricsBatch(ctx: PipelineContext, payload: EachBatc
     } else {
       // Poison: the points go to the DLQ with the reason; the partition moves on without them.
       processed = nothingProcessed();
-      const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
       const detail = `scoring failed ${scored.attempts} times: ${scored.error instanceof Error ? scored.error.message : String(scored.error)}`;
-      for (const p of decoded.incoming) {
-        const origin = { topic: batch.topic, partition, offset: p.offset };
-        outputs.dlq.push(toDlqMessage(byOffset.get(p.offset)!, SCORING_FAILED_REASON, detail, origin, { maxBytes: ctx.maxProduceBytes }));
-        decoded.dlqReasons.push(SCORING_FAILED_REASON);
-      }
+      deadLetter(batch, decoded, decoded.incoming, SCORING_FAILED_REASON, () => detail, ctx.maxProduceBytes);
       ctx.logger.error({ partition, points: decoded.incoming.length, firstOffset: String(firstOffset), lastOffset, detail }, 'poison batch: its points are dead-lettered as scoring-failed');
       decoded.incoming = [];
     }
@@ -69,6 +76,8 @@ export async function handleMetricsBatch(ctx: PipelineContext, payload: EachBatc
     // Counted once the batch is committed: a re-delivered batch does not count twice.
     const c = ctx.counters;
     c.points += decoded.incoming.length;
+    c.seriesRefused += refused.length;
+    if (refused.length > 0) ctx.seriesLimitMonitor.refused(partition, refused.length, refused[refused.length - 1].seriesId, Date.now());
     c.dlq += outputs.dlq.length;
     for (const reason of decoded.dlqReasons) c.dlqByReason[reason] = (c.dlqByReason[reason] ?? 0) + 1;
     c.anomalies += processed.anomalies.length;
@@ -77,6 +86,7 @@ export async function handleMetricsBatch(ctx: PipelineContext, payload: EachBatc
     c.lastBatchAt = Date.now();
     ctx.metrics.metricsBatch({
       points: decoded.incoming.length,
+      seriesRefused: refused.length,
       dlq: outputs.dlq,
       anomalies: processed.anomalies,
       alerts: processed.alerts,
@@ -92,5 +102,15 @@ export async function handleMetricsBatch(ctx: PipelineContext, payload: EachBatc
     }
     ctx.partitions.progress.failed(partition, 'metrics batch', err, Date.now());
     throw err;
+  }
+}
+
+/** Dead-letters decoded points (their original records, byte for byte) with one reason. */
+function deadLetter(batch: Batch, decoded: DecodedBatch, points: readonly IncomingPoint[], reason: string, detail: (p: IncomingPoint) => string, maxBytes: number): void {
+  const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
+  for (const p of points) {
+    const origin = { topic: batch.topic, partition: batch.partition, offset: p.offset };
+    decoded.dlq.push(toDlqMessage(byOffset.get(p.offset)!, reason, detail(p), origin, { maxBytes }));
+    decoded.dlqReasons.push(reason);
   }
 }

@@ -20,6 +20,11 @@ export const INVALID_COMMAND_REASON = 'invalid-command';
  * crash, hang past scoreTimeoutMs, or an error); the detail header says why.
  */
 export const SCORING_FAILED_REASON = 'scoring-failed';
+/**
+ * DLQ reason of a point of a new series on a partition already holding its series limit
+ * (pipeline.maxSeries, pipeline/state/series-limit.ts); the detail names the limit and the setting.
+ */
+export const SERIES_LIMIT_REASON = 'series-limit';
 export const COMMAND_RESULTS = ['applied', 'rejected', 'invalid'] as const;
 export type CommandResultLabel = (typeof COMMAND_RESULTS)[number];
 
@@ -105,6 +110,10 @@ export interface GaugeSource {
   snapshot(): {
     ownedPartitions: number[];
     series: number;
+    /** Series held per owned partition. */
+    seriesByPartition: ReadonlyArray<{ partition: number; series: number }>;
+    /** Series each partition may hold (pipeline.maxSeries over the partitions). */
+    seriesLimit: number;
     windowBytes: number;
     lastBatchAt: number | null;
     pool: { threads: number; queued: number; utilization: number };
@@ -120,6 +129,8 @@ export interface GaugeSource {
 
 export interface MetricsBatchFigures {
   points: number;
+  /** Points refused for the partition's series limit (also among `dlq`, reason series-limit). */
+  seriesRefused: number;
   dlq: readonly Message[];
   anomalies: readonly AnomalyEvent[];
   alerts: readonly AlertEvent[];
@@ -180,7 +191,13 @@ export function createPipelineMetrics(source: GaugeSource, opts: { lagCacheMs?: 
   const batchSeconds = new Histogram({ name: 'vigil_pipeline_batch_seconds', help: 'Metrics batch time from decode to offset commit', buckets: BATCH_BUCKETS, registers });
   const scoringSeconds = new Histogram({ name: 'vigil_pipeline_scoring_seconds', help: 'Scoring time of a metrics batch (worker pool round trip)', buckets: BATCH_BUCKETS, registers });
 
-  for (const reason of [...DLQ_REASON_CODES, INVALID_COMMAND_REASON, SCORING_FAILED_REASON]) dlq.inc({ reason }, 0);
+  const seriesRefused = new Counter({
+    name: 'vigil_pipeline_series_refused_total',
+    help: 'Points dead-lettered because their series is new and its partition holds its series limit (pipeline.maxSeries)',
+    registers,
+  });
+
+  for (const reason of [...DLQ_REASON_CODES, INVALID_COMMAND_REASON, SCORING_FAILED_REASON, SERIES_LIMIT_REASON]) dlq.inc({ reason }, 0);
   for (const type of ANOMALY_TYPES) anomalies.inc({ type }, 0);
   for (const status of ALERT_STATUSES) for (const severity of SEVERITIES) alertEvents.inc({ status, severity }, 0);
   for (const result of COMMAND_RESULTS) commands.inc({ result }, 0);
@@ -195,7 +212,17 @@ export function createPipelineMetrics(source: GaugeSource, opts: { lagCacheMs?: 
       },
     });
   gauge('vigil_pipeline_owned_partitions', 'Metrics partitions owned by this instance', (s) => s.ownedPartitions.length);
-  gauge('vigil_pipeline_series', 'Series with state in memory', (s) => s.series);
+  new Gauge({
+    name: 'vigil_pipeline_series',
+    help: 'Series with state in memory, per owned metrics partition (at most vigil_pipeline_series_limit each)',
+    labelNames: ['partition'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const { partition, series } of source.snapshot().seriesByPartition) this.set({ partition: String(partition) }, series);
+    },
+  });
+  gauge('vigil_pipeline_series_limit', 'Series each metrics partition may hold (pipeline.maxSeries over the partitions); points of new series beyond it are dead-lettered', (s) => s.seriesLimit);
   gauge('vigil_pipeline_window_state_bytes', 'Bytes of scoring window state in memory', (s) => s.windowBytes);
   gauge('vigil_pipeline_worker_pool_utilization', 'Share of worker pool time spent scoring since start, 0..1', (s) => s.pool.utilization);
   gauge('vigil_pipeline_worker_pool_queued', 'Scoring tasks waiting for a worker thread', (s) => s.pool.queued);
@@ -263,6 +290,7 @@ export function createPipelineMetrics(source: GaugeSource, opts: { lagCacheMs?: 
     registry: Registry.merge([own, processMetrics()]),
     metricsBatch(f) {
       points.inc(f.points);
+      seriesRefused.inc(f.seriesRefused);
       batches.inc();
       batchSeconds.observe(f.seconds);
       scoringSeconds.observe(f.scoringSeconds);

@@ -38,6 +38,9 @@ import { handleMetricsBatch } from './metrics-batch.ts';
 import { handleCommandsBatch } from './commands.ts';
 import { checkSilence, emitStateEvents } from './state-events.ts';
 import { StallMonitor } from './stall-monitor.ts';
+import { SeriesLimitMonitor } from './series-limit-monitor.ts';
+import type { PartitionAlertDeps } from './partition-alerts.ts';
+import { seriesLimitPerPartition } from '../state/series-limit.ts';
 
 export type { PipelineHandle, PipelineHealth, PipelineOptions, PipelineStats } from './handle.ts';
 
@@ -150,6 +153,20 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
   // Shared by the scrape and the stall checks, so neither multiplies admin requests.
   const lag = cachedAsync(ownedLag, { ttlMs: 1000, timeoutMs: 3000 });
 
+  // The pipeline's own alerts go out beside the lanes (partition-alerts.ts).
+  const alertDelivery: PartitionAlertDeps = { producer, topics, encoder, publish, sink, logger };
+  const seriesLimit = seriesLimitPerPartition(config.pipeline.maxSeries, config.kafka.partitions);
+  const seriesLimitMonitor = new SeriesLimitMonitor({
+    groupId: config.kafka.groupId,
+    topic: topics.metrics,
+    limit: seriesLimit,
+    maxSeries: config.pipeline.maxSeries,
+    partitions: config.kafka.partitions,
+    clearAfterMs: config.pipeline.seriesLimitClearMs,
+    isOwned: (p) => partitions.owned.has(p),
+    ...alertDelivery,
+  });
+
   const counters = emptyCounters();
   let stallMonitor: StallMonitor | undefined;
   const metrics = createPipelineMetrics({
@@ -191,6 +208,8 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
         partitions.progress.failed(partition, 'scoring', err, Date.now());
       },
     },
+    seriesLimit,
+    seriesLimitMonitor,
     snapshotIntervalMs: opts.snapshotIntervalMs ?? config.pipeline.snapshotIntervalMs,
     beforeCommit: opts.beforeCommit,
     sink,
@@ -221,12 +240,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
     stallAfterMs,
     topic: topics.metrics,
     groupId: config.kafka.groupId,
-    producer,
-    topics,
-    encoder,
-    publish,
-    sink,
-    logger,
+    ...alertDelivery,
   });
 
   const consumer: Consumer = kafka.consumer({
@@ -271,22 +285,38 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
   silenceTimer.unref();
   let stallCheck: Promise<void> | undefined;
   const stallTimer = setInterval(() => {
-    stallCheck ??= stallMonitor.check().catch((err) => logger.error({ err }, 'stall check failed')).finally(() => {
+    stallCheck ??= Promise.all([
+      stallMonitor.check().catch((err) => logger.error({ err }, 'stall check failed')),
+      seriesLimitMonitor.check().catch((err) => logger.error({ err }, 'series limit check failed')),
+    ]).then(() => undefined).finally(() => {
       stallCheck = undefined;
     });
   }, stallCheckMs);
   stallTimer.unref();
 
-  logger.info({ groupId: config.kafka.groupId, topics: [topics.metrics, topics.commands], threads: config.pipeline.workerThreads, maxProduceBytes, stallAfterMs }, 'pipeline started');
+  logger.info({ groupId: config.kafka.groupId, topics: [topics.metrics, topics.commands], threads: config.pipeline.workerThreads, maxProduceBytes, stallAfterMs, seriesLimit }, 'pipeline started');
 
   function currentStats(): PipelineStats {
     let series = 0;
     let windowBytes = 0;
-    for (const s of partitions.states.values()) {
+    const seriesByPartition: PipelineStats['seriesByPartition'] = [];
+    for (const [partition, s] of partitions.states) {
       series += s.series.size;
       windowBytes += s.windowBytes();
+      seriesByPartition.push({ partition, series: s.series.size });
     }
-    return { instanceId, ownedPartitions: [...partitions.owned].sort((a, b) => a - b), series, windowBytes, ...counters, dlqByReason: { ...counters.dlqByReason }, pool: pool.stats() };
+    seriesByPartition.sort((a, b) => a.partition - b.partition);
+    return {
+      instanceId,
+      ownedPartitions: [...partitions.owned].sort((a, b) => a - b),
+      series,
+      seriesByPartition,
+      seriesLimit,
+      windowBytes,
+      ...counters,
+      dlqByReason: { ...counters.dlqByReason },
+      pool: pool.stats(),
+    };
   }
 
   return {
@@ -308,6 +338,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
         lastError: brokerDown ?? partitions.progress.lastError() ?? stallMonitor.problem() ?? lastConsumerError,
         kafka: brokerDown === null ? { reachable: true } : { reachable: false, reason: brokerDown },
         stalledPartitions,
+        seriesLimit: { perPartition: seriesLimit, refusingPartitions: seriesLimitMonitor.refusing() },
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
         pool: s.pool,
       };

@@ -12,7 +12,7 @@ import { consumeAll, createTestEnv, type TestEnv } from '../../support/index.ts'
 import { createClickHouse } from '../../../pipeline/storage/clickhouse.ts';
 import { startPipeline } from '../../../pipeline/runtime/pipeline.ts';
 import type { MetricPoint } from '../../../schemas/records.ts';
-import { gaussian, prng, producePoints, query, waitForCommitted } from './scenario.ts';
+import { gaussian, prng, producePoints, query, seriesOutcome, waitForCommitted } from './scenario.ts';
 
 const STEP_MS = 1000;
 const N = 300;
@@ -68,20 +68,6 @@ function duplicatedPoints(): { points: MetricPoint[]; duplicates: number } {
   const pts = Array.from({ length: N }, (_, i) => ({ source: 'dup', metric: 'errors', value: i % 7, timestamp: start + i * STEP_MS, tags: {} }));
   const again = pts.filter((_, i) => i % 6 === 0).slice(0, 50);
   return { points: [...pts, ...again], duplicates: again.length };
-}
-
-interface SeriesOutcome {
-  points: string[];
-  anomalies: string[];
-  alerts: string[];
-}
-
-async function seriesOutcome(ch: ClickHouseClient, db: string, source: string): Promise<SeriesOutcome> {
-  const where = `source = '${source}'`; // constant test names, not request text
-  const points = await query<Record<string, unknown>>(ch, `SELECT metric, timestamp_ms, value, mean, std, zscore, anomaly_score FROM ${db}.points FINAL WHERE ${where} ORDER BY timestamp_ms`);
-  const anomalies = await query<Record<string, unknown>>(ch, `SELECT id, type, version, start_timestamp_ms, score FROM ${db}.anomalies FINAL WHERE ${where} ORDER BY id, version`);
-  const alerts = await query<Record<string, unknown>>(ch, `SELECT alert_id, rule_id, severity, status, version, reason FROM ${db}.alert_events FINAL WHERE ${where} ORDER BY alert_id, version`);
-  return { points: points.map((r) => JSON.stringify(r)), anomalies: anomalies.map((r) => JSON.stringify(r)), alerts: alerts.map((r) => JSON.stringify(r)) };
 }
 
 let reference: TestEnv;

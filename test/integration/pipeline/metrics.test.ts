@@ -159,7 +159,10 @@ describe('GET /metrics', () => {
     expect(sampleValue(s, 'vigil_pipeline_batch_seconds_sum')).toBeGreaterThan(0);
     expect(sampleValue(s, 'vigil_pipeline_batch_seconds_sum')!).toBeGreaterThanOrEqual(sampleValue(s, 'vigil_pipeline_scoring_seconds_sum')!);
     expect(sampleValue(s, 'vigil_pipeline_owned_partitions')).toBe(env.config.kafka.partitions);
-    expect(sampleValue(s, 'vigil_pipeline_series')).toBe(series.length); // svc-bad sent no valid point
+    const seriesByPartition = byLabel(s, 'vigil_pipeline_series', 'partition');
+    expect(Object.values(seriesByPartition).reduce((a, b) => a + b, 0)).toBe(series.length); // svc-bad sent no valid point
+    expect(seriesByPartition).toEqual(Object.fromEntries(pipeline.stats().seriesByPartition.map((x) => [String(x.partition), x.series])));
+    expect(sampleValue(s, 'vigil_pipeline_series_limit')).toBe(pipeline.stats().seriesLimit);
     expect(sampleValue(s, 'vigil_pipeline_window_state_bytes')).toBe(pipeline.stats().windowBytes);
     expect(sampleValue(s, 'vigil_pipeline_window_state_bytes')).toBeGreaterThan(0);
     const utilization = sampleValue(s, 'vigil_pipeline_worker_pool_utilization')!;

@@ -204,6 +204,21 @@ export async function outcome(ch: ClickHouseClient, db: string): Promise<Outcome
   };
 }
 
+export interface SeriesOutcome {
+  points: string[];
+  anomalies: string[];
+  alerts: string[];
+}
+
+/** What one source's series stored: scored points, anomalies and alert events (comparable across runs). */
+export async function seriesOutcome(ch: ClickHouseClient, db: string, source: string): Promise<SeriesOutcome> {
+  const where = `source = '${source}'`; // constant test names, not request text
+  const points = await query<Record<string, unknown>>(ch, `SELECT metric, timestamp_ms, value, mean, std, zscore, anomaly_score FROM ${db}.points FINAL WHERE ${where} ORDER BY timestamp_ms`);
+  const anomalies = await query<Record<string, unknown>>(ch, `SELECT id, type, version, start_timestamp_ms, score FROM ${db}.anomalies FINAL WHERE ${where} ORDER BY id, version`);
+  const alerts = await query<Record<string, unknown>>(ch, `SELECT alert_id, rule_id, severity, status, version, reason FROM ${db}.alert_events FINAL WHERE ${where} ORDER BY alert_id, version`);
+  return { points: points.map((r) => JSON.stringify(r)), anomalies: anomalies.map((r) => JSON.stringify(r)), alerts: alerts.map((r) => JSON.stringify(r)) };
+}
+
 /** Equal row lists; on a difference, names the first differing row rather than dumping all. */
 export function expectSameRows(got: string[], want: string[], what: string) {
   const i = got.findIndex((row, k) => row !== want[k]);

@@ -39,7 +39,7 @@ function fakeSource(over: Partial<GaugeSource> = {}): FakeSource {
     lagCalls: 0,
     lag: [] as PartitionLag[],
     status: 'running' as ConsumerStatus,
-    snapshot: () => ({ ownedPartitions: [0, 2, 3], series: 17, windowBytes: 123_456, lastBatchAt: 1_700_000_000_000, pool: { threads: 2, queued: 5, utilization: 0.25 } }),
+    snapshot: () => ({ ownedPartitions: [0, 2, 3], series: 17, seriesByPartition: [{ partition: 0, series: 10 }, { partition: 2, series: 7 }, { partition: 3, series: 0 }], seriesLimit: 8334, windowBytes: 123_456, lastBatchAt: 1_700_000_000_000, pool: { threads: 2, queued: 5, utilization: 0.25 } }),
     consumerStatus: (): ConsumerStatus => src.status,
     consumerLag: async () => {
       src.lagCalls++;
@@ -145,19 +145,22 @@ describe('pipeline metrics', () => {
     expect(sampleValue(s, 'vigil_pipeline_points_total')).toBe(0);
     expect(sampleValue(s, 'vigil_pipeline_dlq_total', { reason: 'bad-framing' })).toBe(0);
     expect(sampleValue(s, 'vigil_pipeline_dlq_total', { reason: 'invalid-command' })).toBe(0);
+    expect(sampleValue(s, 'vigil_pipeline_dlq_total', { reason: 'series-limit' })).toBe(0);
+    expect(sampleValue(s, 'vigil_pipeline_series_refused_total')).toBe(0);
     expect(sampleValue(s, 'vigil_pipeline_anomalies_total', { type: 'trend_change' })).toBe(0);
     expect(sampleValue(s, 'vigil_pipeline_alert_events_total', { status: 'acknowledged', severity: 'info' })).toBe(0);
     expect(sampleValue(s, 'vigil_pipeline_commands_total', { result: 'invalid' })).toBe(0);
 
     m.metricsBatch({
       points: 500,
+      seriesRefused: 0,
       dlq: [dlqMessage('bad-framing'), dlqMessage('invalid-value'), dlqMessage('invalid-value')],
       anomalies: [anomaly('spike'), anomaly('spike', 2), anomaly('drop')],
       alerts: [alert('firing', 'critical'), alert('resolved', 'critical')],
       seconds: 0.02,
       scoringSeconds: 0.004,
     });
-    m.metricsBatch({ points: 250, dlq: [], anomalies: [], alerts: [alert('firing', 'critical')], seconds: 3, scoringSeconds: 0.5 });
+    m.metricsBatch({ points: 250, seriesRefused: 2, dlq: [dlqMessage('series-limit'), dlqMessage('series-limit')], anomalies: [], alerts: [alert('firing', 'critical')], seconds: 3, scoringSeconds: 0.5 });
     const results: CommandResult[] = [
       { commandId: 'c1', alertId: 'x', applied: true, status: 'acknowledged', reason: '', event: alert('acknowledged', 'critical') },
       { commandId: 'c2', alertId: 'x', applied: false, status: 'acknowledged', reason: 'already', event: null },
@@ -176,7 +179,9 @@ describe('pipeline metrics', () => {
     expect(dlq['bad-framing']).toBe(1);
     expect(dlq['invalid-value']).toBe(2);
     expect(dlq['invalid-command']).toBe(2);
-    expect(Object.values(dlq).reduce((a, b) => a + b, 0)).toBe(5);
+    expect(dlq['series-limit']).toBe(2);
+    expect(sampleValue(s, 'vigil_pipeline_series_refused_total')).toBe(2);
+    expect(Object.values(dlq).reduce((a, b) => a + b, 0)).toBe(7);
     expect(byLabel(s, 'vigil_pipeline_anomalies_total', 'type')).toEqual({ outlier: 0, spike: 2, drop: 1, trend_change: 0, pattern_change: 0 });
     expect(sampleValue(s, 'vigil_pipeline_alert_events_total', { status: 'firing', severity: 'critical' })).toBe(2);
     expect(sampleValue(s, 'vigil_pipeline_alert_events_total', { status: 'resolved', severity: 'critical' })).toBe(1);
@@ -201,7 +206,8 @@ describe('pipeline metrics', () => {
     const m = createPipelineMetrics(src, { lagCacheMs: 0 });
     let s = await scrape(m);
     expect(sampleValue(s, 'vigil_pipeline_owned_partitions')).toBe(3);
-    expect(sampleValue(s, 'vigil_pipeline_series')).toBe(17);
+    expect(byLabel(s, 'vigil_pipeline_series', 'partition')).toEqual({ '0': 10, '2': 7, '3': 0 });
+    expect(sampleValue(s, 'vigil_pipeline_series_limit')).toBe(8334);
     expect(sampleValue(s, 'vigil_pipeline_window_state_bytes')).toBe(123_456);
     expect(sampleValue(s, 'vigil_pipeline_worker_pool_utilization')).toBe(0.25);
     expect(sampleValue(s, 'vigil_pipeline_worker_pool_queued')).toBe(5);
@@ -245,7 +251,7 @@ describe('pipeline metrics', () => {
   it('gives each pipeline its own counters, plus the process metrics', async () => {
     const a = createPipelineMetrics(fakeSource());
     const b = createPipelineMetrics(fakeSource());
-    a.metricsBatch({ points: 10, dlq: [], anomalies: [], alerts: [], seconds: 0.01, scoringSeconds: 0.001 });
+    a.metricsBatch({ points: 10, seriesRefused: 0, dlq: [], anomalies: [], alerts: [], seconds: 0.01, scoringSeconds: 0.001 });
     const sa = await scrape(a);
     const sb = await scrape(b);
     expect(sampleValue(sa, 'vigil_pipeline_points_total')).toBe(10);
@@ -303,7 +309,7 @@ describe('metrics server over HTTP', () => {
   function observed(health: Partial<PipelineHealth> = {}): ObservedPipeline & { metrics: ReturnType<typeof createPipelineMetrics> } {
     const metrics = createPipelineMetrics(fakeSource());
     const h: PipelineHealth = {
-      status: 'running', healthy: true, instanceId: 'i-1', groupId: 'g', ownedPartitions: [0], series: 1, lastBatchAt: null, lastError: null, stalledPartitions: [], uptimeSeconds: 1,
+      status: 'running', healthy: true, instanceId: 'i-1', groupId: 'g', ownedPartitions: [0], series: 1, lastBatchAt: null, lastError: null, stalledPartitions: [], seriesLimit: { perPartition: 100, refusingPartitions: [] }, uptimeSeconds: 1,
       pool: { threads: 1, queued: 0, completed: 0, utilization: 0 }, kafka: { reachable: true }, ...health,
     };
     return { metrics, registry: metrics.registry, health: () => h };
@@ -334,7 +340,7 @@ describe('metrics server over HTTP', () => {
 
   it('serves the Prometheus text of the attached pipeline and its health', async () => {
     const p = observed();
-    p.metrics.metricsBatch({ points: 42, dlq: [dlqMessage('missing-key')], anomalies: [], alerts: [], seconds: 0.01, scoringSeconds: 0.001 });
+    p.metrics.metricsBatch({ points: 42, seriesRefused: 0, dlq: [dlqMessage('missing-key')], anomalies: [], alerts: [], seconds: 0.01, scoringSeconds: 0.001 });
     server = await startMetricsServer({ host: '127.0.0.1', port: 0, logger, pipeline: p });
     expect(server.port).toBeGreaterThan(0);
     const res = await fetch(`${server.url}/metrics`);
