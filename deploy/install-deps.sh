@@ -86,6 +86,9 @@ command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alert
 # python3 -m venv for the schemathesis test's own virtualenv (test/support/schemathesis.ts).
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+# systemd-analyze (verify, security --offline) for the production units' test
+# (test/integration/production-systemd.test.ts); nothing is started with it.
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   log "installing ${missing[*]}"
