@@ -17,6 +17,7 @@ import {
   type SlaStatusQuery,
 } from '../../schemas/http/status.ts';
 import { withTimeout } from '../../pipeline/kafka/offsets.ts';
+import { METRIC_UNITS } from '../../pipeline/alerts/default-rules.ts';
 import { openAlertCountsQuery, openPipelineStallsQuery, type PipelineStallRow } from '../queries/alerts.ts';
 import { anomaliesSinceQuery } from '../queries/anomalies.ts';
 import { ingestCountsQuery, liveFromRow, liveMetricsQuery, type LiveRow } from '../queries/points.ts';
@@ -183,6 +184,7 @@ export default async function statusRoutes(app: FastifyInstance, ctx: RouteConte
       apiBase: '/api/v1',
       authRequired: config.api.apiKeys.length > 0,
       gatewayAuthRequired: config.gateway.tokens.length > 0,
+      metricUnits: METRIC_UNITS,
     };
   });
 }

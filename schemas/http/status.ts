@@ -258,6 +258,11 @@ export const clientConfigRoute = {
         apiBase: { type: 'string' },
         authRequired: { type: 'boolean' },
         gatewayAuthRequired: { type: 'boolean' },
+        metricUnits: {
+          type: 'object',
+          additionalProperties: { type: 'string' },
+          description: "units of the standard metrics ('' = a count), as alert messages use them; the dashboard shows values with them",
+        },
       },
     },
   },
@@ -268,4 +273,5 @@ export interface ClientConfig {
   apiBase: string;
   authRequired: boolean;
   gatewayAuthRequired: boolean;
+  metricUnits: Record<string, string>;
 }

@@ -13,18 +13,14 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, type RunningApi } from '../../api/index.ts';
-import { createClickHouse } from '../../pipeline/storage/clickhouse.ts';
 import { alertEventRow, anomalyRow, pointRow, slaSnapshotRow } from '../../pipeline/storage/rows.ts';
 import type { AlertEvent, Severity } from '../../schemas/records.ts';
-import { launchChromium } from '../support/chromium.ts';
-import { createTestEnv, type TestEnv } from '../support/index.ts';
+import { ARTIFACTS as ARTIFACTS_ROOT, startDashboardHarness, type DashboardHarness } from '../support/dashboard-harness.ts';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts', 'a11y');
+const ARTIFACTS = path.join(ARTIFACTS_ROOT, 'a11y');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const API_KEY = 'browser-a11y-key-0123456789';
 const NOW = Date.now();
 const MIN = 60_000;
 const THEMES = ['light', 'dark'] as const;
@@ -32,11 +28,7 @@ const VIEWS = ['overview', 'incidents', 'alerts', 'anomalies', 'sla', 'silences'
 const VIEWPORTS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } } as const;
 const SERIES_HASH = '#series?source=web-1&metric=cpu_usage&range=1h';
 
-let env: TestEnv;
-let ch: ClickHouseClient;
-let api: RunningApi;
-let browser: Browser;
-const pageErrors: string[] = [];
+let harness: DashboardHarness;
 
 interface AxeResult {
   id: string;
@@ -55,7 +47,7 @@ function alert(i: number, severity: Severity, status: AlertEvent['status']): Ale
   };
 }
 
-async function seed() {
+async function seed(ch: ClickHouseClient) {
   const points = [];
   for (let t = NOW - 40 * MIN; t < NOW; t += 10_000) {
     for (const [source, metric] of [['web-1', 'cpu_usage'], ['web-2', 'response_time'], ['api-1', 'throughput']]) {
@@ -81,31 +73,14 @@ async function seed() {
 }
 
 beforeAll(async () => {
+  harness = await startDashboardHarness('a11y', { keyName: 'browser-a11y', seed });
   mkdirSync(ARTIFACTS, { recursive: true });
-  env = await createTestEnv('browser_a11y', {
-    partitions: 1,
-    overrides: { api: { port: 0, apiKeys: [{ key: API_KEY, roles: ['read', 'operate'], name: 'browser-a11y' }] } },
-  });
-  ch = createClickHouse(env.config, { logger: env.logger });
-  await seed();
-  api = await startApi(env.config, env.logger);
-  browser = await launchChromium();
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await api?.close().catch(() => undefined);
-  await ch?.close().catch(() => undefined);
-  await env?.cleanup();
-});
+afterAll(() => harness?.close());
 
 async function openPage(viewport: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.addInitScript((key) => localStorage.setItem('vigil.apiKey', key), API_KEY);
-  return { context, page };
+  return harness.newContextPage({ viewport });
 }
 
 /** The view shown and its data loaded (a selector only the loaded view has). */
@@ -147,7 +122,7 @@ describe('accessibility (axe-core) on every view', () => {
       for (const [size, viewport] of Object.entries(VIEWPORTS)) {
         const { context, page } = await openPage(viewport);
         await page.emulateMedia({ colorScheme: theme });
-        await page.goto(`${api.url}/`, { waitUntil: 'domcontentloaded' });
+        await page.goto(`${harness.api.url}/`, { waitUntil: 'domcontentloaded' });
         await page.locator(`html[data-theme-effective="${theme}"]`).waitFor({ state: 'attached' });
         for (const view of VIEWS) {
           await show(page, view);
@@ -171,7 +146,7 @@ describe('themes', () => {
     const { context, page } = await openPage(VIEWPORTS.desktop);
     const rootBg = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.goto(`${api.url}/`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${harness.api.url}/`, { waitUntil: 'domcontentloaded' });
     await page.locator('html[data-theme-effective="dark"]').waitFor({ state: 'attached' });
     const dark = await rootBg();
     await page.emulateMedia({ colorScheme: 'light' });
@@ -197,7 +172,7 @@ describe('themes', () => {
 describe('keyboard', () => {
   it('moves between tabs with the arrow keys and through table rows, Enter opening the series page', async () => {
     const { context, page } = await openPage(VIEWPORTS.desktop);
-    await page.goto(`${api.url}/`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${harness.api.url}/`, { waitUntil: 'domcontentloaded' });
     await page.locator('#stats .card').first().waitFor();
     // Only the selected tab is a Tab stop; Right selects and focuses the next one.
     expect(await page.locator('.tabs [role="tab"][tabindex="0"]').count()).toBe(1);
@@ -235,6 +210,6 @@ describe('keyboard', () => {
     await page.locator('#series-chart[data-points]:not([data-loading])').waitFor();
     expect(await page.locator('#series-title').textContent()).toBe(series);
     await context.close();
-    expect(pageErrors).toEqual([]);
+    expect(harness.pageErrors).toEqual([]);
   });
 });

@@ -5,59 +5,42 @@
  * event and both cards turn red, without a click; started again, it recovers by itself.
  * Screenshot in test/artifacts/.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, type RunningApi } from '../../api/index.ts';
 import { freePort } from '../../core/free-port.ts';
 import type { VigilConfig } from '../../core/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
-import { launchChromium } from '../support/chromium.ts';
-import { createTestEnv, type TestEnv } from '../support/index.ts';
+import { ARTIFACTS, startDashboardHarness, type DashboardHarness } from '../support/dashboard-harness.ts';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
-const API_KEY = 'browser-health-key-0123456789';
-
-let env: TestEnv;
+let harness: DashboardHarness;
 let config: VigilConfig;
 let gateway: RunningGateway | undefined;
-let api: RunningApi;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
 const card = (check: string) => page.locator(`#health .card[data-check="${check}"]`);
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  env = await createTestEnv('browser_health', {
-    partitions: 1,
-    overrides: { api: { port: 0, apiKeys: [{ key: API_KEY, roles: ['read'], name: 'browser-reader' }] } },
+  harness = await startDashboardHarness('health', {
+    roles: ['read'],
+    keyName: 'browser-reader',
+    // Only the page's own signals may turn the cards.
+    storage: { 'vigil.autoRefresh': '0' },
+    async beforeApi(env, onClose) {
+      // A fixed port: the gateway comes back where the page and the API look for it.
+      config = { ...env.config, gateway: { ...env.config.gateway, port: await freePort() } };
+      gateway = await startGateway(config, env.logger);
+      onClose(async () => gateway?.close());
+      return config;
+    },
   });
-  // A fixed port: the gateway comes back where the page and the API look for it.
-  config = { ...env.config, gateway: { ...env.config.gateway, port: await freePort() } };
-  gateway = await startGateway(config, env.logger);
-  api = await startApi(config, env.logger);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.addInitScript((key) => {
-    localStorage.setItem('vigil.apiKey', key);
-    localStorage.setItem('vigil.autoRefresh', '0'); // only the page's own signals may turn the cards
-  }, API_KEY);
+  page = await harness.newPage();
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await api?.close().catch(() => undefined);
-  await gateway?.close().catch(() => undefined);
-  await env?.cleanup();
-}, 60_000);
+afterAll(() => harness?.close(), 60_000);
 
 describe('honest health', () => {
   it('the gateway and the live feed are cards, green while both work, and no banner', async () => {
-    await page.goto(`${api.url}/#overview`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${harness.api.url}/#overview`, { waitUntil: 'domcontentloaded' });
     await page.locator('#connection[data-status="connected"]').waitFor();
     await card('gateway').and(page.locator('.check-ok')).waitFor();
     await card('live').and(page.locator('.check-ok')).waitFor();
@@ -83,11 +66,11 @@ describe('honest health', () => {
   });
 
   it('started again, the page recovers by itself: banner gone, cards green', async () => {
-    gateway = await startGateway(config, env.logger);
+    gateway = await startGateway(config, harness.env.logger);
     await page.locator('#connection[data-status="connected"]').waitFor({ timeout: 45_000 });
     await page.locator('#live-banner').waitFor({ state: 'hidden' });
     await card('live').and(page.locator('.check-ok')).waitFor();
     await card('gateway').and(page.locator('.check-ok')).waitFor();
-    expect(pageErrors).toEqual([]);
+    expect(harness.pageErrors).toEqual([]);
   });
 });

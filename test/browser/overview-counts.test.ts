@@ -6,24 +6,17 @@
  * Alerts tab's rows must agree before, right after the live resolves (auto-refresh off: no
  * reload helps), and after resolves the page never heard of (ClickHouse only) once it refreshes.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { ClickHouseClient } from '@clickhouse/client';
 import type { Producer } from 'kafkajs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, type RunningApi } from '../../api/index.ts';
-import { startGateway, type RunningGateway } from '../../gateway/index.ts';
+import { startGateway } from '../../gateway/index.ts';
 import { createKafka } from '../../pipeline/kafka/client.ts';
 import { encodeEvent } from '../../pipeline/codec/events.ts';
-import { createClickHouse } from '../../pipeline/storage/clickhouse.ts';
 import { alertEventRow } from '../../pipeline/storage/rows.ts';
 import type { AlertEvent, Severity } from '../../schemas/records.ts';
-import { launchChromium } from '../support/chromium.ts';
-import { createTestEnv, waitFor, type TestEnv } from '../support/index.ts';
-
-const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
-const API_KEY = 'browser-counts-key-0123456789';
+import { ARTIFACTS, startDashboardHarness, type DashboardHarness } from '../support/dashboard-harness.ts';
+import { waitFor } from '../support/index.ts';
 const NOW = Date.now();
 
 function opened(i: number, severity: Severity, source: string): AlertEvent {
@@ -42,14 +35,9 @@ const HIGH = Array.from({ length: 5 }, (_, i) => opened(i, 'high', 'web-1'));
 const LOW = Array.from({ length: 7 }, (_, i) => opened(i, 'low', 'web-2'));
 const ACKED = Array.from({ length: 2 }, (_, i) => next(opened(i, 'medium', 'db-1'), 'acknowledged', 'alice'));
 
-let env: TestEnv;
-let ch: ClickHouseClient;
+let harness: DashboardHarness;
 let producer: Producer;
-let gateway: RunningGateway;
-let api: RunningApi;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
 
 /** What the page shows: Overview card, badge, Alerts tab rows with the default filter. */
 async function counts() {
@@ -82,48 +70,37 @@ const expectAgree = (n: number, timeoutMs: number, poke?: () => Promise<void>) =
 
 /** As the pipeline: the row first, then the event on the alerts topic (keyed by series). */
 async function publish(events: AlertEvent[], topic = true) {
-  await ch.insert({ table: 'alert_events', values: events.map(alertEventRow), format: 'JSONEachRow' });
-  if (topic) await producer.send({ topic: env.topics.alerts, acks: -1, messages: events.map((e) => ({ key: `${e.source}/${e.metric}`, value: encodeEvent('alert', e) })) });
+  await harness.ch.insert({ table: 'alert_events', values: events.map(alertEventRow), format: 'JSONEachRow' });
+  if (topic) await producer.send({ topic: harness.env.topics.alerts, acks: -1, messages: events.map((e) => ({ key: `${e.source}/${e.metric}`, value: encodeEvent('alert', e) })) });
 }
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  env = await createTestEnv('browser_counts', {
-    partitions: 1,
-    overrides: { api: { port: 0, apiKeys: [{ key: API_KEY, roles: ['read', 'operate'], name: 'browser-operator' }] }, gateway: { port: 0 } },
+  harness = await startDashboardHarness('counts', {
+    overrides: { gateway: { port: 0 } },
+    // No auto-refresh: only live events (and the Refresh button) may move the counts.
+    storage: { 'vigil.autoRefresh': '0' },
+    async seed(ch) {
+      const ackedOpen = ACKED.map((a) => ({ ...a, status: 'firing' as const, version: 1, eventId: `${a.alertId}-1`, actor: 'pipeline', reason: 'opened' }));
+      await ch.insert({ table: 'alert_events', values: [...HIGH, ...LOW, ...ackedOpen, ...ACKED].map(alertEventRow), format: 'JSONEachRow' });
+    },
+    async beforeApi(env, onClose) {
+      producer = createKafka(env.config, env.logger).producer();
+      await producer.connect();
+      onClose(() => producer.disconnect());
+      const gateway = await startGateway(env.config, env.logger);
+      onClose(() => gateway.close());
+      await waitFor(() => (gateway.source.status().assigned[env.topics.alerts]?.length ?? 0) > 0, 30_000, { message: 'gateway assigned the alerts topic' });
+      return { ...env.config, gateway: { ...env.config.gateway, port: gateway.port } };
+    },
   });
-  ch = createClickHouse(env.config, { logger: env.logger });
-  await ch.insert({ table: 'alert_events', values: [...HIGH, ...LOW].map(alertEventRow), format: 'JSONEachRow' });
-  await publish(ACKED.map((a) => ({ ...a, status: 'firing', version: 1, eventId: `${a.alertId}-1`, actor: 'pipeline', reason: 'opened' })), false);
-  await publish(ACKED, false);
-  producer = createKafka(env.config, env.logger).producer();
-  await producer.connect();
-  gateway = await startGateway(env.config, env.logger);
-  await waitFor(() => (gateway.source.status().assigned[env.topics.alerts]?.length ?? 0) > 0, 30_000, { message: 'gateway assigned the alerts topic' });
-  api = await startApi({ ...env.config, gateway: { ...env.config.gateway, port: gateway.port } }, env.logger);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  // No auto-refresh: only live events (and the Refresh button) may move the counts.
-  await page.addInitScript((key) => {
-    localStorage.setItem('vigil.apiKey', key);
-    localStorage.setItem('vigil.autoRefresh', '0');
-  }, API_KEY);
+  page = await harness.newPage({ timeout: 15_000 });
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await api?.close().catch(() => undefined);
-  await gateway?.close().catch(() => undefined);
-  await producer?.disconnect().catch(() => undefined);
-  await ch?.close().catch(() => undefined);
-  await env?.cleanup();
-}, 60_000);
+afterAll(() => harness?.close(), 60_000);
 
 describe('Overview counts agree with the Alerts badge and tab', () => {
   it('14 open (12 firing, 2 acknowledged): the same number on the Overview, the badge and the Alerts tab', async () => {
-    await page.goto(`${api.url}/#overview`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${harness.api.url}/#overview`, { waitUntil: 'domcontentloaded' });
     await page.locator('#connection[data-status="connected"]').waitFor();
     await expectAgree(14, 15_000);
     expect(await page.locator('[data-stat="open-alerts"] .sub').textContent()).toBe('12 firing · 2 acknowledged');
@@ -150,6 +127,6 @@ describe('Overview counts agree with the Alerts badge and tab', () => {
     await expectAgree(5, 10_000);
     await page.click('#tab-btn-alerts');
     await expectAgree(5, 10_000);
-    expect(pageErrors).toEqual([]);
+    expect(harness.pageErrors).toEqual([]);
   });
 });

@@ -6,60 +6,39 @@
  * secret the page never sees; a Slack URL is shown redacted; Delete removes an API receiver.
  * Screenshot in test/artifacts/.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, type RunningApi } from '../../api/index.ts';
-import { launchChromium } from '../support/chromium.ts';
-import { createTestEnv, waitFor, type TestEnv } from '../support/index.ts';
+import { ARTIFACTS, startDashboardHarness, type DashboardHarness } from '../support/dashboard-harness.ts';
+import { waitFor } from '../support/index.ts';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
-const API_KEY = 'browser-receivers-key-0123456789';
 const CONFIG_SECRET = 'configured-secret-do-not-show-1';
 const FORM_SECRET = 'typed-secret-do-not-show-22';
 const SLACK_TOKEN = 'XOXBSLACKTOKEN123';
 
-let env: TestEnv;
-let api: RunningApi;
-let browser: Browser;
+let harness: DashboardHarness;
 let page: Page;
-const pageErrors: string[] = [];
 
 const apiGet = async (route: string) => {
-  const res = await fetch(`${api.url}/api/v1/${route}`, { headers: { 'x-api-key': API_KEY } });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  const { status, body } = await harness.apiGet(route);
+  return { status, body: body as Record<string, unknown> };
 };
 const listed = async () => ((await apiGet('receivers')).body.items as Array<{ name: string; source: string; url: string; hasSecret?: boolean }>);
 const row = (name: string) => page.locator(`#receivers-table tr.receiver-row[data-receiver="${name}"]`);
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  env = await createTestEnv('browser_receivers', {
-    partitions: 1,
-    overrides: {
-      api: { port: 0, apiKeys: [{ key: API_KEY, roles: ['read', 'operate'], name: 'browser-operator' }] },
-      notify: { receivers: [{ name: 'pager', type: 'webhook', url: 'https://pager.example.com/hook', secret: CONFIG_SECRET, sendResolved: true }] },
-    },
+  harness = await startDashboardHarness('receivers', {
+    overrides: { notify: { receivers: [{ name: 'pager', type: 'webhook', url: 'https://pager.example.com/hook', secret: CONFIG_SECRET, sendResolved: true }] } },
   });
-  api = await startApi(env.config, env.logger);
   await waitFor(async () => (await apiGet('receivers')).status === 200, 30_000, { message: 'receivers topic read' });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.addInitScript((key) => localStorage.setItem('vigil.apiKey', key), API_KEY);
+  page = await harness.newPage({ timeout: 15_000 });
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await api?.close().catch(() => undefined);
-  await env?.cleanup();
-});
+afterAll(() => harness?.close());
 
 describe('receivers in the dashboard', () => {
   it('lists the configured receiver as from the config file, without its secret or a Delete', async () => {
-    await page.goto(`${api.url}/#receivers`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${harness.api.url}/#receivers`, { waitUntil: 'domcontentloaded' });
     await row('pager').waitFor();
     expect(await row('pager').getAttribute('data-source')).toBe('config');
     expect(await row('pager').locator('[data-role="source"]').textContent()).toBe('config file');
@@ -133,6 +112,6 @@ describe('receivers in the dashboard', () => {
     await row('team-hook').waitFor({ state: 'detached' });
     expect((await apiGet('receivers/team-hook')).status).toBe(404);
     expect((await listed()).map((r) => r.name)).toEqual(['pager', 'team-slack']);
-    expect(pageErrors).toEqual([]);
+    expect(harness.pageErrors).toEqual([]);
   });
 });

@@ -5,20 +5,13 @@
  * the rollup; the URL holds the state, so the link pasted into a fresh page shows the same.
  * Screenshot in test/artifacts/.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { ClickHouseClient } from '@clickhouse/client';
-import type { Browser, Page, Request } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, type RunningApi } from '../../api/index.ts';
-import { createClickHouse } from '../../pipeline/storage/clickhouse.ts';
 import { alertEventRow, pointRow } from '../../pipeline/storage/rows.ts';
 import type { AlertEvent } from '../../schemas/records.ts';
-import { launchChromium } from '../support/chromium.ts';
-import { createTestEnv, type TestEnv } from '../support/index.ts';
+import { ARTIFACTS, startDashboardHarness, type DashboardHarness } from '../support/dashboard-harness.ts';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
-const API_KEY = 'browser-series-key-0123456789';
 const NOW = Date.now();
 const MIN = 60_000;
 const SOURCE = 'web-1';
@@ -30,48 +23,32 @@ const ALERT: AlertEvent = {
   openedAt: NOW - 15 * MIN, value: 93, threshold: 90, message: 'cpu_usage 93 above 90', actor: 'pipeline', reason: 'opened', tags: {},
 };
 
-let env: TestEnv;
-let ch: ClickHouseClient;
-let api: RunningApi;
-let browser: Browser;
+let harness: DashboardHarness;
 let page: Page;
-const pageErrors: string[] = [];
 const data = async (key: string) => page.locator('#series-chart').getAttribute(`data-${key}`);
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  env = await createTestEnv('browser_series', {
-    partitions: 1,
-    overrides: { api: { port: 0, apiKeys: [{ key: API_KEY, roles: ['read', 'operate'], name: 'browser-operator' }] } },
+  harness = await startDashboardHarness('series', {
+    async seed(ch) {
+      // 50 minutes of points every 5 s, with nothing between 30 and 20 minutes ago (the series stopped).
+      const points = [];
+      for (let t = NOW - 50 * MIN; t < NOW; t += 5000) {
+        if (t > NOW - 30 * MIN && t < NOW - 20 * MIN) continue;
+        const value = 50 + 10 * Math.sin(t / 120_000) + (t > NOW - 15 * MIN ? 40 : 0);
+        points.push(pointRow({ source: SOURCE, metric: METRIC, value, timestamp: t, tags: {}, partition: 0, offset: String(t), mean: 50, std: 5, zscore: (value - 50) / 5, anomalyScore: 0 }, t));
+      }
+      await ch.insert({ table: 'points', values: points, format: 'JSONEachRow' });
+      await ch.insert({ table: 'alert_events', values: [alertEventRow(ALERT)], format: 'JSONEachRow' });
+    },
   });
-  ch = createClickHouse(env.config, { logger: env.logger });
-  // 50 minutes of points every 5 s, with nothing between 30 and 20 minutes ago (the series stopped).
-  const points = [];
-  for (let t = NOW - 50 * MIN; t < NOW; t += 5000) {
-    if (t > NOW - 30 * MIN && t < NOW - 20 * MIN) continue;
-    const value = 50 + 10 * Math.sin(t / 120_000) + (t > NOW - 15 * MIN ? 40 : 0);
-    points.push(pointRow({ source: SOURCE, metric: METRIC, value, timestamp: t, tags: {}, partition: 0, offset: String(t), mean: 50, std: 5, zscore: (value - 50) / 5, anomalyScore: 0 }, t));
-  }
-  await ch.insert({ table: 'points', values: points, format: 'JSONEachRow' });
-  await ch.insert({ table: 'alert_events', values: [alertEventRow(ALERT)], format: 'JSONEachRow' });
-  api = await startApi(env.config, env.logger);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.addInitScript((key) => localStorage.setItem('vigil.apiKey', key), API_KEY);
+  page = await harness.newPage({ timeout: 15_000 });
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await api?.close().catch(() => undefined);
-  await ch?.close().catch(() => undefined);
-  await env?.cleanup();
-});
+afterAll(() => harness?.close());
 
 describe('series page', () => {
   it('drills down from an alert row to the series page with the alert span, the gap and the band drawn', async () => {
-    await page.goto(`${api.url}/#alerts`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${harness.api.url}/#alerts`, { waitUntil: 'domcontentloaded' });
     const link = page.locator(`tr[data-alert-id="${ALERT.alertId}"] a[data-role="series-link"]`);
     await link.waitFor();
     expect(await link.textContent()).toBe(`${SOURCE}/${METRIC}`);
@@ -118,15 +95,13 @@ describe('series page', () => {
     await page.locator('#series-chart[data-resolution="sampled"]:not([data-loading])').waitFor();
     expect(new URL(page.url()).hash).toContain('range=1h');
 
-    const fresh = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    fresh.on('pageerror', (err) => pageErrors.push(err.message));
-    await fresh.addInitScript((key) => localStorage.setItem('vigil.apiKey', key), API_KEY);
+    const fresh = await harness.newPage({ timeout: 15_000 });
     await fresh.goto(url, { waitUntil: 'domcontentloaded' });
     await fresh.locator('#series-chart[data-step="60"]:not([data-loading])').waitFor();
     expect(await fresh.locator('#series-title').textContent()).toBe(`${SOURCE}/${METRIC}`);
     expect(await fresh.locator('#series-ranges button[data-range="6h"]').getAttribute('aria-pressed')).toBe('true');
     expect(await fresh.locator('#tab-btn-series').getAttribute('aria-selected')).toBe('true');
     await fresh.close();
-    expect(pageErrors).toEqual([]);
+    expect(harness.pageErrors).toEqual([]);
   });
 });

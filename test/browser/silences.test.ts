@@ -4,20 +4,14 @@
  * filled in; submitting creates the silence (seen through the API, and as "silenced" on the row);
  * a bad regex gets the API's 400 message in the form; Expire ends it. Screenshot in test/artifacts/.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium.ts';
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, type RunningApi } from '../../api/index.ts';
-import { createClickHouse } from '../../pipeline/storage/clickhouse.ts';
 import { alertEventRow } from '../../pipeline/storage/rows.ts';
 import type { AlertEvent } from '../../schemas/records.ts';
-import { createTestEnv, waitFor, type TestEnv } from '../support/index.ts';
+import { ARTIFACTS, startDashboardHarness, type DashboardHarness } from '../support/dashboard-harness.ts';
+import { waitFor } from '../support/index.ts';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
-const API_KEY = 'browser-silence-key-0123456789';
 const NOW = Date.now();
 
 const alertOf = (alertId: string, source: string, metric: string): AlertEvent => ({
@@ -43,42 +37,25 @@ const alertOf = (alertId: string, source: string, metric: string): AlertEvent =>
 const TARGET = alertOf('alert-target', 'web-1', 'cpu_usage');
 const OTHER = alertOf('alert-other', 'web-2', 'memory_usage');
 
-let env: TestEnv;
-let ch: ClickHouseClient;
-let api: RunningApi;
-let browser: Browser;
+let harness: DashboardHarness;
 let page: Page;
-const pageErrors: string[] = [];
 
-const apiGet = async (route: string) => (await fetch(`${api.url}/api/v1/${route}`, { headers: { 'x-api-key': API_KEY } })).json();
+const apiGet = async (route: string) => (await fetch(`${harness.api.url}/api/v1/${route}`, { headers: { 'x-api-key': harness.apiKey } })).json();
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  env = await createTestEnv('browser_silences', {
-    partitions: 1,
-    overrides: { api: { port: 0, apiKeys: [{ key: API_KEY, roles: ['read', 'operate'], name: 'browser-operator' }] } },
+  harness = await startDashboardHarness('silences', {
+    seed: (ch) => ch.insert({ table: 'alert_events', values: [TARGET, OTHER].map(alertEventRow), format: 'JSONEachRow' }).then(() => undefined),
   });
-  ch = createClickHouse(env.config, { logger: env.logger });
-  await ch.insert({ table: 'alert_events', values: [TARGET, OTHER].map(alertEventRow), format: 'JSONEachRow' });
-  api = await startApi(env.config, env.logger);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.addInitScript((key) => localStorage.setItem('vigil.apiKey', key), API_KEY);
-});
+  page = await harness.newPage({ timeout: 30_000 });
+}, 120_000);
 
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await api?.close().catch(() => undefined);
-  await ch?.close().catch(() => undefined);
-  await env?.cleanup();
-});
+afterAll(() => harness?.close());
 
 describe('silences in the dashboard', () => {
   let silenceId = '';
 
   it('"Silence" on an alert row opens the form prefilled with that alert; submitting creates the silence', async () => {
-    await page.goto(`${api.url}/#alerts`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${harness.api.url}/#alerts`, { waitUntil: 'domcontentloaded' });
     const row = page.locator(`tr[data-alert-id="${TARGET.alertId}"]`);
     await row.waitFor({ timeout: 15_000 });
     await row.locator('button[data-action="silence"]').click();
@@ -142,6 +119,6 @@ describe('silences in the dashboard', () => {
     await page.locator(`tr[data-silence-id="${silenceId}"][data-state="expired"]`).waitFor({ timeout: 10_000 });
     expect((await apiGet(`silences/${silenceId}`)).state).toBe('expired');
     await waitFor(async () => (await apiGet(`alerts/${TARGET.alertId}`)).alert.silencedBy.length === 0, 5000);
-    expect(pageErrors).toEqual([]);
+    expect(harness.pageErrors).toEqual([]);
   });
 });

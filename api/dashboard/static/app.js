@@ -1,6 +1,6 @@
 // Dashboard entry point: wires the API client, the gateway connection, the state and the views.
 import { API_KEY_STORAGE_KEY, ApiError, createApiClient } from './lib/api-client.js';
-import { $, frameScheduler, h } from './lib/dom.js';
+import { $, frameScheduler, h, invalidateKeyed } from './lib/dom.js';
 import { applyHistory, createHistoryLoader } from './lib/history.js';
 import { createLiveClient } from './lib/live-client.js';
 import { applyLiveEvent, chooseChartSeries, createState, recordLatest } from './lib/state.js';
@@ -19,7 +19,8 @@ import { matchersForAlert } from './lib/silences.js';
 import { syncOpenAlerts } from './lib/open-alerts.js';
 import { openAlertSummary } from './lib/records.js';
 import { liveFeedHealth } from './lib/live-health.js';
-import { initTheme } from './lib/theme.js';
+import { initTheme, redrawCharts } from './lib/theme.js';
+import { initZone, onZoneChange } from './lib/clock.js';
 import { syncTabStops, tabKeys, tableKeys } from './lib/keyboard.js';
 
 const GATEWAY_TOKEN_KEY = 'vigil.gatewayToken';
@@ -142,12 +143,18 @@ function navigate(hash) {
 // ---------------------------------------------------------------- views
 
 const charts = new ChartGrid($('#charts'), state);
+/** A metric's unit for the alert Value cells, as client-config gives them ('' when unknown). */
+const unitOf = (metric) => {
+  const units = clientConfig?.metricUnits;
+  return units && typeof units === 'object' && typeof units[metric] === 'string' ? units[metric] : '';
+};
 const alertsView = new AlertsView({
   root: document,
   state,
   api,
   onError,
   toast,
+  unitOf,
   // "Silence" on an alert row: the Silences form with that alert's rule and series filled in.
   onSilence(alert) {
     silencesView.prefill(matchersForAlert(alert), `${alert.source}/${alert.metric}`);
@@ -155,7 +162,7 @@ const alertsView = new AlertsView({
   },
 });
 const silencesView = new SilencesView({ root: document, api, onError, toast, onChange: () => alertsView.load(false) });
-const incidentsView = new IncidentsView({ root: document, api, onError, toast });
+const incidentsView = new IncidentsView({ root: document, api, onError, toast, unitOf });
 const receiversView = new ReceiversView({ root: document, api, onError, toast });
 const seriesView = new SeriesView({ root: document, api, onError, navigate });
 const anomaliesView = new AnomaliesView({ root: document, state, api, onError });
@@ -444,6 +451,19 @@ setInterval(() => {
 }, 1000);
 
 initTheme({ select: $('#theme-choice'), storage });
+initZone({ select: $('#zone-choice'), storage });
+// Every time on screen is redrawn in the new zone: cached rows are rebuilt, chart axes relabelled.
+onZoneChange(() => {
+  invalidateKeyed();
+  redrawCharts();
+  renderAlerts();
+  renderAnomalies();
+  renderSla();
+  renderSeries();
+  incidentsView.render();
+  silencesView.render();
+  seriesView.redrawTimes();
+});
 for (const table of document.querySelectorAll('table.data')) tableKeys(table);
 
 // For operators poking at the page (and the browser test): read-only handles.

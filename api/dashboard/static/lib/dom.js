@@ -36,6 +36,17 @@ export function $(selector, root = document) {
   return el;
 }
 
+/** Every container renderKeyed has filled, so a page-wide change (the time zone) can rebuild them. */
+const keyedContainers = new Set();
+
+/** Forget every cached row: the next render of each keyed container rebuilds all its children. */
+export function invalidateKeyed() {
+  for (const container of keyedContainers) {
+    if (container.isConnected) container.__keyed = new Map();
+    else keyedContainers.delete(container);
+  }
+}
+
 /**
  * Reconcile `container`'s children with `items` by key, rebuilding a child only when its
  * `signature` changed. Keeps focus and hover on unchanged rows while events stream in.
@@ -57,6 +68,7 @@ export function renderKeyed(container, items, keyOf, signatureOf, build) {
   const same = current.length === nodes.length && current.every((n, i) => n === nodes[i]);
   if (!same) container.replaceChildren(...nodes);
   container.__keyed = next;
+  keyedContainers.add(container);
 }
 
 /** Run `fn` at most once per animation frame however often it is requested. */

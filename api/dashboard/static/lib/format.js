@@ -6,18 +6,41 @@ function isNumber(v) {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
-/** A metric value for a cell: compact for big numbers, 3 significant digits for small ones. */
+// SI prefixes, smallest first: a value is shown as at most three significant digits of one.
+const SI = [
+  [1, ''],
+  [1e3, 'k'],
+  [1e6, 'M'],
+  [1e9, 'G'],
+  [1e12, 'T'],
+  [1e15, 'P'],
+];
+
+/**
+ * A metric value SI-style with three significant digits: `4.25k`, `58.5`, `0.0123`, `-2.5M`.
+ * Numbers too small or too large for a prefix read as `1.2e-5` rather than a row of zeros.
+ */
 export function formatNumber(v) {
   if (!isNumber(v)) return DASH;
   const abs = Math.abs(v);
   if (abs === 0) return '0';
-  if (abs >= 1e9) return `${trim((v / 1e9).toFixed(2))}G`;
-  if (abs >= 1e6) return `${trim((v / 1e6).toFixed(2))}M`;
-  if (abs >= 1e4) return `${trim((v / 1e3).toFixed(1))}k`;
-  if (abs >= 100) return trim(v.toFixed(1));
-  if (abs >= 1) return trim(v.toFixed(2));
-  if (abs >= 0.001) return trim(v.toPrecision(3));
-  return v.toExponential(1);
+  if (abs < 0.001) return v.toExponential(1);
+  if (abs < 1) return String(Number(v.toPrecision(3)));
+  let i = SI.findLastIndex(([size]) => abs >= size);
+  let scaled = Number((v / SI[i][0]).toPrecision(3));
+  // 999.96 rounds to 1000: that is 1k, not "1000".
+  if (Math.abs(scaled) >= 1000 && i < SI.length - 1) {
+    i += 1;
+    scaled = Number((v / SI[i][0]).toPrecision(3));
+  }
+  if (Math.abs(scaled) >= 1000) return v.toExponential(2);
+  return `${scaled}${SI[i][1]}`;
+}
+
+/** A value with its unit after a space (SI style, `%` too): `93 %`, `180 ms`; no unit, the number. */
+export function formatWithUnit(v, unit) {
+  const text = formatNumber(v);
+  return unit && text !== DASH ? `${text} ${unit}` : text;
 }
 
 function trim(s) {
@@ -48,22 +71,48 @@ function pad2(n) {
   return String(n).padStart(2, '0');
 }
 
+/** Minutes east of UTC for a zone: 'utc' → 0, 'local' → the browser's offset at `ms`, a number as given. */
+export function zoneOffset(zone, ms) {
+  if (zone === 'utc') return 0;
+  if (isNumber(zone)) return zone;
+  return -new Date(ms).getTimezoneOffset();
+}
+
+/** How a zone is named after a time: `UTC`, or the local offset `UTC+1`, `UTC−5`, `UTC+5:30`. */
+export function zoneLabel(zone, ms) {
+  if (zone === 'utc') return 'UTC';
+  const offset = zoneOffset(zone, ms);
+  const abs = Math.abs(offset);
+  const minutes = abs % 60;
+  return `UTC${offset < 0 ? MINUS : '+'}${Math.floor(abs / 60)}${minutes ? `:${pad2(minutes)}` : ''}`;
+}
+
+/** Calendar fields of `ms` in a zone (offset arithmetic on UTC fields: no dependence on the host zone). */
+function fieldsIn(ms, zone) {
+  const d = new Date(ms + zoneOffset(zone, ms) * 60_000);
+  return { y: d.getUTCFullYear(), mo: d.getUTCMonth(), da: d.getUTCDate(), h: d.getUTCHours(), mi: d.getUTCMinutes(), s: d.getUTCSeconds() };
+}
+
 /**
- * Epoch ms as `HH:MM:SS` when it falls on the same day as `now`, else `YYYY-MM-DD HH:MM`.
- * `utc` exists so tests (and operators who prefer it) get a result independent of the zone.
+ * Epoch ms as `HH:MM:SS UTC` when it falls on the same day as `now` (in that zone), else
+ * `YYYY-MM-DD HH:MM UTC`. `zone`: 'utc', 'local' (the browser's), or minutes east of UTC.
+ * Every time the dashboard shows goes through here (lib/clock.js picks the zone).
  */
-export function formatTime(ms, now = ms, utc = false) {
+export function formatTime(ms, now = ms, zone = 'local') {
   if (!isNumber(ms)) return DASH;
-  const d = new Date(ms);
-  const n = new Date(now);
-  const get = utc
-    ? { y: d.getUTCFullYear(), mo: d.getUTCMonth(), da: d.getUTCDate(), h: d.getUTCHours(), mi: d.getUTCMinutes(), s: d.getUTCSeconds() }
-    : { y: d.getFullYear(), mo: d.getMonth(), da: d.getDate(), h: d.getHours(), mi: d.getMinutes(), s: d.getSeconds() };
-  const sameDay = utc
-    ? get.y === n.getUTCFullYear() && get.mo === n.getUTCMonth() && get.da === n.getUTCDate()
-    : get.y === n.getFullYear() && get.mo === n.getMonth() && get.da === n.getDate();
-  if (sameDay) return `${pad2(get.h)}:${pad2(get.mi)}:${pad2(get.s)}`;
-  return `${get.y}-${pad2(get.mo + 1)}-${pad2(get.da)} ${pad2(get.h)}:${pad2(get.mi)}`;
+  const t = fieldsIn(ms, zone);
+  const n = fieldsIn(isNumber(now) ? now : ms, zone);
+  const label = zoneLabel(zone, ms);
+  if (t.y === n.y && t.mo === n.mo && t.da === n.da) return `${pad2(t.h)}:${pad2(t.mi)}:${pad2(t.s)} ${label}`;
+  return `${t.y}-${pad2(t.mo + 1)}-${pad2(t.da)} ${pad2(t.h)}:${pad2(t.mi)} ${label}`;
+}
+
+/** A chart tick: `14:03` (`14:03:07` with seconds; `12-06 14:03` with the date), no zone label. */
+export function formatClock(ms, zone = 'local', { seconds = false, date = false } = {}) {
+  if (!isNumber(ms)) return DASH;
+  const t = fieldsIn(ms, zone);
+  const time = seconds ? `${pad2(t.h)}:${pad2(t.mi)}:${pad2(t.s)}` : `${pad2(t.h)}:${pad2(t.mi)}`;
+  return date ? `${pad2(t.mo + 1)}-${pad2(t.da)} ${time}` : time;
 }
 
 /** Full ISO timestamp, for tooltips. */
@@ -99,10 +148,55 @@ export function formatAge(ms, now) {
   return `${formatDuration(diff).split(' ').slice(0, 2).join(' ')} ago`;
 }
 
-/** A burn rate: `1.0×` means the budget lasts exactly the window. */
+/** A burn rate: `1×` means the budget lasts exactly the window; `14.9×`, `6.05×`. */
 export function formatBurnRate(v) {
   if (!isNumber(v)) return DASH;
-  return `${v >= 10 ? v.toFixed(0) : v.toFixed(1)}×`;
+  return `${formatNumber(v)}×`;
+}
+
+const MINUS = '\u2212';
+
+/**
+ * What is left of an error budget (1 = untouched, 0 = spent, < 0 overspent): `41.2 %`, and once
+ * spent `exhausted (−1,062 %)`, so a huge negative reads as what it means.
+ */
+export function formatBudget(fraction) {
+  if (!isNumber(fraction)) return DASH;
+  if (fraction > 0) return formatPercent(fraction, 1);
+  const pct = Math.abs(fraction * 100);
+  const text = pct >= 100 ? formatCount(pct) : trim(pct.toFixed(1));
+  return text === '0' ? 'exhausted (0 %)' : `exhausted (${MINUS}${text} %)`;
+}
+
+/**
+ * An elapsed time as a clock-like pair: `42 s`, `5 m 00 s`, `2 h 05 m`, `3 d 04 h` (floored).
+ * `dropZero` leaves out a zero second part: a limit reads `5 m`, not `5 m 00 s`.
+ */
+export function formatElapsed(ms, dropZero = false) {
+  if (!isNumber(ms) || ms < 0) return DASH;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const pairs = [
+    [86_400, 'd', 3600, 'h'],
+    [3600, 'h', 60, 'm'],
+    [60, 'm', 1, 's'],
+  ];
+  const [size, unit, minorSize, minorUnit] = pairs.find(([sz]) => s >= sz);
+  const major = Math.floor(s / size);
+  const minor = Math.floor((s - major * size) / minorSize);
+  return dropZero && minor === 0 ? `${major} ${unit}` : `${major} ${unit} ${pad2(minor)} ${minorUnit}`;
+}
+
+/**
+ * Shortens `text` to at most `max` characters at a word boundary when one is near, with `…`.
+ * Returns the text unchanged (truncated false) when it fits.
+ */
+export function shortenText(text, max = 120) {
+  const full = typeof text === 'string' ? text : text === null || text === undefined ? '' : String(text);
+  if (full.length <= max) return { text: full, truncated: false };
+  const cut = full.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return { text: `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`, truncated: true };
 }
 
 /** `source/metric`, the series id everyone uses. */

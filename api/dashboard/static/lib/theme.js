@@ -50,6 +50,11 @@ export const themeHooks = {
   destroy: [(u) => plots.delete(u)],
 };
 
+/** Redraw every chart with its axes recomputed (their tick labels changed, e.g. the time zone). */
+export function redrawCharts() {
+  for (const u of plots) u.redraw(false, true);
+}
+
 /**
  * Wires the header's theme select: applies the stored choice, follows the system while the
  * choice is 'system', and redraws the charts whenever the effective theme changes.

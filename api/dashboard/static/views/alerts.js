@@ -1,10 +1,11 @@
 // Alerts tab: filters, the table, acknowledge / resolve.
 import { pathOf } from '../lib/api-client.js';
 import { $, h, renderKeyed } from '../lib/dom.js';
-import { formatIso, formatNumber, formatTime } from '../lib/format.js';
+import { formatIso } from '../lib/format.js';
+import { showTime } from '../lib/clock.js';
 import { selectAlerts } from '../lib/records.js';
 import { allowedActions, isAlertStatus, isSeverity, severityClass, statusClass } from '../lib/severity.js';
-import { seriesAnchor } from './widgets.js';
+import { longText, seriesAnchor, valueCell } from './widgets.js';
 
 const PAGE_SIZE = 100;
 const ACTION_LABELS = { acknowledge: 'Acknowledge', resolve: 'Resolve' };
@@ -12,8 +13,10 @@ const ACTION_LABELS = { acknowledge: 'Acknowledge', resolve: 'Resolve' };
 const PENDING_RECHECK_MS = 6000;
 
 export class AlertsView {
-  constructor({ root, state, api, onError, toast, onSilence }) {
+  constructor({ root, state, api, onError, toast, onSilence, unitOf }) {
     this.state = state;
+    /** metric → unit for the Value column ('' when unknown). */
+    this.unitOf = unitOf ?? (() => '');
     this.onSilence = onSilence;
     /** alertId → ids of the silences muting it, as the API last said (live events lack it). */
     this.silenced = new Map();
@@ -130,10 +133,10 @@ export class AlertsView {
         silencedBy.length > 0 ? h('span', { className: 'pill silenced', dataset: { role: 'silenced' }, title: `silenced by ${silencedBy.join(', ')}` }, 'silenced') : null,
       ),
       h('td', { className: 'series', dataset: { label: 'Series' } }, seriesAnchor(a, a.openedAt)),
-      h('td', { className: 'message', dataset: { label: 'Message' }, title: a.reason ? `${a.reason} (by ${a.actor})` : '' }, a.message),
-      h('td', { className: 'num', dataset: { label: 'Value' }, title: `threshold ${a.threshold}` }, `${formatNumber(a.value)} / ${formatNumber(a.threshold)}`),
-      h('td', { dataset: { label: 'Opened' }, title: formatIso(a.openedAt) }, formatTime(a.openedAt, Date.now())),
-      h('td', { dataset: { label: 'Updated' }, title: formatIso(a.updatedAt) }, formatTime(a.updatedAt, Date.now())),
+      h('td', { className: 'message', dataset: { label: 'Message' } }, longText(a.message, a.reason ? `${a.reason} (by ${a.actor})` : '')),
+      valueCell(a, this.unitOf),
+      h('td', { dataset: { label: 'Opened' }, title: formatIso(a.openedAt) }, showTime(a.openedAt, Date.now())),
+      h('td', { dataset: { label: 'Updated' }, title: formatIso(a.updatedAt) }, showTime(a.updatedAt, Date.now())),
       h('td', { dataset: { label: 'Actions' } }, h('div', { className: 'actions' }, actions)),
     );
   }

@@ -1,7 +1,8 @@
 // Anomalies tab: minimum confidence and type filters over the latest refinement of each anomaly.
 import { $, h, renderKeyed } from '../lib/dom.js';
 import { seriesAnchor, meter } from './widgets.js';
-import { formatIso, formatNumber, formatScore, formatTime } from '../lib/format.js';
+import { formatIso, formatNumber, formatScore } from '../lib/format.js';
+import { showTime } from '../lib/clock.js';
 import { selectAnomalies } from '../lib/records.js';
 import { ANOMALY_TYPES, anomalyTypeLabel } from '../lib/severity.js';
 
@@ -81,7 +82,7 @@ export class AnomaliesView {
         h(
           'tr',
           { dataset: { anomalyId: a.id, version: String(a.version) } },
-          h('td', { dataset: { label: 'Detected' }, title: formatIso(a.detectedTimestamp) }, formatTime(a.detectedTimestamp, now)),
+          h('td', { dataset: { label: 'Detected' }, title: formatIso(a.detectedTimestamp) }, showTime(a.detectedTimestamp, now)),
           h('td', { className: 'series', dataset: { label: 'Series' } }, seriesAnchor(a, a.startTimestamp)),
           h(
             'td',

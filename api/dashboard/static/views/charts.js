@@ -3,17 +3,12 @@ import uPlot from '../vendor/uPlot.esm.js';
 import { h } from '../lib/dom.js';
 import { seriesAnchor } from './widgets.js';
 import { formatNumber, formatScore } from '../lib/format.js';
+import { showClock } from '../lib/clock.js';
 import { chartColor, themeHooks, themedAxis } from '../lib/theme.js';
 
 const CHART_HEIGHT = 150;
 // Tick spacing in seconds: whole seconds and up, so a young chart does not label :32.500.
 const TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
-
-function clockLabel(seconds, withSeconds) {
-  const d = new Date(seconds * 1000);
-  const p = (n) => String(n).padStart(2, '0');
-  return withSeconds ? `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}` : `${p(d.getHours())}:${p(d.getMinutes())}`;
-}
 
 function chartOptions(width) {
   const axis = themedAxis();
@@ -25,7 +20,7 @@ function chartOptions(width) {
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true } },
     axes: [
-      { ...axis, space: 70, incrs: TIME_INCRS, values: (_u, ticks, _axis, _space, incr) => ticks.map((t) => clockLabel(t, incr < 60)) },
+      { ...axis, space: 70, incrs: TIME_INCRS, values: (_u, ticks, _axis, _space, incr) => ticks.map((t) => showClock(t * 1000, { seconds: incr < 60 })) },
       { ...axis, size: 48, values: (_u, ticks) => ticks.map((t) => formatNumber(t)) },
     ],
     series: [

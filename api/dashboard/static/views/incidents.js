@@ -3,10 +3,11 @@
 // follows once the on-call process sees the transitions, so the view polls briefly after).
 import { pathOf } from '../lib/api-client.js';
 import { $, h, renderKeyed } from '../lib/dom.js';
-import { formatIso, formatNumber, formatTime } from '../lib/format.js';
+import { formatIso } from '../lib/format.js';
+import { showTime } from '../lib/clock.js';
 import { alertCounts, describeCounts, describeStep, incidentActions, sortIncidents, summarizeResults } from '../lib/incidents.js';
 import { isAlertStatus, severityClass, statusClass } from '../lib/severity.js';
-import { seriesAnchor } from './widgets.js';
+import { longText, seriesAnchor, valueCell } from './widgets.js';
 
 const PAGE_SIZE = 100;
 const ACTION_LABELS = { acknowledge: 'Acknowledge', resolve: 'Resolve' };
@@ -15,7 +16,8 @@ const FOLLOW_INTERVAL_MS = 1500;
 const FOLLOW_ATTEMPTS = 20;
 
 export class IncidentsView {
-  constructor({ root, api, onError, toast }) {
+  constructor({ root, api, onError, toast, unitOf }) {
+    this.unitOf = unitOf ?? (() => '');
     this.api = api;
     this.onError = onError;
     this.toast = toast;
@@ -88,7 +90,7 @@ export class IncidentsView {
           { type: 'button', className: 'link incident-title', 'aria-expanded': String(expanded), dataset: { action: 'toggle' }, on: { click: () => this.toggle(i.incidentId) } },
           i.title,
         ),
-        h('span', { className: 'hint' }, `${describeCounts(counts)} · opened ${formatTime(i.openedAt, Date.now())}`),
+        h('span', { className: 'hint' }, `${describeCounts(counts)} · opened ${showTime(i.openedAt, Date.now())}`),
         i.actor && i.actor !== 'pipeline' ? h('span', { className: 'hint', dataset: { role: 'last-actor' } }, `last: ${i.actor}${i.comment ? ` — “${i.comment}”` : ''}`) : null,
       ),
       expanded ? this.detail(i) : null,
@@ -137,8 +139,8 @@ export class IncidentsView {
               h('td', {}, h('span', { className: `pill ${statusClass(a.status)}` }, a.status), a.inhibited ? h('span', { className: 'pill silenced', title: 'muted by a more severe alert of this incident' }, 'muted') : null),
               h('td', {}, a.ruleId),
               h('td', { className: 'series' }, seriesAnchor(a, a.openedAt)),
-              h('td', { className: 'message' }, a.message),
-              h('td', { className: 'num' }, `${formatNumber(a.value)} / ${formatNumber(a.threshold)}`),
+              h('td', { className: 'message' }, longText(a.message)),
+              valueCell(a, this.unitOf),
             ),
           ),
         ),
@@ -153,7 +155,7 @@ export class IncidentsView {
             h(
               'li',
               { dataset: { version: String(step.version), actor: step.actor } },
-              h('time', { datetime: formatIso(step.timestamp), title: formatIso(step.timestamp) }, formatTime(step.timestamp, Date.now())),
+              h('time', { datetime: formatIso(step.timestamp), title: formatIso(step.timestamp) }, showTime(step.timestamp, Date.now())),
               h('span', { className: `pill ${statusClass(step.status)}` }, step.status),
               h('span', { className: 'step' }, describeStep(step)),
               step.comment ? h('q', { className: 'comment', dataset: { role: 'step-comment' } }, step.comment) : null,

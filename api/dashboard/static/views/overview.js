@@ -1,6 +1,7 @@
 // Overview tab: health checks, counts, series table (which charts to show), recent feeds.
 import { h, renderKeyed } from '../lib/dom.js';
-import { formatAge, formatCount, formatNumber, formatPercent, formatScore, formatTime } from '../lib/format.js';
+import { formatAge, formatBudget, formatCount, formatNumber, formatPercent, formatScore } from '../lib/format.js';
+import { showTime } from '../lib/clock.js';
 import { recentAlerts, selectAnomalies } from '../lib/records.js';
 import { SEVERITIES, anomalyTypeLabel, severityClass, statusClass } from '../lib/severity.js';
 import { seriesAnchor } from './widgets.js';
@@ -70,7 +71,7 @@ export function renderStats(container, stats, open, complete = true) {
       statCard(
         'SLA',
         `${formatCount(stats.sla?.violated)} / ${formatCount(stats.sla?.objectives)}`,
-        `violated · min budget ${formatPercent(stats.sla?.minErrorBudgetRemaining, 1)}`,
+        `violated · min budget ${formatBudget(stats.sla?.minErrorBudgetRemaining)}`,
       ),
       statCard(
         'Consumer lag',
@@ -127,7 +128,7 @@ export function renderRecentAlerts(list, alerts, now) {
         h('span', { className: `pill ${severityClass(a.severity)}` }, a.severity),
         h('span', { className: 'what', title: a.message }, seriesAnchor(a, a.openedAt), ` — ${a.message}`),
         h('span', { className: `pill ${statusClass(a.status)}` }, a.status),
-        h('span', { className: 'when', title: new Date(a.updatedAt).toISOString() }, formatTime(a.updatedAt, now)),
+        h('span', { className: 'when', title: new Date(a.updatedAt).toISOString() }, showTime(a.updatedAt, now)),
       ),
   );
 }
@@ -147,7 +148,7 @@ export function renderRecentAnomalies(list, anomalies, now) {
         h('span', { className: 'pill sev-info' }, anomalyTypeLabel(a.type)),
         h('span', { className: 'what' }, seriesAnchor(a, a.startTimestamp), ` — ${formatNumber(a.value)} vs ${formatNumber(a.expected)}`),
         h('span', { className: 'muted' }, `conf ${formatScore(a.confidence)}`),
-        h('span', { className: 'when' }, formatTime(a.detectedTimestamp, now)),
+        h('span', { className: 'when' }, showTime(a.detectedTimestamp, now)),
       ),
   );
 }

@@ -3,20 +3,14 @@
 // One request per endpoint per page state; live updates do not refetch.
 import uPlot from '../vendor/uPlot.esm.js';
 import { $, h, renderKeyed } from '../lib/dom.js';
-import { formatIso, formatNumber, formatPercent, formatScore, formatTime } from '../lib/format.js';
+import { formatBudget, formatIso, formatNumber, formatPercent, formatScore } from '../lib/format.js';
+import { showClock, showTime } from '../lib/clock.js';
 import { BAND_K, RANGES, alertSpans, chartColumns, pointsQuery, seriesHash } from '../lib/series-view.js';
 import { anomalyTypeLabel, severityClass, statusClass } from '../lib/severity.js';
 import { chartColor, themeHooks, themedAxis } from '../lib/theme.js';
 
 const CHART_HEIGHT = 280;
 const SPAN_COLORS = { critical: 'rgb(255 90 90 / 0.18)', high: 'rgb(255 150 70 / 0.16)', medium: 'rgb(240 200 60 / 0.14)', low: 'rgb(120 180 255 / 0.12)', info: 'rgb(160 160 160 / 0.10)' };
-
-function dateLabel(seconds, spanSec) {
-  const d = new Date(seconds * 1000);
-  const p = (n) => String(n).padStart(2, '0');
-  const time = `${p(d.getHours())}:${p(d.getMinutes())}`;
-  return spanSec > 86_400 ? `${p(d.getMonth() + 1)}-${p(d.getDate())} ${time}` : time;
-}
 
 export class SeriesView {
   constructor({ root, api, onError, navigate }) {
@@ -113,7 +107,7 @@ export class SeriesView {
         legend: { show: false },
         scales: { x: { time: true } },
         axes: [
-          { ...axis, space: 80, values: (_u, ticks) => ticks.map((t) => dateLabel(t, this.spanSec)) },
+          { ...axis, space: 80, values: (_u, ticks) => ticks.map((t) => showClock(t * 1000, { date: this.spanSec > 86_400 })) },
           { ...axis, size: 56, values: (_u, ticks) => ticks.map((t) => formatNumber(t)) },
         ],
         series: [
@@ -140,7 +134,21 @@ export class SeriesView {
     if (gaps) parts.push(`${gaps} gap${gaps > 1 ? 's' : ''}`);
     if (spans.length) parts.push(`${spans.length} alert span${spans.length > 1 ? 's' : ''} shaded`);
     if (body?.truncated) parts.push('older points left out');
-    this.showHint(`${formatIso(query.from)} → ${formatIso(query.to)} · ${parts.join(' · ')}`);
+    this.drawn = { query, parts };
+    this.showRangeHint();
+  }
+
+  showRangeHint() {
+    if (!this.drawn) return;
+    const { query, parts } = this.drawn;
+    this.showHint(`${showTime(query.from, query.to)} → ${showTime(query.to, query.to)} · ${parts.join(' · ')}`);
+  }
+
+  /** The time zone changed: redraw every time shown (axes, hint, tables) from what was loaded. */
+  redrawTimes() {
+    this.showRangeHint();
+    if (this.alertItems) this.renderAlerts(this.alertItems);
+    if (this.anomalyItems) this.renderAnomalies(this.anomalyItems);
   }
 
   /** Alert spans shaded behind the lines (the canvas is cleared, then these, then the series). */
@@ -160,6 +168,7 @@ export class SeriesView {
   }
 
   renderAlerts(items) {
+    this.alertItems = items;
     const rows = [...items].sort((a, b) => b.openedAt - a.openedAt);
     const now = Date.now();
     renderKeyed(
@@ -174,14 +183,15 @@ export class SeriesView {
           h('td', { dataset: { label: 'Severity' } }, h('span', { className: `pill ${severityClass(a.severity)}` }, a.severity)),
           h('td', { dataset: { label: 'Status' } }, h('span', { className: `pill ${statusClass(a.status)}` }, a.status)),
           h('td', { className: 'message', dataset: { label: 'Message' }, title: a.message }, a.message),
-          h('td', { dataset: { label: 'Opened' }, title: formatIso(a.openedAt) }, formatTime(a.openedAt, now)),
-          h('td', { dataset: { label: 'Updated' }, title: formatIso(a.updatedAt) }, a.status === 'resolved' ? `${formatTime(a.updatedAt, now)} by ${a.actor}` : formatTime(a.updatedAt, now)),
+          h('td', { dataset: { label: 'Opened' }, title: formatIso(a.openedAt) }, showTime(a.openedAt, now)),
+          h('td', { dataset: { label: 'Updated' }, title: formatIso(a.updatedAt) }, a.status === 'resolved' ? `${showTime(a.updatedAt, now)} by ${a.actor}` : showTime(a.updatedAt, now)),
         ),
     );
     this.alertsEmpty.hidden = rows.length > 0;
   }
 
   renderAnomalies(items) {
+    this.anomalyItems = items;
     const now = Date.now();
     if (items.length === 0) return this.anomaliesList.replaceChildren(h('li', { className: 'empty-item' }, 'No anomalies in this range.'));
     this.anomaliesList.replaceChildren(
@@ -192,7 +202,7 @@ export class SeriesView {
           h('span', { className: 'pill sev-info' }, anomalyTypeLabel(a.type)),
           h('span', { className: 'what' }, `${formatNumber(a.value)} vs ${formatNumber(a.expected)} expected`),
           h('span', { className: 'muted' }, `conf ${formatScore(a.confidence)}`),
-          h('span', { className: 'when', title: formatIso(a.detectedTimestamp) }, formatTime(a.detectedTimestamp, now)),
+          h('span', { className: 'when', title: formatIso(a.detectedTimestamp) }, showTime(a.detectedTimestamp, now)),
         ),
       ),
     );
@@ -207,7 +217,7 @@ export class SeriesView {
           { className: `card stat${s.violated ? ' check-fail' : ''}`, dataset: { sla: s.slaId } },
           h('div', { className: 'label' }, s.name ?? s.slaId),
           h('div', { className: 'big' }, formatPercent(s.compliance, 2)),
-          h('div', { className: 'sub' }, `budget left ${formatPercent(s.errorBudgetRemaining, 1)}${s.violated ? ' · violated' : ''}`),
+          h('div', { className: 'sub' }, `budget left ${formatBudget(s.errorBudgetRemaining)}${s.violated ? ' · violated' : ''}`),
         ),
       ),
     );

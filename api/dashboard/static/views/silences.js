@@ -1,7 +1,8 @@
 // Silences tab: the form (new silence, or prefilled from an alert row) and the list with Expire.
 import { describeRefusal, pathOf } from '../lib/api-client.js';
 import { $, h, renderKeyed } from '../lib/dom.js';
-import { formatIso, formatTime } from '../lib/format.js';
+import { formatIso } from '../lib/format.js';
+import { showTime } from '../lib/clock.js';
 import { DURATIONS, MATCHER_OPS, WEEKDAYS, describeMatchers, describeSchedule, silenceBody, sortSilences } from '../lib/silences.js';
 
 const STATE_CLASS = { active: 'status-firing', pending: 'status-acknowledged', expired: 'status-resolved' };
@@ -130,8 +131,8 @@ export class SilencesView {
       h('td', { dataset: { label: 'State' } }, h('span', { className: `pill ${STATE_CLASS[s.state] ?? ''}`, dataset: { role: 'state' } }, s.state)),
       h('td', { className: 'matchers', dataset: { label: 'Matchers' } }, describeMatchers(s.matchers)),
       h('td', { dataset: { label: 'Window' } }, describeSchedule(s.schedule) || '—'),
-      h('td', { dataset: { label: 'Starts' }, title: formatIso(s.startsAt) }, formatTime(s.startsAt, now)),
-      h('td', { dataset: { label: 'Ends' }, title: formatIso(s.endsAt) }, formatTime(s.endsAt, now)),
+      h('td', { dataset: { label: 'Starts' }, title: formatIso(s.startsAt) }, showTime(s.startsAt, now)),
+      h('td', { dataset: { label: 'Ends' }, title: formatIso(s.endsAt) }, showTime(s.endsAt, now)),
       h('td', { dataset: { label: 'By' } }, s.createdBy),
       h('td', { className: 'message', dataset: { label: 'Comment' } }, s.comment),
       h(

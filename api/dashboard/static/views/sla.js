@@ -1,6 +1,7 @@
 // SLA tab: compliance against the objective, error budget left, burn rates, per objective and series.
 import { $, h, renderKeyed } from '../lib/dom.js';
-import { formatBurnRate, formatCount, formatDuration, formatIso, formatPercent, formatTime } from '../lib/format.js';
+import { formatBudget, formatBurnRate, formatCount, formatDuration, formatIso, formatPercent } from '../lib/format.js';
+import { showTime } from '../lib/clock.js';
 import { seriesAnchor, meter } from './widgets.js';
 
 function budgetTone(remaining) {
@@ -53,12 +54,12 @@ export class SlaView {
           ),
           h('td', { className: 'series', dataset: { label: 'Series' } }, seriesAnchor(s)),
           h('td', { dataset: { label: 'Compliance' }, title: `${formatCount(s.good)} good of ${formatCount(s.total)}` }, meter(s.compliance, formatPercent(s.compliance), s.compliance >= s.objective ? 'good' : 'bad')),
-          h('td', { dataset: { label: 'Error budget' } }, meter(s.errorBudgetRemaining, formatPercent(s.errorBudgetRemaining, 1), budgetTone(s.errorBudgetRemaining))),
+          h('td', { dataset: { label: 'Error budget' } }, meter(s.errorBudgetRemaining, formatBudget(s.errorBudgetRemaining), budgetTone(s.errorBudgetRemaining))),
           h('td', { className: 'num', dataset: { label: 'Burn fast' } }, formatBurnRate(s.burnRateFast)),
           h('td', { className: 'num', dataset: { label: 'Burn slow' } }, formatBurnRate(s.burnRateSlow)),
           h('td', { className: 'num', dataset: { label: 'Violations 24 h' } }, formatCount(s.violations24h)),
           h('td', { dataset: { label: 'Window' } }, formatDuration(s.windowMs)),
-          h('td', { dataset: { label: 'Updated' }, title: formatIso(s.updatedAt) }, formatTime(s.updatedAt, now)),
+          h('td', { dataset: { label: 'Updated' }, title: formatIso(s.updatedAt) }, showTime(s.updatedAt, now)),
         ),
     );
     this.empty.hidden = rows.length > 0 || this.state.sla === null;

@@ -1,5 +1,7 @@
 // Small presentational pieces shared by several views.
 import { h } from '../lib/dom.js';
+import { describeAlertValue } from '../lib/alert-value.js';
+import { shortenText } from '../lib/format.js';
 import { DEFAULT_RANGE, rangeCovering, seriesLink } from '../lib/series-view.js';
 
 /** A horizontal bar for a fraction in [0, 1] with its text; `tone` is good | warn | bad | ''. */
@@ -13,6 +15,25 @@ export function meter(fraction, text, tone) {
   );
 }
 
+/** Characters of a message shown before it is cut (about two lines of the alert table). */
+export const MESSAGE_CHARS = 110;
+
+/**
+ * A message cut to MESSAGE_CHARS with the full text on demand: in the title (hover) and behind a
+ * <details> the keyboard opens too. `note` (e.g. who resolved it) joins the title.
+ */
+export function longText(message, note = '', max = MESSAGE_CHARS) {
+  const full = String(message ?? '');
+  const title = note ? `${full}\n${note}` : full;
+  const { text, truncated } = shortenText(full, max);
+  if (!truncated) return h('span', { className: 'long-text', title: title || null }, full);
+  return h(
+    'details',
+    { className: 'long-text', title },
+    h('summary', {}, h('span', { className: 'short' }, text), ' ', h('span', { className: 'more' }, 'more'), h('span', { className: 'less' }, 'show less')),
+    h('span', { className: 'full' }, full),
+  );
+}
 
 /**
  * `source/metric` as a link to its series page, over the smallest range that still shows `at`
@@ -21,4 +42,10 @@ export function meter(fraction, text, tone) {
 export function seriesAnchor(record, at) {
   const range = Number.isFinite(at) ? rangeCovering(at, Date.now()) : DEFAULT_RANGE;
   return h('a', { className: 'series-link', href: seriesLink(record, range), dataset: { role: 'series-link' } }, `${record.source}/${record.metric}`);
+}
+
+/** The Value cell: what the alert compares, per kind, with units (lib/alert-value.js). */
+export function valueCell(a, unitOf) {
+  const { text, title } = describeAlertValue(a, unitOf);
+  return h('td', { className: 'num value', dataset: { label: 'Value', kind: a.kind }, title }, text);
 }

@@ -1,0 +1,123 @@
+/**
+ * The setup every dashboard browser test shares: an isolated test env with an API key, a
+ * ClickHouse client to seed it, the API on a free port, Debian's Chromium, pages that start with
+ * the key in localStorage and report script errors, and one teardown for all of it.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { startApi, type RunningApi } from '../../api/index.ts';
+import type { VigilConfig } from '../../core/config.ts';
+import { createClickHouse } from '../../pipeline/storage/clickhouse.ts';
+import { launchChromium } from './chromium.ts';
+import { createTestEnv, type TestEnv } from './env.ts';
+
+/** Where screenshots go (git-ignored). */
+export const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
+
+export interface DashboardHarnessOptions {
+  /** The API key's roles (default read + operate) and name (default `browser-operator`). */
+  roles?: string[];
+  keyName?: string;
+  /** Deep-merged over the test config (the API key and port 0 are added to `api`). */
+  overrides?: Record<string, unknown>;
+  /** Fill ClickHouse before the API starts. */
+  seed?: (ch: ClickHouseClient, env: TestEnv) => Promise<void>;
+  /**
+   * Runs after seeding, before the API: start what the API should see (a gateway, …) and return
+   * the config the API gets (default env.config). Register its teardown with `onClose`.
+   */
+  beforeApi?: (env: TestEnv, onClose: (fn: () => Promise<unknown>) => void) => Promise<VigilConfig | void>;
+  /** localStorage entries every page starts with besides the API key (e.g. auto-refresh off). */
+  storage?: Record<string, string>;
+}
+
+export interface PageOptions extends BrowserContextOptions {
+  /** Default timeout of the page's waits (ms, default 20 s: the machine is shared and loaded). */
+  timeout?: number;
+  /** Extra localStorage entries for this page. */
+  storage?: Record<string, string>;
+}
+
+export interface DashboardHarness {
+  env: TestEnv;
+  ch: ClickHouseClient;
+  api: RunningApi;
+  browser: Browser;
+  apiKey: string;
+  /** Uncaught script errors of every page the harness opened; a test ends by expecting []. */
+  pageErrors: string[];
+  /** A page in a context of its own (own localStorage), the key stored before any script runs. */
+  newPage(options?: PageOptions): Promise<Page>;
+  /** The page's context too, to close both or open a second page sharing its storage. */
+  newContextPage(options?: PageOptions): Promise<{ context: BrowserContext; page: Page }>;
+  /** GET /api/v1/<route> with the key: status and JSON body. */
+  apiGet(route: string): Promise<{ status: number; body: unknown }>;
+  close(): Promise<void>;
+}
+
+export async function startDashboardHarness(name: string, options: DashboardHarnessOptions = {}): Promise<DashboardHarness> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const apiKey = `${name.replace(/[^a-z0-9]/gi, '-')}-key-0123456789`;
+  const overrides = options.overrides ?? {};
+  const env = await createTestEnv(`browser_${name}`, {
+    partitions: 1,
+    overrides: {
+      ...overrides,
+      api: { ...((overrides.api as Record<string, unknown>) ?? {}), port: 0, apiKeys: [{ key: apiKey, roles: options.roles ?? ['read', 'operate'], name: options.keyName ?? 'browser-operator' }] },
+    },
+  });
+  const closers: Array<() => Promise<unknown>> = [];
+  const ch = createClickHouse(env.config, { logger: env.logger });
+  let api: RunningApi | undefined;
+  let browser: Browser | undefined;
+  const pageErrors: string[] = [];
+  const close = async () => {
+    await browser?.close().catch(() => undefined);
+    await api?.close().catch(() => undefined);
+    for (const fn of closers.reverse()) await fn().catch(() => undefined);
+    await ch.close().catch(() => undefined);
+    await env.cleanup();
+  };
+  try {
+    await options.seed?.(ch, env);
+    const apiConfig = (await options.beforeApi?.(env, (fn) => closers.push(fn))) ?? env.config;
+    api = await startApi(apiConfig, env.logger);
+    browser = await launchChromium();
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+  const running = { api, browser };
+
+  async function newContextPage({ timeout = 20_000, storage, ...contextOptions }: PageOptions = {}) {
+    const context = await running.browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
+    const page = await context.newPage();
+    page.setDefaultTimeout(timeout);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const entries = { 'vigil.apiKey': apiKey, ...options.storage, ...storage };
+    await page.addInitScript((items) => {
+      for (const [k, v] of Object.entries(items)) localStorage.setItem(k, v);
+    }, entries);
+    return { context, page };
+  }
+
+  return {
+    env,
+    ch,
+    api: running.api,
+    browser: running.browser,
+    apiKey,
+    pageErrors,
+    newContextPage,
+    async newPage(pageOptions) {
+      return (await newContextPage(pageOptions)).page;
+    },
+    async apiGet(route) {
+      const res = await fetch(`${running.api.url}/api/v1/${route}`, { headers: { 'x-api-key': apiKey } });
+      return { status: res.status, body: (await res.json().catch(() => null)) as unknown };
+    },
+    close,
+  };
+}
