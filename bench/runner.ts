@@ -84,6 +84,14 @@ export const BENCHES: Record<string, BenchSpec> = {
     timeoutSeconds: 600,
     what: 'dashboard API calls p50/p95 and page load vs SELECT 1',
   },
+  producer: {
+    script: 'bench/producer.ts',
+    full: [],
+    quick: ['--points', '100000', '--batches', '5000', '--rounds', '1'],
+    stack: true,
+    timeoutSeconds: 180,
+    what: 'producer SDK vs a plain kafkajs producer, same records',
+  },
   ingest: {
     script: 'bench/api-ingest.ts',
     full: [],

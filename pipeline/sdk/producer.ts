@@ -6,22 +6,23 @@
  *   await producer.send([{ source: 'api', metric: 'response_time', value: 212, timestamp: Date.now() }]);
  *   await producer.close();
  *
+ * Points of concurrent send() calls share Kafka requests (pipeline/sdk/send-queue.ts: size by
+ * points and bytes, linger by time); docs/sdk.md says what a call promises on error and on close.
  * Usable from any Node service: it reads no environment, config file or process-wide state;
  * everything comes from the options.
  */
-import { CompressionTypes, Partitioners, logLevel as KafkaLogLevel, type Kafka, type LogEntry, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, logLevel as KafkaLogLevel, type Kafka, type LogEntry, type Producer } from 'kafkajs';
 import { topicNames, type VigilConfig } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
 import type { KafkaSaslConfig, KafkaSslConfig } from '../../core/kafka-config.ts';
 import { newKafkaClient } from '../kafka/client.ts';
-import { getSchemaRegistry, type SchemaEntry } from '../../schemas/avro/registry.ts';
-import type { MetricPoint } from '../../schemas/records.ts';
-import { frameSingleObject } from '../codec/framing.ts';
+import { getSchemaRegistry } from '../../schemas/avro/registry.ts';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../ingest/checks.ts';
-import { validateMetricPoint } from '../ingest/validate.ts';
+import { CachingJavaPartitioner, createPointEncoder, type MetricPointInput } from './encode.ts';
+import { SendQueue } from './send-queue.ts';
 
-/** A point as callers write it: tags may be left out. */
-export type MetricPointInput = Omit<MetricPoint, 'tags'> & { tags?: Record<string, string> };
+export { InvalidMetricPointsError, type InvalidPoint, type MetricPointInput } from './encode.ts';
+export { PointsNotDeliveredError } from './send-queue.ts';
 
 /** The subset of a pino logger the SDK uses. */
 export interface SdkLogger {
@@ -31,7 +32,25 @@ export interface SdkLogger {
   error(obj: object, msg?: string): void;
 }
 
-export interface MetricProducerOptions {
+/** How points are grouped into Kafka requests; see docs/sdk.md. */
+export interface BatchingOptions {
+  /** Most points in one Kafka request (default 5000, at most 100,000); larger calls are split, in order. */
+  maxBatchPoints?: number;
+  /**
+   * Most bytes of keys and values in one Kafka request (default 1 MiB, as the Java client's
+   * max.request.size; 4 KiB to 64 MiB). Keep it at or under the broker's message.max.bytes
+   * (1 MiB by default): all points of one series go to one partition, in one record batch.
+   */
+  maxBatchBytes?: number;
+  /**
+   * How long (ms, default 0, at most 10,000) an idle producer waits for more points before it
+   * sends a request that is not full. Points that arrive while a request is in flight always
+   * wait for it and go out together, whatever this is.
+   */
+  lingerMs?: number;
+}
+
+export interface MetricProducerOptions extends BatchingOptions {
   brokers: string[];
   /** Default `vigil.metrics`. */
   topic?: string;
@@ -39,8 +58,6 @@ export interface MetricProducerOptions {
   logger?: SdkLogger;
   /** The same limits the pipeline applies; a point the pipeline would dead-letter is refused here. */
   limits?: Partial<Omit<IngestLimits, 'nowMs'>>;
-  /** Points per kafkajs send (default 5000); larger calls are split, in order. */
-  maxBatchPoints?: number;
   /** Request retries before a send fails (default 8, about a minute with backoff). */
   retries?: number;
   compression?: 'none' | 'gzip';
@@ -52,42 +69,23 @@ export interface MetricProducerOptions {
   kafka?: Kafka;
 }
 
-export interface MetricProducerFromConfig {
+export interface MetricProducerFromConfig extends BatchingOptions {
   config: VigilConfig;
   logger?: SdkLogger;
   clientId?: string;
-  maxBatchPoints?: number;
 }
 
 export interface MetricProducer {
   readonly topic: string;
   connect(): Promise<void>;
-  /** Validates every point first: any invalid point rejects the whole call and nothing is sent. */
+  /**
+   * Validates every point first: any invalid point rejects the whole call and nothing is sent.
+   * Resolves when every point was acknowledged (acks = all); rejects with PointsNotDeliveredError
+   * (`delivered`: how many of the call's first points were) when a request failed.
+   */
   send(points: MetricPointInput | MetricPointInput[]): Promise<{ sent: number }>;
+  /** Refuses new sends, waits for every queued and in-flight point to settle, then disconnects. */
   close(): Promise<void>;
-}
-
-export interface InvalidPoint {
-  index: number;
-  errors: string[];
-}
-
-/** Thrown by send() when points fail validation; `invalid` lists each bad item. */
-export class InvalidMetricPointsError extends VigilError {
-  readonly invalid: InvalidPoint[];
-  constructor(invalid: InvalidPoint[], total: number) {
-    const shown = invalid
-      .slice(0, 10)
-      .map((p) => `[${p.index}] ${p.errors.join('; ')}`)
-      .join(' | ');
-    const more = invalid.length > 10 ? ` (and ${invalid.length - 10} more)` : '';
-    super(`${invalid.length} of ${total} metric points are invalid, none were sent: ${shown}${more}`, {
-      code: 'invalid-points',
-      action: 'fix or drop the listed points and send again',
-    });
-    this.name = 'InvalidMetricPointsError';
-    this.invalid = invalid;
-  }
 }
 
 function kafkaLogCreator(logger: SdkLogger) {
@@ -115,9 +113,29 @@ function resolveOptions(input: MetricProducerOptions | MetricProducerFromConfig)
       logger: input.logger,
       limits: { maxTagCount: config.pipeline.maxTagCount, maxTagBytes: config.pipeline.maxTagBytes, maxFutureSkewMs: config.pipeline.maxFutureSkewMs },
       maxBatchPoints: input.maxBatchPoints,
+      maxBatchBytes: input.maxBatchBytes,
+      lingerMs: input.lingerMs,
     };
   }
   return input;
+}
+
+function checkedNumber(name: string, value: unknown, fallback: number, min: number, max: number, integer: boolean, example: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    const shown = typeof value === 'number' ? String(value) : `${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
+    throw new VigilError(`${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${shown}`, { code: 'invalid-option', action: `pass e.g. ${name}: ${example}, or leave it out for the default` });
+  }
+  return value;
+}
+
+/** The batching options, checked: a bad value fails at construction, not at the first send. */
+export function batchingFrom(options: BatchingOptions): Required<BatchingOptions> {
+  return {
+    maxBatchPoints: checkedNumber('maxBatchPoints', options.maxBatchPoints, 5000, 1, 100_000, true, '5000'),
+    maxBatchBytes: checkedNumber('maxBatchBytes', options.maxBatchBytes, 1024 * 1024, 4096, 64 * 1024 * 1024, true, '1048576'),
+    lingerMs: checkedNumber('lingerMs', options.lingerMs, 0, 0, 10_000, false, '5'),
+  };
 }
 
 export function createMetricProducer(input: MetricProducerOptions | MetricProducerFromConfig): MetricProducer {
@@ -126,12 +144,8 @@ export function createMetricProducer(input: MetricProducerOptions | MetricProduc
     throw new VigilError('createMetricProducer needs at least one broker', { action: "pass brokers: ['host:port']" });
   }
   const topic = options.topic ?? 'vigil.metrics';
-  const maxBatchPoints = options.maxBatchPoints ?? 5000;
-  if (!Number.isInteger(maxBatchPoints) || maxBatchPoints < 1) {
-    throw new VigilError(`maxBatchPoints must be a positive integer, got ${maxBatchPoints}`, { action: 'pass e.g. 5000' });
-  }
-  const limits = { ...DEFAULT_INGEST_LIMITS, ...options.limits };
-  const writer: SchemaEntry = getSchemaRegistry().latest('io.vigil.MetricPoint');
+  const batching = batchingFrom(options);
+  const encode = createPointEncoder(getSchemaRegistry().latest('io.vigil.MetricPoint'), { ...DEFAULT_INGEST_LIMITS, ...options.limits });
   const logger = options.logger;
   const kafka =
     options.kafka ??
@@ -143,29 +157,19 @@ export function createMetricProducer(input: MetricProducerOptions | MetricProduc
     idempotent: true,
     maxInFlightRequests: 1,
     // murmur2 exactly as the Java client: a series lands where a Java producer would put it.
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: CachingJavaPartitioner,
     retry: { retries: options.retries ?? 8 },
   });
   const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  const queue = new SendQueue({
+    ...batching,
+    destination: topic,
+    send: async (messages) => {
+      await producer.send({ topic, messages, acks: -1, compression });
+    },
+  });
   let state: 'new' | 'connecting' | 'connected' | 'closed' = 'new';
   let connecting: Promise<void> | undefined;
-
-  function encode(points: MetricPointInput[]): Message[] {
-    const nowMs = Date.now();
-    const invalid: InvalidPoint[] = [];
-    const messages: Message[] = new Array(points.length);
-    for (let i = 0; i < points.length; i++) {
-      const result = validateMetricPoint(points[i], { ...limits, nowMs });
-      if (!result.ok) {
-        invalid.push({ index: i, errors: result.errors });
-        continue;
-      }
-      const { point } = result;
-      messages[i] = { key: `${point.source}/${point.metric}`, value: frameSingleObject(writer.fingerprint, writer.type.toBuffer(point)) };
-    }
-    if (invalid.length > 0) throw new InvalidMetricPointsError(invalid, points.length);
-    return messages;
-  }
 
   return {
     topic,
@@ -177,7 +181,7 @@ export function createMetricProducer(input: MetricProducerOptions | MetricProduc
         connecting = producer.connect().then(
           () => {
             state = 'connected';
-            logger?.info({ topic, brokers: options.brokers }, 'metric producer connected');
+            logger?.info({ topic, brokers: options.brokers, ...batching }, 'metric producer connected');
           },
           (cause: unknown) => {
             state = 'new';
@@ -200,24 +204,14 @@ export function createMetricProducer(input: MetricProducerOptions | MetricProduc
       const points = Array.isArray(input) ? input : [input];
       if (points.length === 0) return { sent: 0 };
       const messages = encode(points);
-      for (let start = 0; start < messages.length; start += maxBatchPoints) {
-        const chunk = messages.slice(start, start + maxBatchPoints);
-        try {
-          await producer.send({ topic, messages: chunk, acks: -1, compression });
-        } catch (cause) {
-          throw new VigilError(`sending ${chunk.length} metric points to ${topic} failed after ${start} were sent`, {
-            cause,
-            code: 'send-failed',
-            action: 'check Kafka health; points before the failed chunk were delivered, resend from there',
-          });
-        }
-      }
+      await queue.enqueue(messages);
       logger?.debug({ topic, points: messages.length }, 'metric points sent');
       return { sent: messages.length };
     },
     async close() {
       if (state === 'closed') return;
       state = 'closed';
+      await queue.drain();
       await producer.disconnect();
     },
   };
