@@ -25,6 +25,7 @@ import {
   timeSpanSeconds,
   unitsDir,
 } from '../../deploy/production/units.ts';
+import { filledIn, fillPlaceholders } from '../support/production.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'vigil-systemd-'));
@@ -57,12 +58,6 @@ function credentialsDir(unit: string): string {
   for (const c of credentials(unit)) writeFileSync(path.join(dir, c.name), `secret-of-${c.name}\n`);
   return dir;
 }
-
-/** What an operator fills in for each placeholder: valid values of the right shape. */
-const filledIn: Record<string, string> = {
-  VIGIL_API_KEYS: JSON.stringify([{ name: 'dashboard', key: `sha256:${'a'.repeat(64)}`, roles: ['read'] }]),
-  VIGIL_GATEWAY_TOKENS: `sha256:${'b'.repeat(64)}`,
-};
 
 describe('environment templates', () => {
   const lines = templates.flatMap((t) => templateLines(path.join(templatesDir, t)).map((l) => ({ ...l, template: t })));
@@ -112,7 +107,7 @@ describe('each unit as systemd would run it', () => {
       const mustRefuse = unit === 'vigil-api.service' || unit === 'vigil-gateway.service';
       expect(placeholders.length > 0, unit).toBe(mustRefuse);
       if (mustRefuse) expect(() => loadConfig({ env }), unit).toThrow(unit === 'vigil-api.service' ? /VIGIL_API_KEYS is not valid JSON/ : /gateway\.tokens\.0: gateway tokens must be at least 16 characters/);
-      const config = loadConfig({ env: { ...env, ...Object.fromEntries(placeholders.map((k) => [k, filledIn[k]])) } });
+      const config = loadConfig({ env: fillPlaceholders(env) });
       // The writer's password is the credential, not the local stack's default.
       expect(config.clickhouse.password).toBe('secret-of-clickhouse-writer');
       expect(config.kafka.brokers.length).toBe(3);
