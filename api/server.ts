@@ -18,7 +18,7 @@ import authPlugin, { keyRing } from './plugins/auth.ts';
 import corsPlugin from './plugins/cors.ts';
 import securityHeadersPlugin from './plugins/security-headers.ts';
 import { gatewayUrlFor } from './gateway-url.ts';
-import errorsPlugin from './plugins/errors.ts';
+import errorsPlugin, { clientErrorHandler } from './plugins/errors.ts';
 import methodsPlugin, { noRouteError, routeTable } from './plugins/methods.ts';
 import metricsPlugin, { createApiMetrics, type ApiMetrics } from './plugins/metrics.ts';
 import rateLimitPlugin from './plugins/rate-limit.ts';
@@ -57,6 +57,7 @@ export async function buildApi(config: VigilConfig, deps: ApiDeps, options: Buil
     // Request ids in logs; a caller's own id is kept if it sends one.
     requestIdHeader: 'x-request-id',
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    clientErrorHandler,
   }) as unknown as FastifyInstance;
   const ring = keyRing(config.api.apiKeys);
   const metrics = options.metrics ?? createApiMetrics();

@@ -101,6 +101,11 @@ export const configSchema = z
         apiKeys: z.array(apiKey).superRefine(distinctSecrets((k: { key: string }) => k.key, 'API key')).default([]),
         commandWaitMs: z.number().int().min(0).default(5000),
         /**
+         * Longest a ClickHouse read may take: a request whose query gets no answer in this time is
+         * answered 503 naming ClickHouse (api/plugins/errors.ts), so a hung server never hangs callers longer.
+         */
+        queryTimeoutMs: z.number().int().min(100).max(300_000).default(15_000),
+        /**
          * Browser origins (`scheme://host[:port]`, exactly as browsers send them) allowed to call
          * the API cross-origin; empty = no CORS header at all (api/plugins/cors.ts).
          */

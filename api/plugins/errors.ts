@@ -6,8 +6,9 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ErrorDetail, ErrorResponse } from '../../schemas/http/common.ts';
-import { HttpError } from '../http-error.ts';
+import { DependencyError, HttpError, RETRY_AFTER_SECONDS, dependencyOf, unavailableError } from '../http-error.ts';
 import { noRouteError, type RouteTable } from './methods.ts';
 import { SqlValueError } from '../sql.ts';
 
@@ -42,19 +43,41 @@ export function errorBody(statusCode: number, message: string, details?: ErrorDe
   return { error: STATUS_CODES[statusCode] ?? 'Error', message, statusCode, ...(details && details.length ? { details } : {}) };
 }
 
-/** Network failures of ClickHouse/Kafka clients: the dependency is down, not the request wrong. */
-function isUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; name?: string; message?: string; cause?: unknown } | null;
-  if (!e) return false;
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'UND_ERR_SOCKET'].includes(e.code ?? '')) return true;
-  if (e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSRequestTimeoutError') return true;
-  if (/timeout|socket hang up/i.test(e.message ?? '')) return true;
-  return e.cause !== undefined && e.cause !== err ? isUnavailable(e.cause) : false;
+/** How long a refused connection may keep sending before it is dropped (its answer is already written). */
+const LINGER_MS = 2000;
+
+/**
+ * Answers a request Node's HTTP parser refused (headers over the 16 KiB limit, malformed
+ * request line, a request not sent in time) with the error envelope, then closes the connection
+ * politely. fastify's default handler sends no `Connection: close` and destroys the socket at
+ * once: a keep-alive client then sends its next request on that dead socket and gets a reset
+ * instead of an answer (fault 7: one lost request per 431), and unread input makes the kernel
+ * answer with RST, which can discard the 431 itself. So: say `Connection: close`, half-close
+ * after the answer, read and drop what the client still sends, destroy after LINGER_MS.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'the request line and headers are over the 16 KiB limit (often a very long query string): shorten them, e.g. fewer or shorter filter values']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request was not sent completely in time: send it again']
+        : [400, `malformed HTTP request (${String(err.code ?? 'parse error').slice(0, 40)}): send a valid HTTP/1.1 request`];
+  if (socket.writable) {
+    const body = JSON.stringify(errorBody(status, message));
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.end();
+  }
+  socket.on('error', () => undefined);
+  socket.on('data', () => undefined);
+  socket.resume();
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
 
 /** ClickHouse answered that a table or database does not exist (codes 60 / 81). */
 function missingSchema(err: unknown): 'table' | 'database' | null {
-  const e = err as { code?: string; type?: string; message?: string } | null;
+  // The ClickHouse adapter wraps the server's error (DependencyError): look at what it wraps.
+  const e = (err instanceof DependencyError ? err.cause : err) as { code?: string; type?: string; message?: string } | null;
   if (!e) return null;
   if (e.code === '60' || e.type === 'UNKNOWN_TABLE' || /Table \S+ doesn't exist/.test(e.message ?? '')) return 'table';
   if (e.code === '81' || e.type === 'UNKNOWN_DATABASE' || /Database \S+ doesn't exist/.test(e.message ?? '')) return 'database';
@@ -84,9 +107,10 @@ async function errorsPlugin(app: FastifyInstance, opts: { routes: RouteTable }) 
       req.log.error({ err }, 'ClickHouse schema missing');
       return reply.code(503).send(errorBody(503, `ClickHouse ${missing} is missing: run the migrations ('vigil api' does at start unless --no-setup; so does the pipeline)`));
     }
-    if (isUnavailable(err)) {
-      req.log.warn({ err }, 'dependency unavailable');
-      return reply.code(503).send(errorBody(503, 'a backing service (ClickHouse or Kafka) is unavailable; retry shortly'));
+    const unavailable = unavailableError(err);
+    if (unavailable) {
+      req.log.warn({ err, dependency: dependencyOf(err) }, 'dependency unavailable');
+      return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send(errorBody(503, unavailable.message));
     }
     req.log.error({ err }, 'request failed');
     return reply.code(500).send(errorBody(500, 'internal error; see the API log'));
