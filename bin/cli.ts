@@ -12,6 +12,7 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
   oncall: () => import('./commands/oncall.ts'),
   nab: () => import('./commands/nab.ts'),
   detect: () => import('./commands/detect.ts'),
+  retention: () => import('./commands/retention.ts'),
 };
 
 async function loadAll(): Promise<Command[]> {

@@ -92,7 +92,7 @@ describe('each unit as systemd would run it', () => {
     const commands = [...help.matchAll(/^ {2}(\S+) {2,}/gm)].map((m) => m[1]);
     expect(commands).toContain('pipeline');
     // One-shot tools: they exit when their job is done.
-    const oneShot = ['stack', 'produce', 'nab', 'detect'];
+    const oneShot = ['stack', 'produce', 'nab', 'detect', 'retention'];
     const longLived = commands.filter((c) => !oneShot.includes(c)).sort();
     expect(units.map((u) => /^vigil-(.+)\.service$/.exec(u)![1]).sort()).toEqual(longLived);
     for (const unit of units) expect(setting(unit, 'ExecStart')).toMatch(new RegExp(`^${INSTALL_ROOT}/bin/vigil ${/^vigil-(.+)\.service$/.exec(unit)![1]}( |$)`));
