@@ -92,6 +92,14 @@ export const BENCHES: Record<string, BenchSpec> = {
     timeoutSeconds: 180,
     what: 'producer SDK vs a plain kafkajs producer, same records',
   },
+  cardinality: {
+    script: 'bench/cardinality.ts',
+    full: [],
+    quick: ['--series', '100000', '--max-series', '2000', '--peer-series', '8000'],
+    stack: true,
+    timeoutSeconds: 1500,
+    what: 'RSS of 1 M distinct series at pipeline.maxSeries vs the pipeline without a limit',
+  },
   ingest: {
     script: 'bench/api-ingest.ts',
     full: [],
