@@ -32,5 +32,5 @@ export interface PipelineContext extends WriteDeps {
 /** Snapshots the partition's changed series when the interval has passed (or `force`). */
 export async function maybeSnapshot(ctx: PipelineContext, state: PartitionState, force: boolean, payload?: BatchControl): Promise<void> {
   if (!force && Date.now() - state.lastSnapshotAt < ctx.snapshotIntervalMs) return;
-  await ctx.retry('state snapshot insert', () => ctx.store.snapshot(state), payload, state.partition);
+  await ctx.retry('ClickHouse insert (state snapshot)', () => ctx.store.snapshot(state), payload, state.partition);
 }

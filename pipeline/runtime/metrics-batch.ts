@@ -25,8 +25,26 @@ export async function handleMetricsBatch(ctx: PipelineContext, payload: EachBatc
   const { batch } = payload;
   const partition = batch.partition;
   if (batch.messages.length === 0) return;
+  ctx.partitions.progress.batchStarted(partition, Date.now());
+  try {
+    await processMetricsBatch(ctx, payload);
+  } finally {
+    ctx.partitions.progress.batchEnded(partition);
+  }
+}
+
+async function processMetricsBatch(ctx: PipelineContext, payload: EachBatchPayload): Promise<void> {
+  const { batch } = payload;
+  const partition = batch.partition;
   const firstOffset = BigInt(batch.messages[0].offset);
-  let state = await ctx.partitions.ensureState(partition, firstOffset);
+  let state;
+  try {
+    state = await ctx.partitions.ensureState(partition, firstOffset);
+  } catch (err) {
+    // ClickHouse unreachable while the state is rebuilt: the stall reason must say so.
+    ctx.partitions.progress.failed(partition, 'state rebuild (ClickHouse)', err, Date.now());
+    throw err;
+  }
   const batchStartedAt = performance.now();
   const decoded = decodeBatch(batch.messages, {
     topic: batch.topic,

@@ -5,7 +5,10 @@
  *
  * A partition that keeps failing (a dependency down, an output the broker refuses) and one
  * that is stuck without failing (a hung task) look the same from here: no commit while records
- * wait. The last failure, if any, is the reason shown.
+ * wait. The reason shown is the partition's own last failure; without one, whether a batch of
+ * it is in flight, and the partition that is failing if another is: kafkajs 2.2 fetches the
+ * partitions led by one broker together and waits for every batch of a fetch, so one partition
+ * retrying its batch holds up its siblings, which then have nothing in flight and nothing failed.
  */
 import type { PartitionLag } from './pipeline-metrics.ts';
 
@@ -31,6 +34,8 @@ export interface StalledPartition {
 interface Entry {
   progressAt: number;
   failure: PartitionFailure | null;
+  /** Since when a metrics batch of the partition is being processed (null: none in flight). */
+  inFlightSince: number | null;
 }
 
 export class PartitionProgress {
@@ -39,7 +44,7 @@ export class PartitionProgress {
   constructor(private readonly stallAfterMs: number) {}
 
   assigned(partition: number, now: number): void {
-    if (!this.entries.has(partition)) this.entries.set(partition, { progressAt: now, failure: null });
+    if (!this.entries.has(partition)) this.entries.set(partition, { progressAt: now, failure: null, inFlightSince: null });
   }
 
   isOwned(partition: number): boolean {
@@ -52,7 +57,19 @@ export class PartitionProgress {
 
   /** A batch of the partition was committed: progress, and any earlier failure is over. */
   committed(partition: number, now: number): void {
-    this.entries.set(partition, { progressAt: now, failure: null });
+    const entry = this.entries.get(partition);
+    this.entries.set(partition, { progressAt: now, failure: null, inFlightSince: entry?.inFlightSince ?? null });
+  }
+
+  /** A metrics batch of the partition starts (`batchEnded` when it is committed, abandoned or thrown). */
+  batchStarted(partition: number, now: number): void {
+    const entry = this.entries.get(partition);
+    if (entry) entry.inFlightSince = now;
+  }
+
+  batchEnded(partition: number): void {
+    const entry = this.entries.get(partition);
+    if (entry) entry.inFlightSince = null;
   }
 
   failed(partition: number, what: string, err: unknown, now: number): void {
@@ -64,11 +81,30 @@ export class PartitionProgress {
 
   /** The newest unresolved failure over all partitions, as one line for /health. */
   lastError(): string | null {
+    const newest = this.newestFailure();
+    return newest ? describe(newest.partition, newest.f) : null;
+  }
+
+  private newestFailure(): { partition: number; f: PartitionFailure } | undefined {
     let newest: { partition: number; f: PartitionFailure } | undefined;
     for (const [partition, e] of this.entries) {
       if (e.failure && (!newest || e.failure.at > newest.f.at)) newest = { partition, f: e.failure };
     }
-    return newest ? describe(newest.partition, newest.f) : null;
+    return newest;
+  }
+
+  /** Why a partition makes no progress, as far as this instance can tell. */
+  private reasonOf(partition: number, e: Entry, now: number): string {
+    if (e.failure) return describe(partition, e.failure);
+    const failing = this.newestFailure();
+    const behind = failing ? `; partition ${failing.partition} is failing: ${describe(failing.partition, failing.f)}` : '';
+    if (e.inFlightSince !== null) {
+      return `partition ${partition}: its batch has run for ${Math.round((now - e.inFlightSince) / 1000)} s without finishing or failing (a hung task or dependency)${behind}`;
+    }
+    if (failing) {
+      return `partition ${partition}: no batch in flight and none failed: held up behind partition ${failing.partition} (the consumer fetches the partitions of one broker together and waits for every batch of a fetch), which is failing: ${describe(failing.partition, failing.f)}`;
+    }
+    return `partition ${partition}: no batch in flight and none failed: the consumer has not handed one over (a rebalance or a fetch in progress, or a batch of another topic holding the fetch)`;
   }
 
   /**
@@ -92,7 +128,7 @@ export class PartitionProgress {
         lag: n,
         sinceMs: e.progressAt,
         stalledForMs,
-        reason: e.failure ? describe(partition, e.failure) : `no failure reported: the batch of partition ${partition} has not finished (a hung task or dependency)`,
+        reason: this.reasonOf(partition, e, now),
       });
     }
     return out.sort((a, b) => a.partition - b.partition);

@@ -30,7 +30,7 @@ function stallText(s: { partition: number; topic: string; groupId: string; stall
     threshold: Math.round(stallAfterMs / 1000),
     message:
       status === 'firing'
-        ? `partition ${s.partition} of ${s.topic} (group ${s.groupId}) has records waiting and no committed progress for ${Math.round(s.stalledForMs / 1000)} s`
+        ? `partition ${s.partition} of ${s.topic} (group ${s.groupId}) has records waiting and no committed progress for ${Math.round(s.stalledForMs / 1000)} s — ${s.reason}`
         : `partition ${s.partition} of ${s.topic} (group ${s.groupId}) is no longer stalled here`,
     reason: s.reason,
   };

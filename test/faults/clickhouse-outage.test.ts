@@ -69,6 +69,11 @@ describe('fault 4: the ClickHouse server stopped for 30 s under load', () => {
     expect(named, `lastError during the outage: ${during}`).toBeDefined();
     const down = run.samples.find((s) => s.status === 503 && s.stalledPartitions > 0 && /ClickHouse/.test(s.lastError ?? ''));
     expect(down, `/health 503 with the stalled partitions during the outage: ${during}`).toBeDefined();
+    // Every stalled partition says ClickHouse is why: its own failed insert, or the failing
+    // partition it is held up behind (kafkajs fetches a broker's partitions together).
+    const reasons = run.samples.flatMap((s) => s.stallReasons);
+    expect(reasons.filter((r) => !/ClickHouse/.test(r)), `stall reasons not naming ClickHouse: ${during}`).toEqual([]);
+    const heldUp = reasons.filter((r) => /held up behind partition \d+/.test(r)).length;
     await conclude({
       id: 'clickhouse-outage',
       order: 4,
@@ -76,7 +81,8 @@ describe('fault 4: the ClickHouse server stopped for 30 s under load', () => {
       duration: `${Math.round(run.heldMs / 1000)} s down (it exited ${(run.applyMs / 1000).toFixed(1)} s after SIGTERM; back ${((run.lifted as number) / 1000).toFixed(1)} s after restart)`,
       notes:
         `lag gauge ${run.lagBefore ?? '?'} → max ${maxLag.toLocaleString('en-US')}; from the exit: lastError names ClickHouse at +${Math.round(named!.at / 1000)} s, ` +
-        `/health 503 (partitions stalled, stallAfterMs ${STALL_AFTER_MS / 1000} s) at +${Math.round(down!.at / 1000)} s`,
+        `/health 503 (partitions stalled, stallAfterMs ${STALL_AFTER_MS / 1000} s) at +${Math.round(down!.at / 1000)} s; ` +
+        `all ${reasons.length} stall reasons name ClickHouse (${heldUp} "held up behind partition N", which is failing: …)`,
       load,
       produced: run.sent.produced,
       sentInMs: run.sent.elapsedMs,

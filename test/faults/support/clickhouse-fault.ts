@@ -40,6 +40,8 @@ export interface HealthSample {
   healthy: boolean;
   lastError: string | null;
   stalledPartitions: number;
+  /** The reason /health gives for each stalled partition. */
+  stallReasons: string[];
   /** Sum of vigil_pipeline_consumer_lag over the partitions, or null when the scrape had none. */
   lag: number | null;
   /** Partitions whose committed offset is past what the server holds (empty when it could not be read). */
@@ -140,6 +142,7 @@ export async function runClickHouseFault(opts: { config: VigilConfig; topic: str
           healthy: s.body.healthy === true,
           lastError: (s.body.lastError as string | null) ?? null,
           stalledPartitions: ((s.body.stalledPartitions as unknown[]) ?? []).length,
+          stallReasons: ((s.body.stalledPartitions as Array<{ reason: string }>) ?? []).map((x) => x.reason),
           lag: s.lag,
           aheadOfStore: ahead,
         });
