@@ -24,6 +24,16 @@ export function serviceUnits(): string[] {
   return readdirSync(unitsDir).filter((f) => /^vigil-.+\.service$/.test(f)).sort();
 }
 
+/** The units of long-lived roles (a Deployment each on Kubernetes); the others are Type=oneshot jobs. */
+export function roleUnits(): string[] {
+  return serviceUnits().filter((u) => setting(u, 'Type') !== 'oneshot');
+}
+
+/** Type=oneshot units (started by a timer; a CronJob on Kubernetes). */
+export function jobUnits(): string[] {
+  return serviceUnits().filter((u) => setting(u, 'Type') === 'oneshot');
+}
+
 /** `Key=value` lines of a unit file (comments and section headers dropped), in order. */
 export function unitEntries(file: string): { key: string; value: string }[] {
   return readFileSync(file, 'utf8')

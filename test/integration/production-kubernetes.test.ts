@@ -19,7 +19,8 @@ import {
   productionDir,
   serviceEntries,
   serviceEnvironment,
-  serviceUnits,
+  jobUnits,
+  roleUnits,
   setting,
   templateLines,
   templatesDir,
@@ -59,14 +60,20 @@ beforeAll(() => {
   docs = JSON.parse(r.stdout);
 }, 660_000);
 
-const roles = serviceUnits().map((u) => /^vigil-(.+)\.service$/.exec(u)![1]);
+const unitName = (u: string) => /^vigil-(.+)\.service$/.exec(u)![1];
+const roles = roleUnits().map(unitName);
+/** One-shot units: a CronJob each. */
+const jobs = jobUnits().map(unitName);
 const byKind = (kind: string) => docs.filter((d) => d.kind === kind);
 const named = (kind: string, name: string) => {
   const d = docs.find((x) => x.kind === kind && x.metadata.name === name);
   expect(d, `${kind} ${name}`).toBeDefined();
   return d!;
 };
-const container = (role: string) => named('Deployment', `vigil-${role}`).spec.template.spec.containers[0];
+/** The pod spec of a role's Deployment or a job's CronJob. */
+const podSpec = (name: string) =>
+  jobs.includes(name) ? named('CronJob', `vigil-${name}`).spec.jobTemplate.spec.template.spec : named('Deployment', `vigil-${name}`).spec.template.spec;
+const container = (name: string) => podSpec(name).containers[0];
 
 /** The environment the container would get: envFrom ConfigMaps in order, then env; files mapped to local ones. */
 function containerEnvironment(role: string, credentialsDir: string): Record<string, string> {
@@ -126,12 +133,13 @@ describe('the same deployment as the systemd units', () => {
 
   it('runs the unit command with the unit stop timeout, readiness on /health, and restricted pods', () => {
     const health: Record<string, string> = { pipeline: '/health', api: '/api/v1/health', gateway: '/health', oncall: '/health' };
-    for (const role of roles) {
+    expect(byKind('CronJob').map((d) => d.metadata.name)).toEqual(jobs.map((j) => `vigil-${j}`));
+    for (const role of [...roles, ...jobs]) {
       const unit = `vigil-${role}.service`;
-      const spec = named('Deployment', `vigil-${role}`).spec.template.spec;
+      const spec = podSpec(role);
       expect(container(role).command.join(' '), role).toBe(setting(unit, 'ExecStart'));
       expect(spec.terminationGracePeriodSeconds, role).toBe(timeSpanSeconds(setting(unit, 'TimeoutStopSec')!));
-      expect(container(role).readinessProbe.httpGet.path).toBe(health[role]);
+      if (roles.includes(role)) expect(container(role).readinessProbe.httpGet.path).toBe(health[role]);
       expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(container(role).securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
       expect(container(role).resources.requests.cpu).toBeDefined();
@@ -149,7 +157,7 @@ describe('the same deployment as the systemd units', () => {
       for (const k of fromSecret) expect(named('Secret', 'vigil-access').stringData[k]).toBe(PLACEHOLDER);
     }
     expect(JSON.parse(named('ConfigMap', 'vigil-config').data['vigil.json'])).toEqual(JSON.parse(readFileSync(path.join(templatesDir, 'vigil.json'), 'utf8')));
-    for (const role of roles) {
+    for (const role of [...roles, ...jobs]) {
       const files = serviceEntries(`vigil-${role}.service`).filter((e) => e.key === 'EnvironmentFile').map((e) => path.basename(e.value, '.env'));
       expect(container(role).envFrom.map((f: Doc) => f.configMapRef.name), role).toEqual(files.map((f) => `vigil-${f}`));
       for (const e of container(role).env ?? []) expect(configEnvVars, `${role} env ${e.name}`).toContain(e.name);
@@ -157,7 +165,7 @@ describe('the same deployment as the systemd units', () => {
   });
 
   it('gives every container the config its systemd unit gets (the pipeline sizes its pool to the CPU request)', () => {
-    for (const role of roles) {
+    for (const role of [...roles, ...jobs]) {
       const unit = `vigil-${role}.service`;
       const dir = path.join(tmp, role);
       mkdirSync(dir, { recursive: true });
@@ -167,7 +175,7 @@ describe('the same deployment as the systemd units', () => {
       if (role === 'api' || role === 'gateway') expect(() => loadConfig({ env: k8s }), `${role} as shipped`).toThrow(/VIGIL_API_KEYS|gateway\.tokens/);
       else expect(() => loadConfig({ env: k8s }), `${role} as shipped`).not.toThrow();
     }
-    for (const role of roles) {
+    for (const role of [...roles, ...jobs]) {
       const unit = `vigil-${role}.service`;
       const dir = path.join(tmp, role);
       const fromUnit = loadConfig({ env: fillPlaceholders(serviceEnvironment(unit, dir, root)) });

@@ -6,7 +6,7 @@
  * REPLACE-ME placeholders are filled in) and refuses to start before.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,8 @@ import {
   credentials,
   serviceEntries,
   serviceEnvironment,
+  jobUnits,
+  roleUnits,
   serviceUnits,
   setting,
   templateLines,
@@ -45,7 +47,7 @@ function installedCopy(name: string, edit: (file: string, text: string) => strin
   const dir = path.join(tmp, name);
   cpSync(unitsDir, dir, { recursive: true });
   for (const file of [...readdirSync(dir).map((f) => path.join(dir, f)), ...readdirSync(path.join(dir, 'vigil-.service.d')).map((f) => path.join(dir, 'vigil-.service.d', f))]) {
-    if (!/\.(service|target|conf)$/.test(file)) continue;
+    if (!/\.(service|target|timer|conf)$/.test(file)) continue;
     writeFileSync(file, edit(file, readFileSync(file, 'utf8').replaceAll(INSTALL_ROOT, root.replace(/\/$/, ''))));
   }
   return dir;
@@ -94,7 +96,11 @@ describe('each unit as systemd would run it', () => {
     // One-shot tools: they exit when their job is done.
     const oneShot = ['stack', 'produce', 'nab', 'detect', 'retention'];
     const longLived = commands.filter((c) => !oneShot.includes(c)).sort();
-    expect(units.map((u) => /^vigil-(.+)\.service$/.exec(u)![1]).sort()).toEqual(longLived);
+    const name = (u: string) => /^vigil-(.+)\.service$/.exec(u)![1];
+    expect(roleUnits().map(name).sort()).toEqual(longLived);
+    // Jobs are one-shot commands started by a timer of the same name.
+    expect(jobUnits().map(name)).toEqual(['retention']);
+    for (const job of jobUnits()) expect(existsSync(path.join(unitsDir, job.replace(/\.service$/, '.timer'))), job).toBe(true);
     for (const unit of units) expect(setting(unit, 'ExecStart')).toMatch(new RegExp(`^${INSTALL_ROOT}/bin/vigil ${/^vigil-(.+)\.service$/.exec(unit)![1]}( |$)`));
   });
 
@@ -143,7 +149,9 @@ describe('each unit as systemd would run it', () => {
 describe('systemd-analyze', () => {
   it('verify accepts every unit, the drop-in and the target, with no warning', () => {
     const dir = installedCopy('ok');
-    const r = run('systemd-analyze', ['verify', ...units.map((u) => path.join(dir, u)), path.join(dir, 'vigil.target')]);
+    const timers = readdirSync(dir).filter((f) => f.endsWith('.timer'));
+    expect(timers).toEqual(['vigil-retention.timer']);
+    const r = run('systemd-analyze', ['verify', ...units.map((u) => path.join(dir, u)), ...timers.map((t) => path.join(dir, t)), path.join(dir, 'vigil.target')]);
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
   });
