@@ -69,7 +69,7 @@ export async function startApi(config: VigilConfig, logger: Logger): Promise<Run
     if (!ready) log.warn({ waitedMs: READY_WAIT_MS, configReady: configStore.ready }, 'serving before the config topic / command results follower were ready');
 
     const deps = {
-      clickhouse: clickHouseReader(chClient),
+      clickhouse: clickHouseReader(chClient, config.api.queryTimeoutMs),
       metrics: sdkMetricSink(metricProducer),
       commands: commandBus,
       config: configStore,

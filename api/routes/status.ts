@@ -151,7 +151,8 @@ export default async function statusRoutes(app: FastifyInstance, ctx: RouteConte
         const [group, stalls] = await Promise.all([
           deps.kafka.consumerGroup(config.kafka.groupId, metricsTopic),
           // ClickHouse down is the clickhouse check's failure; the group alone still tells something.
-          deps.clickhouse.query<PipelineStallRow>(openPipelineStallsQuery(tables, config.kafka.groupId)).catch(() => []),
+          // Bounded below the check's own timeout: a hung ClickHouse must not fail this check too.
+          withTimeout(deps.clickhouse.query<PipelineStallRow>(openPipelineStallsQuery(tables, config.kafka.groupId)).catch(() => []), CHECK_TIMEOUT_MS / 2, []),
         ]);
         return pipelineCheck(group, stalls);
       }),

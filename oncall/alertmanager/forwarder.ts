@@ -51,7 +51,7 @@ export async function startAlertmanagerForwarder(deps: OncallDeps, options: Forw
   const startedAt = now();
 
   // Latest state of every alert still open, as stored: the starting point before the topic.
-  const reader = clickHouseReader(deps.clickhouse);
+  const reader = clickHouseReader(deps.clickhouse, config.api.queryTimeoutMs);
   const rows = await reader.query<AlertStateRow>(
     sql`SELECT * FROM (${latestAlertStates(tablesIn(config.clickhouse.database), [])}) WHERE a_status != 'resolved'`,
   );

@@ -13,6 +13,9 @@ import { VigilError } from '../../../core/errors.ts';
 import type { ApiDeps, ClickHouseReader, MetricSink } from '../../../api/deps.ts';
 import { DependencyError, dependencyOf, unavailableError, unavailableReason } from '../../../api/http-error.ts';
 import { buildApi } from '../../../api/server.ts';
+import { clickHouseReader } from '../../../api/clickhouse.ts';
+import { sql } from '../../../api/sql.ts';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { DefinitionSet } from '../../../pipeline/alerts/definitions.ts';
 import { memorySilenceStore } from '../../../oncall/silences/index.ts';
 import { memoryReceiverStore } from '../../../oncall/notify/receiver-store.ts';
@@ -123,6 +126,46 @@ describe('the API with a dependency failing', () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
     expect(res.json().message).toMatch(/^Kafka is unreachable; this request needs it/);
+  });
+});
+
+describe('clickHouseReader deadline', () => {
+  it('gives up after api.queryTimeoutMs, waiting for a socket included, and says ClickHouse did not answer', async () => {
+    let signal: AbortSignal | undefined;
+    // A client whose query never answers until aborted (a hung server, or every socket taken).
+    const client = {
+      query: (params: { abort_signal?: AbortSignal }) =>
+        new Promise((_resolve, reject) => {
+          signal = params.abort_signal;
+          signal?.addEventListener('abort', () => reject(Object.assign(new Error('The user aborted a request.'), { name: 'AbortError' })));
+        }),
+    } as unknown as ClickHouseClient;
+    const started = Date.now();
+    const err = await clickHouseReader(client, 300).query(sql`SELECT 1`).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(signal?.aborted).toBe(true);
+    expect(err).toBeInstanceOf(DependencyError);
+    expect(unavailableError(err)?.message).toMatch(/^ClickHouse did not answer in time; this request needs it/);
+    // Without the deadline the abort would read as a bug: a 500.
+    expect(unavailableError(Object.assign(new Error('The user aborted a request.'), { name: 'AbortError' }))).toBeNull();
+  });
+});
+
+describe('/health with ClickHouse hung', () => {
+  it('fails the clickhouse check only: the pipeline check still reports the group', async () => {
+    const hang = () => new Promise<never>(() => {});
+    const app = await buildApi(config, deps({ query: hang, ping: hang }, { send: async () => undefined }));
+    try {
+      const res = await app.inject({ method: 'GET', url: '/api/v1/health' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().checks).toMatchObject({
+        clickhouse: { status: 'fail', message: expect.stringMatching(/no answer within 3000 ms/) },
+        pipeline: { status: 'ok', details: { members: 1 } },
+        kafka: { status: 'ok' },
+      });
+    } finally {
+      await app.close();
+    }
   });
 });
 
