@@ -10,12 +10,10 @@ import path from 'node:path';
 import type { Producer } from 'kafkajs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway } from '../../gateway/index.ts';
-import { createKafka } from '../../pipeline/kafka/client.ts';
 import { encodeEvent } from '../../pipeline/codec/events.ts';
 import { alertEventRow } from '../../pipeline/storage/rows.ts';
 import type { AlertEvent, Severity } from '../../schemas/records.ts';
-import { ARTIFACTS, startDashboardHarness, type DashboardHarness } from '../support/dashboard-harness.ts';
+import { ARTIFACTS, gatewayWithProducer, startDashboardHarness, type DashboardHarness } from '../support/dashboard-harness.ts';
 import { waitFor } from '../support/index.ts';
 const NOW = Date.now();
 
@@ -75,6 +73,7 @@ async function publish(events: AlertEvent[], topic = true) {
 }
 
 beforeAll(async () => {
+  const feed = gatewayWithProducer('alerts');
   harness = await startDashboardHarness('counts', {
     overrides: { gateway: { port: 0 } },
     // No auto-refresh: only live events (and the Refresh button) may move the counts.
@@ -83,16 +82,9 @@ beforeAll(async () => {
       const ackedOpen = ACKED.map((a) => ({ ...a, status: 'firing' as const, version: 1, eventId: `${a.alertId}-1`, actor: 'pipeline', reason: 'opened' }));
       await ch.insert({ table: 'alert_events', values: [...HIGH, ...LOW, ...ackedOpen, ...ACKED].map(alertEventRow), format: 'JSONEachRow' });
     },
-    async beforeApi(env, onClose) {
-      producer = createKafka(env.config, env.logger).producer();
-      await producer.connect();
-      onClose(() => producer.disconnect());
-      const gateway = await startGateway(env.config, env.logger);
-      onClose(() => gateway.close());
-      await waitFor(() => (gateway.source.status().assigned[env.topics.alerts]?.length ?? 0) > 0, 30_000, { message: 'gateway assigned the alerts topic' });
-      return { ...env.config, gateway: { ...env.config.gateway, port: gateway.port } };
-    },
+    beforeApi: feed.beforeApi,
   });
+  producer = feed.producer();
   page = await harness.newPage({ timeout: 15_000 });
 }, 120_000);
 

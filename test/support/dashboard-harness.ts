@@ -6,12 +6,16 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { Producer } from 'kafkajs';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { startApi, type RunningApi } from '../../api/index.ts';
-import type { VigilConfig } from '../../core/config.ts';
+import type { TopicNames, VigilConfig } from '../../core/config.ts';
+import { startGateway } from '../../gateway/index.ts';
+import { createKafka } from '../../pipeline/kafka/client.ts';
 import { createClickHouse } from '../../pipeline/storage/clickhouse.ts';
 import { launchChromium } from './chromium.ts';
 import { createTestEnv, type TestEnv } from './env.ts';
+import { waitFor } from './wait.ts';
 
 /** Where screenshots go (git-ignored). */
 export const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
@@ -119,5 +123,31 @@ export async function startDashboardHarness(name: string, options: DashboardHarn
       return { status: res.status, body: (await res.json().catch(() => null)) as unknown };
     },
     close,
+  };
+}
+
+/**
+ * A `beforeApi` for tests that publish events as the pipeline would: a connected producer and a
+ * gateway on a free port (set `gateway: { port: 0 }` in overrides), ready once it is assigned
+ * `topic`; the API is told the gateway's port. `producer()` is usable after the harness started.
+ */
+export function gatewayWithProducer(topic: keyof TopicNames): { beforeApi: NonNullable<DashboardHarnessOptions['beforeApi']>; producer(): Producer } {
+  let producer: Producer | undefined;
+  return {
+    producer() {
+      if (!producer) throw new Error('gatewayWithProducer: the harness has not started yet');
+      return producer;
+    },
+    async beforeApi(env, onClose) {
+      const p = createKafka(env.config, env.logger).producer();
+      await p.connect();
+      producer = p;
+      onClose(() => p.disconnect());
+      const gateway = await startGateway(env.config, env.logger);
+      onClose(() => gateway.close());
+      const name = env.topics[topic];
+      await waitFor(() => (gateway.source.status().assigned[name]?.length ?? 0) > 0, 30_000, { message: `gateway assigned ${name}` });
+      return { ...env.config, gateway: { ...env.config.gateway, port: gateway.port } };
+    },
   };
 }

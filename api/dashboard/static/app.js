@@ -3,7 +3,25 @@ import { API_KEY_STORAGE_KEY, ApiError, createApiClient } from './lib/api-client
 import { $, frameScheduler, h, invalidateKeyed } from './lib/dom.js';
 import { applyHistory, createHistoryLoader } from './lib/history.js';
 import { createLiveClient } from './lib/live-client.js';
-import { applyLiveEvent, chooseChartSeries, createState, recordLatest } from './lib/state.js';
+import { applyLiveEvent, createState, recordLatest } from './lib/state.js';
+import {
+  ACTIVE_CHOICES,
+  ACTIVE_KEY,
+  DEFAULT_ACTIVE_MS,
+  MAX_PINS,
+  PINS_KEY,
+  chartSeries,
+  normalizePins,
+  overviewHash,
+  parseActive,
+  parseOverviewHash,
+  parseStoredPins,
+  pinId,
+  seriesRows,
+  storedPins,
+  togglePin,
+} from './lib/overview.js';
+import { formatDuration } from './lib/format.js';
 import { AlertsView } from './views/alerts.js';
 import { AnomaliesView } from './views/anomalies.js';
 import { IncidentsView } from './views/incidents.js';
@@ -24,10 +42,9 @@ import { initZone, onZoneChange } from './lib/clock.js';
 import { syncTabStops, tabKeys, tableKeys } from './lib/keyboard.js';
 
 const GATEWAY_TOKEN_KEY = 'vigil.gatewayToken';
-const CHARTS_KEY = 'vigil.charts';
+const OLD_CHARTS_KEY = 'vigil.charts';
 const AUTO_REFRESH_KEY = 'vigil.autoRefresh';
 const AUTO_REFRESH_MS = 15_000;
-const MAX_PICKED_CHARTS = 8;
 const TABS = ['overview', 'incidents', 'alerts', 'series', 'anomalies', 'sla', 'silences', 'receivers'];
 
 /** localStorage that never throws (it does in some privacy modes and sandboxed frames). */
@@ -49,12 +66,18 @@ const storage = {
   },
 };
 
-function savedCharts() {
+/** Pins from before the pinned Overview (`vigil.charts`: ids) carried over once. */
+function migrateOldCharts() {
+  const old = storage.get(OLD_CHARTS_KEY);
+  if (old === null) return;
+  storage.set(OLD_CHARTS_KEY, null);
+  if (storage.get(PINS_KEY) !== null) return;
   try {
-    const parsed = JSON.parse(storage.get(CHARTS_KEY) ?? 'null');
-    return Array.isArray(parsed) ? parsed.filter((x) => typeof x === 'string').slice(0, MAX_PICKED_CHARTS) : null;
+    const ids = JSON.parse(old);
+    const pins = normalizePins((Array.isArray(ids) ? ids : []).map((id) => (typeof id === 'string' ? { source: id.slice(0, id.lastIndexOf('/')), metric: id.slice(id.lastIndexOf('/') + 1) } : null)));
+    if (pins.length > 0) storage.set(PINS_KEY, storedPins(pins));
   } catch {
-    return null;
+    // unreadable: nothing to carry over
   }
 }
 
@@ -123,14 +146,16 @@ function showTab(hash) {
     $(`#tab-btn-${tab}`).setAttribute('aria-selected', String(tab === name));
   }
   syncTabStops(tabList);
-  const fragment = name === 'series' && cut >= 0 ? hash : name;
+  // The Overview's state lives in its fragment too: pins, search, active-only (a link shares them).
+  if (name === 'overview') applyOverviewHash(hash);
+  const fragment = name === 'overview' ? overviewHash(overview).slice(1) : name === 'series' && cut >= 0 ? hash : name;
   if (name === 'series' && cut >= 0) seriesQuery = hash.slice(cut);
   if (location.hash !== `#${fragment}`) history.replaceState(null, '', `#${fragment}`);
   if (name === 'overview') charts.fit();
   refreshTab(name);
 }
 const tabList = $('.tabs');
-const openTab = (button) => showTab(button.dataset.tab === 'series' ? `series${seriesQuery}` : button.dataset.tab);
+const openTab = (button) => showTab(button.dataset.tab === 'series' ? `series${seriesQuery}` : button.dataset.tab === 'overview' ? overviewHash(overview).slice(1) : button.dataset.tab);
 for (const button of tabList.querySelectorAll('[data-tab]')) button.addEventListener('click', () => openTab(button));
 tabKeys(tabList, openTab);
 window.addEventListener('hashchange', () => showTab(location.hash.slice(1)));
@@ -142,7 +167,7 @@ function navigate(hash) {
 
 // ---------------------------------------------------------------- views
 
-const charts = new ChartGrid($('#charts'), state);
+const charts = new ChartGrid($('#charts'), state, (pin, on) => setPinned(pin, on));
 /** A metric's unit for the alert Value cells, as client-config gives them ('' when unknown). */
 const unitOf = (metric) => {
   const units = clientConfig?.metricUnits;
@@ -164,7 +189,7 @@ const alertsView = new AlertsView({
 const silencesView = new SilencesView({ root: document, api, onError, toast, onChange: () => alertsView.load(false) });
 const incidentsView = new IncidentsView({ root: document, api, onError, toast, unitOf });
 const receiversView = new ReceiversView({ root: document, api, onError, toast });
-const seriesView = new SeriesView({ root: document, api, onError, navigate });
+const seriesView = new SeriesView({ root: document, api, onError, navigate, isPinned: (series) => overview.pins.some((p) => pinId(p) === pinId(series)), onPin: (series, on) => setPinned(series, on) });
 const anomaliesView = new AnomaliesView({ root: document, state, api, onError });
 const slaView = new SlaView({ root: document, state, api, onError });
 const seriesBody = $('#series-table tbody');
@@ -182,34 +207,89 @@ const chartHistory = createHistoryLoader({
     if (!(err instanceof ApiError && err.status === 401)) onError(err, 'chart history');
   },
 });
-const seriesOf = (id) => state.latest.get(id);
+// ---------------------------------------------------------------- the Overview an operator chooses
 
+/** Pins (shown instead of picked charts), the table's search and active-only limit (ms). */
+const overview = { pins: [], q: '', activeMs: DEFAULT_ACTIVE_MS };
+/** With nothing pinned: the charts picked when data arrived, kept until the operator chooses. */
+let autoHeld = [];
+/** The charts shown: their series, so history is asked for a pinned series not heard from yet. */
 let charted = [];
-function updateChartChoice() {
-  const next = chooseChartSeries([...state.latest.keys()], savedCharts(), state.latest);
-  if (next.join('\n') !== charted.join('\n')) {
-    charted = next;
-    charts.show(charted);
-  }
-  chartHistory.want(charted, seriesOf);
-}
-function toggleChart(id, on) {
-  let picked = savedCharts() ?? [...charted];
-  picked = picked.filter((x) => x !== id);
-  if (on) picked.push(id);
-  storage.set(CHARTS_KEY, JSON.stringify(picked.slice(-MAX_PICKED_CHARTS)));
-  // An emptied selection falls back to automatic choice.
-  if (picked.length === 0) storage.set(CHARTS_KEY, null);
+let chartedSignature = '';
+const seriesOf = (id) => charted.find((p) => pinId(p) === id);
+const searchInput = $('#series-search');
+const activeSelect = $('#series-active');
+activeSelect.replaceChildren(...ACTIVE_CHOICES.map((ms) => h('option', { value: String(ms) }, ms === 0 ? 'all series' : `heard in the last ${formatDuration(ms)}`)));
+
+/** A link's state: pins when it names any (else the stored ones stay), search and limit when given. */
+function applyOverviewHash(hash) {
+  const parsed = parseOverviewHash(`#${hash}`);
+  if (parsed.pins) overview.pins = parsed.pins;
+  if (hash.includes('?')) overview.q = parsed.q;
+  if (parsed.activeMs !== null) overview.activeMs = parsed.activeMs;
+  searchInput.value = overview.q;
+  activeSelect.value = String(overview.activeMs);
   updateChartChoice();
   renderSeries();
 }
 
+/** After an operator's change: the URL (replaced, not a history step) and localStorage follow. */
+function overviewChanged() {
+  storage.set(PINS_KEY, overview.pins.length ? storedPins(overview.pins) : null);
+  storage.set(ACTIVE_KEY, overview.activeMs === DEFAULT_ACTIVE_MS ? null : String(overview.activeMs));
+  if (activeTab === 'overview') history.replaceState(null, '', overviewHash(overview));
+  updateChartChoice();
+  renderSeries();
+  seriesView.syncPin();
+}
+
+function setPinned(pin, on) {
+  const next = togglePin(overview.pins, pin, on);
+  if (next.full) return toast(`At most ${MAX_PINS} series can be pinned; unpin one first.`, true);
+  overview.pins = next.pins;
+  overviewChanged();
+}
+
+let typingSearch = null;
+searchInput.addEventListener('input', () => {
+  clearTimeout(typingSearch);
+  typingSearch = setTimeout(() => {
+    overview.q = searchInput.value.trim();
+    overviewChanged();
+  }, 150);
+});
+activeSelect.addEventListener('change', () => {
+  overview.activeMs = parseActive(activeSelect.value);
+  overviewChanged();
+});
+
+function updateChartChoice() {
+  const next = chartSeries({ pins: overview.pins, held: autoHeld, latestValues: state.latest.values(), now: Date.now(), activeMs: overview.activeMs });
+  if (overview.pins.length === 0) autoHeld = next;
+  const pinned = new Set(overview.pins.map(pinId));
+  const signature = (list) => list.map((p) => `${pinId(p)}|${pinned.has(pinId(p))}`).join('\n');
+  if (signature(next) !== chartedSignature) {
+    charted = next;
+    chartedSignature = signature(next);
+    charts.show(charted, pinned);
+  }
+  // One history request per chart (the loader remembers); live points append to the buffers.
+  chartHistory.want(charted.map(pinId), seriesOf);
+}
+
 function renderSeries() {
-  renderSeriesTable(seriesBody, state, charted, toggleChart, Date.now());
+  const now = Date.now();
+  const { rows, hidden } = seriesRows(state.latest.values(), { pins: overview.pins, q: overview.q, activeMs: overview.activeMs, now });
+  renderSeriesTable(seriesBody, rows, setPinned, now);
   $('#series-count').textContent = `(${state.latest.size})`;
+  const notes = [];
+  if (hidden.search) notes.push(`${hidden.search} not matching the search`);
+  if (hidden.stale) notes.push(`${hidden.stale} silent for over ${formatDuration(overview.activeMs)}`);
+  $('#series-hidden').textContent = notes.length ? `hidden: ${notes.join(', ')}` : '';
   const known = $('#known-series');
   if (known.childElementCount !== state.latest.size) known.replaceChildren(...[...state.latest.keys()].sort().slice(0, 500).map((id) => h('option', { value: id })));
-  liveHint.textContent = state.latest.size === 0 ? 'waiting for data' : `${state.received.live} live updates · ${charted.length} of ${state.latest.size} series charted`;
+  const choice = overview.pins.length ? `${overview.pins.length} pinned` : charted.length ? `${charted.length} picked when data arrived — pin series to choose` : 'pin series to chart them';
+  liveHint.textContent = state.latest.size === 0 && charted.length === 0 ? 'waiting for data' : `${choice} · ${state.received.live} live updates · ${state.latest.size} series`;
 }
 
 const renderLive = frameScheduler(() => {
@@ -420,7 +500,7 @@ const live = createLiveClient({
     refreshAll();
     loadLiveMetrics();
     // The charts have a hole where the missed events were; the API has those points.
-    chartHistory.refresh(charted, seriesOf);
+    chartHistory.refresh(charted.map(pinId), seriesOf);
   },
   onServerError(frame) {
     // The gateway could not use our position: subscriptions apply but nothing was replayed.
@@ -474,6 +554,9 @@ Object.defineProperty(window, 'vigil', { value: Object.freeze({ state, live }), 
 // Known before anything can answer 401, so the key prompt already offers the gateway token field.
 await loadClientConfig().catch(() => undefined);
 setAutoRefresh(storage.get(AUTO_REFRESH_KEY) !== '0');
+migrateOldCharts();
+overview.pins = parseStoredPins(storage.get(PINS_KEY));
+overview.activeMs = parseActive(storage.get(ACTIVE_KEY));
 showTab(location.hash.slice(1) || 'overview');
 drawHealth();
 renderStats($('#stats'), null, openAlertSummary([]));

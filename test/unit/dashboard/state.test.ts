@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent, AnomalyEvent, LiveSnapshot } from '../../../schemas/records.ts';
-import { applyLiveEvent, chooseChartSeries, createState, recordLatest } from '../../../api/dashboard/static/lib/state.js';
+import { applyLiveEvent, createState, recordLatest } from '../../../api/dashboard/static/lib/state.js';
 
 const alertEvent = (over: Partial<AlertEvent> = {}): AlertEvent => ({
   eventId: 'e',
@@ -105,21 +105,5 @@ describe('recordLatest', () => {
     expect(recordLatest(state, snapshot({ timestamp: 5000, value: 1 }))).toBe(true);
     expect(recordLatest(state, snapshot({ timestamp: 4000, value: 2 }))).toBe(false);
     expect(state.latest.get('web-1/cpu_usage')?.value).toBe(1);
-  });
-});
-
-describe('chooseChartSeries', () => {
-  const latest = new Map([
-    ['a/x', { anomalyScore: 0.1 }],
-    ['b/x', { anomalyScore: 0.9 }],
-    ['c/x', { anomalyScore: 0.1 }],
-  ]);
-  it("keeps the user's saved choice when those series exist", () => {
-    expect(chooseChartSeries(['a/x', 'b/x', 'c/x'], ['c/x', 'gone/x'], latest)).toEqual(['c/x']);
-  });
-  it('otherwise picks the most anomalous series first, then by name, up to the maximum', () => {
-    expect(chooseChartSeries(['a/x', 'b/x', 'c/x'], null, latest, 2)).toEqual(['b/x', 'a/x']);
-    expect(chooseChartSeries(['a/x', 'b/x'], ['gone/x'], latest, 4)).toEqual(['b/x', 'a/x']);
-    expect(chooseChartSeries([], null, latest)).toEqual([]);
   });
 });

@@ -4,7 +4,6 @@ import type { VersionedStore } from './records.js';
 import type { SeriesRings } from './ring-buffer.js';
 
 export const CHART_POINTS: number;
-export const MAX_CHARTS: number;
 export interface DashboardState {
   alerts: VersionedStore<Alert>;
   anomalies: VersionedStore<AnomalyEvent>;
@@ -22,4 +21,3 @@ export function createState(options?: { maxRecords?: number; maxSeries?: number 
 export function seriesKey(record: { source: string; metric: string }): string;
 export function recordLatest(state: DashboardState, snapshot: LiveSnapshot): boolean;
 export function applyLiveEvent(state: DashboardState, channel: string, data: unknown): 'alerts' | 'anomalies' | 'live' | null;
-export function chooseChartSeries(knownIds: string[], saved: string[] | null, latest: Map<string, { anomalyScore?: number }>, max?: number): string[];

@@ -4,7 +4,6 @@ import { VersionedStore, alertFromEvent, isAlertLike, isAnomalyLike, isLiveSnaps
 import { SeriesRings } from './ring-buffer.js';
 
 export const CHART_POINTS = 300; // five minutes at the gateway's one snapshot per series per second
-export const MAX_CHARTS = 4;
 
 export function createState({ maxRecords = 2000, maxSeries = 500 } = {}) {
   const listeners = new Map();
@@ -81,20 +80,4 @@ export function applyLiveEvent(state, channel, data) {
   }
   state.received.rejected += 1;
   return null;
-}
-
-/**
- * Which series to chart: the user's saved choice when those series exist, otherwise the first
- * `max` known series — preferring ones that are anomalous right now, since that is what an
- * operator opens the dashboard to see.
- */
-export function chooseChartSeries(knownIds, saved, latest, max = MAX_CHARTS) {
-  const known = new Set(knownIds);
-  const chosen = (saved ?? []).filter((id) => known.has(id)).slice(0, max);
-  if (chosen.length > 0) return chosen;
-  const score = (id) => {
-    const s = latest.get(id);
-    return s && Number.isFinite(s.anomalyScore) ? s.anomalyScore : 0;
-  };
-  return [...knownIds].sort((a, b) => score(b) - score(a) || a.localeCompare(b)).slice(0, max);
 }

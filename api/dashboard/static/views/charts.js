@@ -32,26 +32,32 @@ function chartOptions(width) {
 }
 
 export class ChartGrid {
-  /** @param {HTMLElement} container */
-  constructor(container, state) {
+  /**
+   * @param {HTMLElement} container
+   * @param {(pin: {source: string, metric: string}, on: boolean) => void} onPin the card's Pin / Unpin button
+   */
+  constructor(container, state, onPin) {
     this.container = container;
     this.state = state;
+    this.onPin = onPin;
     this.charts = new Map(); // seriesId → { card, plot, valueEl, metaEl }
     this.resize = new ResizeObserver(() => this.fit());
     this.resize.observe(container);
   }
 
-  /** Show exactly `ids`, in order; reuses existing charts. */
-  show(ids) {
+  /** Show exactly these series ({source, metric}), in order (`pinned`: ids that are pins); reuses existing charts. */
+  show(series, pinned = new Set()) {
+    const ids = series.map((s) => `${s.source}/${s.metric}`);
     for (const [id, chart] of this.charts) {
       if (!ids.includes(id)) {
         chart.plot.destroy();
         this.charts.delete(id);
       }
     }
-    const cards = ids.map((id) => {
+    const cards = ids.map((id, i) => {
       let chart = this.charts.get(id);
-      if (!chart) chart = this.create(id);
+      if (!chart) chart = this.create(id, series[i]);
+      this.markPinned(chart, id, pinned.has(id));
       return chart.card;
     });
     this.container.replaceChildren(...cards);
@@ -59,19 +65,28 @@ export class ChartGrid {
     this.update();
   }
 
-  create(id) {
+  markPinned(chart, id, on) {
+    chart.card.dataset.pinned = String(on);
+    chart.pinButton.textContent = on ? 'Unpin' : 'Pin';
+    chart.pinButton.setAttribute('aria-label', `${on ? 'Unpin' : 'Pin'} ${id}`);
+    chart.pinButton.title = on ? 'Take this chart off the Overview' : 'Keep this chart on the Overview (pinned charts replace the ones picked for you)';
+  }
+
+  create(id, series) {
+    const pin = { source: series.source, metric: series.metric };
+    const pinButton = h('button', { type: 'button', className: 'ghost small pin-toggle', dataset: { role: 'pin' }, on: { click: () => this.onPin?.(pin, card.dataset.pinned !== 'true') } }, 'Pin');
     const valueEl = h('span', { className: 'chart-value', dataset: { role: 'live-value' } }, '—');
     const metaEl = h('div', { className: 'chart-meta' }, '');
     const body = h('div', { className: 'chart-body' });
     const card = h(
       'div',
       { className: 'chart-card', dataset: { series: id } },
-      h('div', { className: 'chart-head' }, h('span', { className: 'chart-title', title: id }, seriesAnchor({ source: id.slice(0, id.lastIndexOf('/')), metric: id.slice(id.lastIndexOf('/') + 1) })), valueEl),
+      h('div', { className: 'chart-head' }, h('span', { className: 'chart-title', title: id }, seriesAnchor(pin)), valueEl, pinButton),
       metaEl,
       body,
     );
     const plot = new uPlot(chartOptions(Math.max(200, this.container.clientWidth || 300)), [[], [], []], body);
-    const chart = { card, plot, body, valueEl, metaEl };
+    const chart = { card, plot, body, valueEl, metaEl, pinButton };
     this.charts.set(id, chart);
     return chart;
   }

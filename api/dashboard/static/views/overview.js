@@ -1,6 +1,6 @@
 // Overview tab: health checks, counts, series table (which charts to show), recent feeds.
 import { h, renderKeyed } from '../lib/dom.js';
-import { formatAge, formatBudget, formatCount, formatNumber, formatPercent, formatScore } from '../lib/format.js';
+import { formatAge, formatBudget, formatCount, formatIso, formatNumber, formatPercent, formatScore } from '../lib/format.js';
 import { showTime } from '../lib/clock.js';
 import { recentAlerts, selectAnomalies } from '../lib/records.js';
 import { SEVERITIES, anomalyTypeLabel, severityClass, statusClass } from '../lib/severity.js';
@@ -83,27 +83,29 @@ export function renderStats(container, stats, open, complete = true) {
   container.replaceChildren(...cards);
 }
 
-/** The series table: latest value per series and a checkbox choosing its chart. */
-export function renderSeriesTable(tbody, state, charted, onToggle, now) {
-  const rows = [...state.latest.values()].sort((a, b) => `${a.source}/${a.metric}`.localeCompare(`${b.source}/${b.metric}`));
+/**
+ * The series table (rows from lib/overview.js seriesRows): latest value per series and a
+ * checkbox pinning it to the Overview charts. Pinned rows lead, even before any value came.
+ */
+export function renderSeriesTable(tbody, rows, onToggle, now) {
   renderKeyed(
     tbody,
     rows,
-    (r) => `${r.source}/${r.metric}`,
-    (r) => `${r.timestamp}|${charted.includes(`${r.source}/${r.metric}`)}|${Math.floor(now / 5000)}`,
+    (r) => r.id,
+    (r) => `${r.snapshot?.timestamp ?? ''}|${r.pinned}|${Math.floor(now / 5000)}`,
     (r) => {
-      const id = `${r.source}/${r.metric}`;
-      const box = h('input', { type: 'checkbox', checked: charted.includes(id), 'aria-label': `chart ${id}`, on: { change: (e) => onToggle(id, e.target.checked) } });
+      const s = r.snapshot;
+      const box = h('input', { type: 'checkbox', checked: r.pinned, 'aria-label': `pin ${r.id}`, on: { change: (e) => onToggle({ source: r.source, metric: r.metric }, e.target.checked) } });
       return h(
         'tr',
-        { dataset: { series: id } },
-        h('td', { dataset: { label: 'Chart' } }, box),
+        { className: r.pinned ? 'pinned' : null, dataset: { series: r.id, pinned: String(r.pinned) } },
+        h('td', { dataset: { label: 'Pin' } }, box),
         h('td', { className: 'series', dataset: { label: 'Series' } }, seriesAnchor(r)),
-        h('td', { className: 'num', dataset: { label: 'Value' } }, formatNumber(r.value)),
-        h('td', { className: 'num', dataset: { label: 'Mean' } }, formatNumber(r.mean)),
-        h('td', { className: 'num', dataset: { label: 'z' } }, formatNumber(r.zscore)),
-        h('td', { className: 'num', dataset: { label: 'Score' } }, formatScore(r.anomalyScore)),
-        h('td', { dataset: { label: 'Updated' }, title: new Date(r.timestamp).toISOString() }, formatAge(r.timestamp, now)),
+        h('td', { className: 'num', dataset: { label: 'Value' } }, formatNumber(s?.value)),
+        h('td', { className: 'num', dataset: { label: 'Mean' } }, formatNumber(s?.mean)),
+        h('td', { className: 'num', dataset: { label: 'z' } }, formatNumber(s?.zscore)),
+        h('td', { className: 'num', dataset: { label: 'Score' } }, formatScore(s?.anomalyScore)),
+        h('td', { dataset: { label: 'Updated' }, title: s ? formatIso(s.timestamp) : 'no value in the last 15 min' }, s ? formatAge(s.timestamp, now) : 'no data yet'),
       );
     },
   );
@@ -128,7 +130,7 @@ export function renderRecentAlerts(list, alerts, now) {
         h('span', { className: `pill ${severityClass(a.severity)}` }, a.severity),
         h('span', { className: 'what', title: a.message }, seriesAnchor(a, a.openedAt), ` — ${a.message}`),
         h('span', { className: `pill ${statusClass(a.status)}` }, a.status),
-        h('span', { className: 'when', title: new Date(a.updatedAt).toISOString() }, showTime(a.updatedAt, now)),
+        h('span', { className: 'when', title: formatIso(a.updatedAt) }, showTime(a.updatedAt, now)),
       ),
   );
 }

@@ -13,8 +13,13 @@ const CHART_HEIGHT = 280;
 const SPAN_COLORS = { critical: 'rgb(255 90 90 / 0.18)', high: 'rgb(255 150 70 / 0.16)', medium: 'rgb(240 200 60 / 0.14)', low: 'rgb(120 180 255 / 0.12)', info: 'rgb(160 160 160 / 0.10)' };
 
 export class SeriesView {
-  constructor({ root, api, onError, navigate }) {
+  constructor({ root, api, onError, navigate, isPinned = () => false, onPin = () => {} }) {
     this.api = api;
+    this.isPinned = isPinned;
+    this.pinButton = $('#series-pin', root);
+    this.pinButton.addEventListener('click', () => {
+      if (this.state?.series) onPin(this.state.series, !this.isPinned(this.state.series));
+    });
     this.onError = onError;
     this.navigate = navigate;
     this.state = null;
@@ -48,6 +53,17 @@ export class SeriesView {
     this.plot = null;
   }
 
+  /** The Pin to Overview button follows the pinned set (pinned here, on the Overview or by link). */
+  syncPin() {
+    const series = this.state?.series;
+    this.pinButton.hidden = !series;
+    if (!series) return;
+    const on = this.isPinned(series);
+    // A toggle keeps its name; aria-pressed (and the tick styles.css draws for it) says the state.
+    this.pinButton.setAttribute('aria-pressed', String(on));
+    this.pinButton.title = on ? 'Pinned: charted on the Overview. Press to unpin.' : 'Chart this series on the Overview';
+  }
+
   showHint(text) {
     this.hint.textContent = text;
   }
@@ -63,6 +79,7 @@ export class SeriesView {
     this.shown = key;
     this.state = state;
     for (const b of this.ranges.children) b.setAttribute('aria-pressed', String(b.dataset.range === state.range));
+    this.syncPin();
     if (!state.series) {
       this.title.textContent = 'Series';
       this.showHint('choose a series (links on alerts, anomalies and live values lead here)');
