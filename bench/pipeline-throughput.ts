@@ -14,17 +14,14 @@
  */
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import kafkajs from 'kafkajs';
 import { loadConfig, topicNames, type VigilConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
 import { createKafka } from '../pipeline/kafka/client.ts';
-import { deleteTopicsWithPrefix, ensureTopics } from '../pipeline/kafka/topics.ts';
-import { createClickHouse } from '../pipeline/storage/clickhouse.ts';
+import { ensureTopics } from '../pipeline/kafka/topics.ts';
 import { migrate } from '../pipeline/storage/migrate.ts';
-import { encodeEvent } from '../pipeline/codec/events.ts';
 import { startPipeline } from '../pipeline/runtime/pipeline.ts';
-import { STANDARD_METRICS, seriesId, type MetricPoint } from '../schemas/records.ts';
 import { emitResult, markdownTable, type BenchTable } from './support/result.ts';
+import { produceSynthetic, removeBenchEnv, runBench, waitCommitted } from './support/stack-bench.ts';
 
 const { values: args } = parseArgs({
   options: { series: { type: 'string', default: '200' }, points: { type: 'string', default: '500' }, threads: { type: 'string', default: '1' } },
@@ -47,21 +44,7 @@ const config: VigilConfig = loadConfig({
 const topics = topicNames(config);
 
 async function produce(): Promise<void> {
-  const kafka = createKafka(config, logger);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
-  await producer.connect();
-  const start = Date.now() - POINTS * 1000 - 60_000;
-  const batch: { key: string; value: Buffer }[] = [];
-  for (let i = 0; i < POINTS; i++) {
-    for (let s = 0; s < SERIES; s++) {
-      const metric = STANDARD_METRICS[s % STANDARD_METRICS.length];
-      const point: MetricPoint = { source: `svc-${Math.floor(s / STANDARD_METRICS.length)}`, metric, value: 50 + 10 * Math.sin(i / 7 + s) + (i % 13), timestamp: start + i * 1000, tags: {} };
-      batch.push({ key: seriesId(point.source, point.metric), value: encodeEvent('metric', point) });
-      if (batch.length === 5000) await producer.send({ topic: topics.metrics, acks: -1, messages: batch.splice(0) });
-    }
-  }
-  if (batch.length) await producer.send({ topic: topics.metrics, acks: -1, messages: batch.splice(0) });
-  await producer.disconnect();
+  await produceSynthetic(config, logger, { series: SERIES, points: POINTS, startMs: Date.now() - POINTS * 1000 - 60_000 });
 }
 
 /** CPU time of this process (all threads: the pipeline's worker threads included), ms. */
@@ -91,27 +74,11 @@ async function ceiling(): Promise<number> {
   return ms;
 }
 
-async function waitCommitted(groupId: string): Promise<void> {
-  const admin = createKafka(config, logger).admin();
-  await admin.connect();
-  try {
-    for (;;) {
-      const ends = await admin.fetchTopicOffsets(topics.metrics);
-      const [c] = await admin.fetchOffsets({ groupId, topics: [topics.metrics] });
-      const behind = ends.some((e) => BigInt(c?.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1') < BigInt(e.high) && e.high !== '0');
-      if (!behind) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 async function vigil() {
   const t0 = performance.now();
   const pipeline = await startPipeline(config, logger);
   const startedMs = performance.now() - t0;
-  await waitCommitted(config.kafka.groupId);
+  await waitCommitted(config, logger, config.kafka.groupId);
   const ms = performance.now() - t0;
   const stats = pipeline.stats();
   const rss = process.memoryUsage().rss;
@@ -158,16 +125,8 @@ async function main() {
       notes,
     });
   } finally {
-    await deleteTopicsWithPrefix(config, config.kafka.topicPrefix, logger).catch(() => undefined);
-    const ch = createClickHouse(config, { database: null });
-    await ch.command({ query: `DROP DATABASE IF EXISTS bench_${id}` }).finally(() => ch.close());
+    await removeBenchEnv(config, logger);
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

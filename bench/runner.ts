@@ -100,6 +100,14 @@ export const BENCHES: Record<string, BenchSpec> = {
     timeoutSeconds: 1500,
     what: 'RSS of 1 M distinct series at pipeline.maxSeries vs the pipeline without a limit',
   },
+  replay: {
+    script: 'bench/state-replay.ts',
+    full: ['--series', '500', '--points', '1000'],
+    quick: ['--series', '100', '--points', '300'],
+    stack: true,
+    timeoutSeconds: 600,
+    what: 'start-up after a state-layout change (full replay) vs a restart from snapshots',
+  },
   ingest: {
     script: 'bench/api-ingest.ts',
     full: [],
