@@ -5,21 +5,16 @@
  * live values moving, a new alert appearing without a reload, and an acknowledge taking effect.
  * Screenshots land in test/artifacts/ (desktop and phone size).
  */
-import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium.ts';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, type RunningApi } from '../../api/index.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
-import { startPipeline, type PipelineHandle } from '../../pipeline/runtime/pipeline.ts';
+import { startPipeline } from '../../pipeline/runtime/pipeline.ts';
 import { createMetricProducer, type MetricPointInput, type MetricProducer } from '../../pipeline/sdk/producer.ts';
-import type { VigilConfig } from '../../core/config.ts';
-import { createTestEnv, waitFor, type TestEnv } from '../support/index.ts';
+import { ARTIFACTS, startDashboardHarness, type DashboardHarness } from '../support/dashboard-harness.ts';
+import { waitFor } from '../support/index.ts';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
-const API_KEY = 'browser-test-key-0123456789abcdef';
 const GATEWAY_TOKEN = 'browser-test-gateway-token-0123456789';
 const HOT_SOURCE = 'web-1';
 const HOST_SERIES = `${HOT_SOURCE}/cpu_usage`;
@@ -27,16 +22,14 @@ const RULE_ID = 'browser.cpu_hot';
 // A source name that is markup: it must reach the page as text, never as an element.
 const HOSTILE_SOURCE = '<img src=x onerror="window.__pwned=1">';
 
-let env: TestEnv;
-let pipeline: PipelineHandle | undefined;
+let harness: DashboardHarness;
 let gateway: RunningGateway | undefined;
 let link: Link | undefined;
-let api: RunningApi | undefined;
 let producer: MetricProducer | undefined;
-let browser: Browser | undefined;
 let page: Page;
 let feeding: ReturnType<typeof setInterval> | undefined;
 let cpuLevel = 40; // what web-1/cpu_usage hovers around; the test raises it to breach
+/** Failed responses and console errors (script errors: harness.pageErrors). */
 const pageErrors: string[] = [];
 /** securitypolicyviolation events of every page (reported through an exposed binding, which CSP does not govern). */
 const cspViolations: string[] = [];
@@ -124,35 +117,36 @@ async function watchCsp(p: Page): Promise<void> {
   });
 }
 
-async function apiRequest(method: string, route: string, body?: unknown) {
-  const res = await fetch(`${api!.url}/api/v1/${route}`, {
-    method,
-    headers: { 'x-api-key': API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as unknown };
-}
+const apiRequest = (method: string, route: string, body?: unknown) => harness.apiRequest(method, route, body);
 
 /** The alert the acknowledge test resolves; later tests look for it after a reload. */
 let resolvedAlertId: string | null = null;
 
 describe('dashboard in a browser against the real stack', () => {
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    env = await createTestEnv('dashboard-browser', {
+    harness = await startDashboardHarness('dashboard', {
+      partitions: 4,
+      roles: ['read', 'operate', 'ingest'],
+      keyName: 'browser-test',
+      presetKey: false, // the first test enters it in the key prompt
       overrides: {
         pipeline: { workerThreads: 1, windowSize: 200 },
-        api: { port: 0, apiKeys: [{ key: API_KEY, roles: ['read', 'operate', 'ingest'], name: 'browser-test' }], commandWaitMs: 8000 },
+        api: { commandWaitMs: 8000 },
         gateway: { port: 0, tokens: [GATEWAY_TOKEN] },
       },
+      async beforeApi(env, onClose) {
+        const pipeline = await startPipeline(env.config, env.logger, { snapshotIntervalMs: 5000 });
+        onClose(() => pipeline.stop());
+        gateway = await startGateway(env.config, env.logger);
+        onClose(async () => gateway?.close());
+        // The page reaches the gateway through a relay the test can cut; the API tells the page
+        // that address (in production it is the gateway's own host:port).
+        const relay = await startLink(gateway.port);
+        link = relay;
+        onClose(() => relay.close());
+        return { ...env.config, gateway: { ...env.config.gateway, port: relay.port } };
+      },
     });
-    pipeline = await startPipeline(env.config, env.logger, { snapshotIntervalMs: 5000 });
-    gateway = await startGateway(env.config, env.logger);
-    // The page reaches the gateway through a relay the test can cut; the API tells the page
-    // that address (in production it is the gateway's own host:port).
-    link = await startLink(gateway.port);
-    const apiConfig: VigilConfig = { ...env.config, gateway: { ...env.config.gateway, port: link.port } };
-    api = await startApi(apiConfig, env.logger);
 
     // An operator's rule: web-1 CPU above 95 % is critical at once (the default waits 5 min).
     const put = await waitFor(
@@ -175,15 +169,12 @@ describe('dashboard in a browser against the real stack', () => {
     );
     expect([200, 201]).toContain(put.status);
 
-    producer = createMetricProducer({ config: env.config });
+    producer = createMetricProducer({ config: harness.env.config });
     await producer.connect();
     startFeeding(producer);
 
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(20_000);
+    page = await harness.newPage();
     await watchCsp(page);
-    page.on('pageerror', (err) => pageErrors.push(`${err.message} ${err.stack ?? ''}`));
     page.on('response', (res) => {
       if (res.status() >= 400 && res.status() !== 401) pageErrors.push(`HTTP ${res.status()} ${res.url()}`);
     });
@@ -196,28 +187,23 @@ describe('dashboard in a browser against the real stack', () => {
 
   afterAll(async () => {
     if (feeding) clearInterval(feeding);
-    await browser?.close().catch(() => undefined);
     await producer?.close().catch(() => undefined);
-    await api?.close().catch(() => undefined);
-    await link?.close().catch(() => undefined);
-    await gateway?.close().catch(() => undefined);
-    await pipeline?.stop().catch(() => undefined);
-    await env?.cleanup().catch(() => undefined);
+    await harness?.close().catch(() => undefined);
   }, 120_000);
 
   it('asks for the API key (and gateway token) on 401, keeps them, and loads with them', async () => {
-    await page.goto(api!.url, { waitUntil: 'domcontentloaded' });
+    await page.goto(harness.api.url, { waitUntil: 'domcontentloaded' });
     const dialog = page.locator('#key-dialog');
     await dialog.waitFor({ state: 'visible' });
     await expect(page.locator('#key-dialog-reason').textContent()).resolves.toMatch(/key/i);
     // Without a token the gateway refuses the page: live stays down until one is given.
     expect(await page.locator('#connection').getAttribute('data-status')).not.toBe('connected');
     await page.locator('#gateway-token-field').waitFor({ state: 'visible' });
-    await page.fill('#api-key-input', API_KEY);
+    await page.fill('#api-key-input', harness.apiKey);
     await page.fill('#gateway-token-input', GATEWAY_TOKEN);
     await page.click('#key-save');
     await dialog.waitFor({ state: 'hidden' });
-    expect(await page.evaluate(() => [localStorage.getItem('vigil.apiKey'), localStorage.getItem('vigil.gatewayToken')])).toEqual([API_KEY, GATEWAY_TOKEN]);
+    expect(await page.evaluate(() => [localStorage.getItem('vigil.apiKey'), localStorage.getItem('vigil.gatewayToken')])).toEqual([harness.apiKey, GATEWAY_TOKEN]);
     // Health cards come from /health: Kafka and ClickHouse are up.
     await page.locator('#health [data-check="kafka"].check-ok').waitFor();
     await page.locator('#health [data-check="clickhouse"].check-ok').waitFor();
@@ -414,7 +400,7 @@ describe('dashboard in a browser against the real stack', () => {
     try {
       // A new gateway process (new id, empty replay buffer) behind the same address.
       const old = gateway!;
-      gateway = await startGateway(env.config, env.logger);
+      gateway = await startGateway(harness.env.config, harness.env.logger);
       link!.retarget(gateway.port);
       await old.close();
       link!.cut(true);
@@ -433,7 +419,7 @@ describe('dashboard in a browser against the real stack', () => {
   }, 120_000);
 
   it('fits a phone screen', async () => {
-    const phone = await browser!.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const phone = await harness.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     await watchCsp(phone);
     try {
       await phone.addInitScript(
@@ -441,9 +427,9 @@ describe('dashboard in a browser against the real stack', () => {
           localStorage.setItem('vigil.apiKey', key);
           localStorage.setItem('vigil.gatewayToken', token);
         },
-        [API_KEY, GATEWAY_TOKEN],
+        [harness.apiKey, GATEWAY_TOKEN],
       );
-      await phone.goto(`${api!.url}/#overview`, { waitUntil: 'domcontentloaded' });
+      await phone.goto(`${harness.api.url}/#overview`, { waitUntil: 'domcontentloaded' });
       await phone.locator('#connection[data-status="connected"]').waitFor({ timeout: 30_000 });
       await phone.locator('.chart-card [data-role="live-value"]').first().waitFor({ timeout: 30_000 });
       await phone.waitForTimeout(2500);
@@ -468,6 +454,7 @@ describe('dashboard in a browser against the real stack', () => {
   }, 90_000);
 
   it('rendered every value as text and threw no script errors', () => {
+    expect(harness.pageErrors).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 

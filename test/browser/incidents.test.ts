@@ -6,42 +6,25 @@
  * acknowledged by their owner, and the incident and its timeline say who did it and why; then
  * resolves it with a comment the same way.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, type RunningApi } from '../../api/index.ts';
-import { startOncall, type OncallProcess } from '../../oncall/runtime.ts';
-import { startPipeline, type PipelineHandle } from '../../pipeline/runtime/pipeline.ts';
+import { startOncall } from '../../oncall/runtime.ts';
+import { startPipeline } from '../../pipeline/runtime/pipeline.ts';
 import { createMetricProducer, type MetricProducer } from '../../pipeline/sdk/producer.ts';
-import { launchChromium } from '../support/chromium.ts';
-import { createTestEnv, waitFor, type TestEnv } from '../support/index.ts';
+import { ARTIFACTS, startDashboardHarness, type DashboardHarness } from '../support/dashboard-harness.ts';
+import { waitFor } from '../support/index.ts';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
-const API_KEY = 'incidents-browser-key-0123456789';
 const OPERATOR = 'ops-oncall';
 const SOURCE = 'checkout-1';
 const COMMENT = 'rolling back deploy 4.2 <b>now</b>';
 const RESOLVE_COMMENT = 'rolled back; error rate normal';
 
-let env: TestEnv;
-let pipeline: PipelineHandle | undefined;
-let oncall: OncallProcess | undefined;
-let api: RunningApi | undefined;
+let harness: DashboardHarness;
 let producer: MetricProducer | undefined;
-let browser: Browser | undefined;
 let page: Page;
 let feeding: ReturnType<typeof setInterval> | undefined;
-const scriptErrors: string[] = [];
-
-async function apiRequest(method: string, route: string, body?: unknown) {
-  const res = await fetch(`${api!.url}/api/v1/${route}`, {
-    method,
-    headers: { 'x-api-key': API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as unknown };
-}
+const apiRequest = (method: string, route: string, body?: unknown) => harness.apiRequest(method, route, body);
 
 const rule = (id: string, severity: 'critical' | 'high', value: number) => ({
   kind: 'threshold',
@@ -57,17 +40,22 @@ const rule = (id: string, severity: 'critical' | 'high', value: number) => ({
 
 describe('Incidents view in a browser against the real stack', () => {
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    env = await createTestEnv('incidents-browser', {
+    harness = await startDashboardHarness('incidents', {
+      partitions: 4,
+      roles: ['read', 'operate', 'ingest'],
+      keyName: OPERATOR,
       overrides: {
         pipeline: { workerThreads: 1, windowSize: 200, httpPort: -1 },
         oncall: { httpPort: -1 },
-        api: { port: 0, apiKeys: [{ key: API_KEY, roles: ['read', 'operate', 'ingest'], name: OPERATOR }], commandWaitMs: 8000 },
+        api: { commandWaitMs: 8000 },
+      },
+      async beforeApi(env, onClose) {
+        const pipeline = await startPipeline(env.config, env.logger, { snapshotIntervalMs: 5000 });
+        onClose(() => pipeline.stop());
+        const oncall = await startOncall(env.config, env.logger, { skipSetup: true });
+        onClose(() => oncall.close());
       },
     });
-    pipeline = await startPipeline(env.config, env.logger, { snapshotIntervalMs: 5000 });
-    oncall = await startOncall(env.config, env.logger, { skipSetup: true });
-    api = await startApi(env.config, env.logger);
     for (const [id, severity, value] of [
       ['browser.cpu_critical', 'critical', 95],
       ['browser.cpu_high', 'high', 90],
@@ -90,7 +78,7 @@ describe('Incidents view in a browser against the real stack', () => {
     }, 30_000, { message: 'rules listed' });
     await new Promise((r) => setTimeout(r, 2000));
 
-    producer = createMetricProducer({ config: env.config });
+    producer = createMetricProducer({ config: harness.env.config });
     await producer.connect();
     let sending = false;
     feeding = setInterval(() => {
@@ -102,25 +90,17 @@ describe('Incidents view in a browser against the real stack', () => {
         .finally(() => (sending = false));
     }, 250);
 
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (err) => scriptErrors.push(`${err.message} ${err.stack ?? ''}`));
-    await page.addInitScript((key) => window.localStorage.setItem('vigil.apiKey', key), API_KEY);
+    page = await harness.newPage();
   }, 180_000);
 
   afterAll(async () => {
     if (feeding) clearInterval(feeding);
-    await browser?.close().catch(() => undefined);
     await producer?.close().catch(() => undefined);
-    await api?.close().catch(() => undefined);
-    await oncall?.close().catch(() => undefined);
-    await pipeline?.stop().catch(() => undefined);
-    await env?.cleanup().catch(() => undefined);
+    await harness?.close().catch(() => undefined);
   }, 120_000);
 
   it('shows one incident for the series with both alerts, the lower one muted', async () => {
-    await page.goto(`${api!.url}/#incidents`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${harness.api.url}/#incidents`, { waitUntil: 'domcontentloaded' });
     const card = page.locator('#incidents-list article.incident[data-status="firing"]', { hasText: `${SOURCE}/cpu_usage` });
     await waitFor(
       async () => {
@@ -207,6 +187,6 @@ describe('Incidents view in a browser against the real stack', () => {
   }, 120_000);
 
   it('threw no script errors', () => {
-    expect(scriptErrors).toEqual([]);
+    expect(harness.pageErrors).toEqual([]);
   });
 });

@@ -35,6 +35,10 @@ export interface DashboardHarnessOptions {
   beforeApi?: (env: TestEnv, onClose: (fn: () => Promise<unknown>) => void) => Promise<VigilConfig | void>;
   /** localStorage entries every page starts with besides the API key (e.g. auto-refresh off). */
   storage?: Record<string, string>;
+  /** Partitions of the keyed topics (default 1). */
+  partitions?: number;
+  /** false: pages start without the key (a test of the key prompt stores it itself). */
+  presetKey?: boolean;
 }
 
 export interface PageOptions extends BrowserContextOptions {
@@ -52,12 +56,14 @@ export interface DashboardHarness {
   apiKey: string;
   /** Uncaught script errors of every page the harness opened; a test ends by expecting []. */
   pageErrors: string[];
-  /** A page in a context of its own (own localStorage), the key stored before any script runs. */
+  /** A page in a context of its own (own localStorage), the key stored before any script runs (unless presetKey is false). */
   newPage(options?: PageOptions): Promise<Page>;
   /** The page's context too, to close both or open a second page sharing its storage. */
   newContextPage(options?: PageOptions): Promise<{ context: BrowserContext; page: Page }>;
-  /** GET /api/v1/<route> with the key: status and JSON body. */
+  /** GET /api/v1/<route> with the key: status and JSON body (null when not JSON). */
   apiGet(route: string): Promise<{ status: number; body: unknown }>;
+  /** Any method, a JSON body when given. */
+  apiRequest(method: string, route: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   close(): Promise<void>;
 }
 
@@ -66,7 +72,7 @@ export async function startDashboardHarness(name: string, options: DashboardHarn
   const apiKey = `${name.replace(/[^a-z0-9]/gi, '-')}-key-0123456789`;
   const overrides = options.overrides ?? {};
   const env = await createTestEnv(`browser_${name}`, {
-    partitions: 1,
+    partitions: options.partitions ?? 1,
     overrides: {
       ...overrides,
       api: { ...((overrides.api as Record<string, unknown>) ?? {}), port: 0, apiKeys: [{ key: apiKey, roles: options.roles ?? ['read', 'operate'], name: options.keyName ?? 'browser-operator' }] },
@@ -100,11 +106,20 @@ export async function startDashboardHarness(name: string, options: DashboardHarn
     const page = await context.newPage();
     page.setDefaultTimeout(timeout);
     page.on('pageerror', (err) => pageErrors.push(err.message));
-    const entries = { 'vigil.apiKey': apiKey, ...options.storage, ...storage };
+    const entries = { ...(options.presetKey === false ? {} : { 'vigil.apiKey': apiKey }), ...options.storage, ...storage };
     await page.addInitScript((items) => {
       for (const [k, v] of Object.entries(items)) localStorage.setItem(k, v);
     }, entries);
     return { context, page };
+  }
+
+  async function apiRequest(method: string, route: string, body?: unknown) {
+    const res = await fetch(`${running.api.url}/api/v1/${route}`, {
+      method,
+      headers: { 'x-api-key': apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json().catch(() => null)) as unknown };
   }
 
   return {
@@ -118,10 +133,8 @@ export async function startDashboardHarness(name: string, options: DashboardHarn
     async newPage(pageOptions) {
       return (await newContextPage(pageOptions)).page;
     },
-    async apiGet(route) {
-      const res = await fetch(`${running.api.url}/api/v1/${route}`, { headers: { 'x-api-key': apiKey } });
-      return { status: res.status, body: (await res.json().catch(() => null)) as unknown };
-    },
+    apiGet: (route) => apiRequest('GET', route),
+    apiRequest,
     close,
   };
 }
