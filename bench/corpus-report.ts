@@ -5,7 +5,7 @@
  * with its confusion matrix, and the share of normal series with any false report.
  *
  *   npx tsx bench/corpus-report.ts --seeds 1,2,3 [--per-type 40] [--normal 100]
- *          [--window-size 1000] [--window-ms MS] [--json out.json] [--list misses|false|all] [--write DIR]
+ *          [--window-size 1000] [--window-ms MS] [--season-period auto|none|SECONDS] [--json out.json] [--list misses|false|all] [--write DIR]
  *
  * --window-ms bounds the window by time too, as the pipeline's config does (pipeline.windowMs,
  * default one hour); without it the window is bounded by count only, as in `vigil nab`.
@@ -15,6 +15,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { offlineDetectorParams, runSeries } from '../pipeline/offline/run-series.ts';
+import { seasonPeriodParam } from '../workers/detector-params.ts';
 import { generateCorpus, type CorpusSeries } from './corpus/generate.ts';
 import { judgeSeries, summarize, type CorpusSummary, type SeriesOutcome } from './corpus/evaluate.ts';
 import { confusionTable, featureTable, headlineLine, seedsTable } from './corpus/format.ts';
@@ -27,6 +28,8 @@ const { values: args } = parseArgs({
     normal: { type: 'string', default: '100' },
     'window-size': { type: 'string', default: '1000' },
     'window-ms': { type: 'string' },
+    // default: the detector's default (detectorParams)
+    'season-period': { type: 'string' },
     json: { type: 'string' },
     list: { type: 'string' },
     write: { type: 'string' },
@@ -52,10 +55,12 @@ function main(): void {
   const perType = positiveInt('per-type', args['per-type']!);
   const normal = positiveInt('normal', args.normal!);
   const windowMs = args['window-ms'] === undefined ? Infinity : positiveInt('window-ms', args['window-ms']);
-  const params = offlineDetectorParams({ windowSize: positiveInt('window-size', args['window-size']!), windowMs });
+  const season = args['season-period'];
+  const seasonPeriod = season === undefined ? undefined : season === 'auto' || season === 'none' ? seasonPeriodParam(season) : positiveInt('season-period', season);
+  const params = offlineDetectorParams({ windowSize: positiveInt('window-size', args['window-size']!), windowMs, ...(seasonPeriod === undefined ? {} : { seasonPeriod }) });
   console.log(
     `Corpus: ${perType} series per anomaly type + ${normal} normal per seed; detector: scoreBatch (the worker pool's entry), ` +
-      `windowSize ${params.windowSize}, ${windowMs === Infinity ? 'count window only (windowMs ∞)' : `windowMs ${windowMs}`}, detectorParams defaults otherwise.`,
+      `windowSize ${params.windowSize}, seasonPeriod ${params.seasonPeriod}, ${windowMs === Infinity ? 'count window only (windowMs ∞)' : `windowMs ${windowMs}`}, detectorParams defaults otherwise.`,
   );
   const json: Record<string, unknown> = { params, perType, normal, seeds: {} };
   const bySeed: Array<[number, CorpusSummary]> = [];

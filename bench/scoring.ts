@@ -8,6 +8,7 @@
  *
  *   node --import tsx bench/scoring.ts [--threads 2] [--partitions 4] [--series 1000]
  *                                      [--points 2000000] [--batch 5000] [--per-point 20000]
+ *                                      [--likelihood-gate 0] [--season-period 0|-1|SECONDS]
  */
 import { parseArgs } from 'node:util';
 import { emitResult, markdownTable, type BenchTable } from './support/result.ts';
@@ -27,6 +28,8 @@ const { values: args } = parseArgs({
     'per-point': { type: 'string', default: '20000' },
     // the anomaly likelihood gate (off by default, as in the pipeline): what turning it on costs
     'likelihood-gate': { type: 'string', default: '0' },
+    // the seasonal baseline: -1 auto, 0 none (the default), or a period in seconds
+    'season-period': { type: 'string', default: '0' },
   },
 });
 const threads = Number(args.threads);
@@ -35,7 +38,7 @@ const seriesCount = Number(args.series);
 const totalPoints = Number(args.points);
 const batchSize = Number(args.batch);
 const perPointCount = Number(args['per-point']);
-const params = detectorParams({ windowMs: 3_600_000, likelihoodGate: Number(args['likelihood-gate']) });
+const params = detectorParams({ windowMs: 3_600_000, likelihoodGate: Number(args['likelihood-gate']), seasonPeriod: Number(args['season-period']) });
 
 interface Batch {
   partition: number;

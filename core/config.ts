@@ -43,6 +43,12 @@ function distinctSecrets<T>(secretOf: (item: T) => string, what: string) {
   };
 }
 
+const seasonPeriodSchema = z.union([
+  z.literal('auto'),
+  z.literal('none'),
+  z.number().int().min(480, 'a seasonal period is at least 480 seconds').max(366 * 86_400, 'a seasonal period is at most a year (31622400 seconds)'),
+]);
+
 export const configSchema = z
   .object({
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -88,6 +94,15 @@ export const configSchema = z
         httpHost: z.string().min(1).default('127.0.0.1'),
         /** 0 = any free port (tests), -1 = no endpoint. */
         httpPort: z.number().int().min(-1).max(65535).default(9464),
+        /**
+         * Seasonal baseline of every series (workers/seasonal.ts): 'auto' models a daily cycle
+         * once a series shows one, 'none' never models one, a number is a known period in seconds
+         * (480 s to a year) modelled from the first full period on. Default 'none': see
+         * docs/detection.md for the figures behind it.
+         */
+        seasonPeriod: seasonPeriodSchema.default('none'),
+        /** Per-metric period overrides, keyed by metric name: { "orders_per_minute": 604800, "queue_depth": "none" }. */
+        seasonPeriods: z.record(z.string().min(1).max(256), seasonPeriodSchema).default({}),
       })
       .strict()
       .prefault({}),

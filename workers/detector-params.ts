@@ -7,6 +7,7 @@
  */
 import type { VigilConfig } from '../core/config.ts';
 import { VigilError } from '../core/errors.ts';
+import { SEASON_AUTO, SEASON_NONE } from './seasonal.ts';
 
 export interface DetectorParams {
   /** layout — at most this many baseline points (the rolling window). */
@@ -60,6 +61,13 @@ export interface DetectorParams {
   likelihoodGate: number;
   /** Points of history the likelihood's long-term distribution spans (in 16 blocks). */
   likelihoodHistory: number;
+  /**
+   * Seasonal baseline (seasonal.ts), in seconds: -1 = auto (a daily cycle is modelled once the
+   * data show one), 0 = none (never modelled, costs nothing), > 0 = this known period (modelled
+   * as soon as every phase has been seen). Once a cycle is modelled, z, typing and the shape
+   * tests work on value − seasonal offset.
+   */
+  seasonPeriod: number;
 }
 
 export const DETECTOR_DEFAULTS = {
@@ -78,7 +86,14 @@ export const DETECTOR_DEFAULTS = {
   stdFloorAbs: 1e-9,
   stdFloorRel: 1e-6,
   likelihoodGate: 0,
+  // off by default until the figures say otherwise (docs/detection.md, "Seasonal baseline")
+  seasonPeriod: SEASON_NONE,
 } as const;
+
+/** Longest known period accepted (seconds): a year. */
+export const MAX_SEASON_PERIOD = 366 * 86_400;
+/** Shortest known period accepted (seconds): 48 knots of at least 10 s. */
+export const MIN_SEASON_PERIOD = 480;
 
 /** Defaults scaled from the window size; `overrides` win. Validates the result. */
 export function detectorParams(overrides: Partial<DetectorParams> = {}): DetectorParams {
@@ -100,8 +115,18 @@ export function detectorParams(overrides: Partial<DetectorParams> = {}): Detecto
 }
 
 /** The pipeline's params from the validated config (`config.pipeline`). */
-export function defaultDetectorParams(pipeline: Pick<VigilConfig['pipeline'], 'windowSize' | 'windowMs'>): DetectorParams {
-  return detectorParams({ windowSize: pipeline.windowSize, windowMs: pipeline.windowMs });
+export function defaultDetectorParams(pipeline: Pick<VigilConfig['pipeline'], 'windowSize' | 'windowMs'> & Partial<Pick<VigilConfig['pipeline'], 'seasonPeriod'>>): DetectorParams {
+  return detectorParams({
+    windowSize: pipeline.windowSize,
+    windowMs: pipeline.windowMs,
+    ...(pipeline.seasonPeriod === undefined ? {} : { seasonPeriod: seasonPeriodParam(pipeline.seasonPeriod) }),
+  });
+}
+
+/** The seasonPeriod param of one metric: its override in pipeline.seasonPeriods, else the pipeline's. */
+export function metricSeasonPeriod(pipeline: Pick<VigilConfig['pipeline'], 'seasonPeriod' | 'seasonPeriods'>, metric: string): number {
+  const own = Object.hasOwn(pipeline.seasonPeriods, metric) ? pipeline.seasonPeriods[metric] : undefined;
+  return seasonPeriodParam(own ?? pipeline.seasonPeriod);
 }
 
 function fail(problem: string): never {
@@ -143,6 +168,15 @@ export function validateDetectorParams(params: DetectorParams): void {
   num(params, 'stdFloorRel', 0, 1);
   num(params, 'likelihoodGate', 0, 1);
   int(params, 'likelihoodHistory', 16, 100_000_000);
+  const sp = params.seasonPeriod;
+  if (sp !== SEASON_AUTO && sp !== SEASON_NONE && !(Number.isInteger(sp) && sp >= MIN_SEASON_PERIOD && sp <= MAX_SEASON_PERIOD)) {
+    fail(`seasonPeriod=${sp} must be -1 (auto), 0 (none) or a period in whole seconds in [${MIN_SEASON_PERIOD}, ${MAX_SEASON_PERIOD}]`);
+  }
+}
+
+/** Config spelling of the seasonal period ('auto' | 'none' | seconds) as the detector param. */
+export function seasonPeriodParam(period: 'auto' | 'none' | number): number {
+  return period === 'auto' ? SEASON_AUTO : period === 'none' ? SEASON_NONE : period;
 }
 
 /** The fields that size the state buffer, in header order. */

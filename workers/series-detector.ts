@@ -27,6 +27,12 @@
  * deviation opens an episode only if it is also unusual for this series lately; a gated point
  * joins the baseline (clipped) as normal.
  *
+ * Seasonal baseline (seasonPeriod ≠ 0, seasonal.ts): every point also teaches the seasonal model;
+ * once it declares a cycle, the stored points are converted to residuals (value − seasonal
+ * offset at their time) and every later point is judged as its residual, so z, the episodes and
+ * the variance and trend tests see the series without its cycle. Reported `expected` values
+ * (and the per-point mean) add the offset back. A conversion waits for an open episode to close.
+ *
  * Point score: a point that reports a new anomaly scores 0.5 + 0.5·score·confidence of that
  * finding; every other point scores below 0.5, by the strength of its deviation (an out-of-band
  * point of an open episode, or of a followed trend past zExit from its knot level: 0.25 at zExit,
@@ -37,6 +43,7 @@ import type { DetectorParams } from './detector-params.ts';
 import * as likelihood from './likelihood.ts';
 import * as probability from './probability.ts';
 import * as robust from './robust.ts';
+import * as seasonal from './seasonal.ts';
 import { S as SLOTS, type StateLayout } from './series-state.ts';
 import * as trendTest from './trend-test.ts';
 
@@ -49,6 +56,9 @@ const { newTrendTestResult, trendChangeTest } = trendTest;
 const { medianInPlace } = robust;
 const { updateLikelihood, unfilteredLikelihood, HISTORY_BLOCKS } = likelihood;
 const LIKELIHOOD_MEAN = likelihood.L.mean;
+const { seasonOffset, centredShape, updateSeason, configuredPeriod, resetSeason } = seasonal;
+const SEASON_ON = seasonal.Z.on;
+const SEASON_PERIOD = seasonal.Z.periodMs;
 
 /** What made the detector report: lets an alert say "level shift" rather than just "pattern change". */
 export type FindingCause = 'isolated' | 'burst' | 'level' | 'variance' | 'slope';
@@ -143,6 +153,8 @@ export class SeriesDetector {
   private readonly t32: Int32Array;
   /** Out-of-band flags of the recent ring (state bytes, Uint8 view). */
   private readonly u8: Uint8Array;
+  /** Seasonal knots (state bytes, Float32 view). */
+  private readonly f32: Float32Array;
   private readonly L: StateLayout;
   private readonly P: DetectorParams;
   private readonly seriesIndex: number;
@@ -154,11 +166,16 @@ export class SeriesDetector {
   private readonly likelihoodOn: boolean;
   /** Points per likelihood history block. */
   private readonly likelihoodBlock: number;
+  /** The seasonal model runs (seasonPeriod ≠ 0). */
+  private readonly seasonalOn: boolean;
+  /** Seasonal offset at the current point (0 unless the cycle is modelled). */
+  private season = 0;
 
   constructor(state: SharedArrayBuffer, layout: StateLayout, params: DetectorParams, seriesIndex: number, findings: AnomalyFinding[]) {
     this.f = new Float64Array(state);
     this.t32 = new Int32Array(state);
     this.u8 = new Uint8Array(state);
+    this.f32 = new Float32Array(state);
     this.L = layout;
     this.P = params;
     this.seriesIndex = seriesIndex;
@@ -166,13 +183,32 @@ export class SeriesDetector {
     this.rateDecay = 1 - 1 / layout.windowSize;
     this.likelihoodOn = params.likelihoodGate > 0;
     this.likelihoodBlock = Math.max(1, Math.round(params.likelihoodHistory / HISTORY_BLOCKS));
+    // the period is per series (set when its state was created): the state says whether to run
+    this.seasonalOn = this.f[layout.season + SEASON_PERIOD] > 0;
+  }
+
+  /**
+   * Sets up a restored state's seasonal model for `seasonPeriod` (the config may have changed
+   * since the snapshot): a different setting drops what the model learned, its stored points
+   * turned back into raw values first. Returns whether anything changed.
+   */
+  static reconfigureSeason(state: SharedArrayBuffer, layout: StateLayout, params: DetectorParams, seasonPeriod: number): boolean {
+    const f = new Float64Array(state);
+    if (configuredPeriod(f, layout.season) === seasonPeriod) return false;
+    const detector = new SeriesDetector(state, layout, params, 0, []);
+    if (f[layout.season + SEASON_ON] === 1) detector.convertStored(0);
+    resetSeason(f, new Float32Array(state), layout.season, seasonPeriod);
+    return true;
   }
 
   /** Scores one point, updates the state, appends findings; writes the outputs at index i. */
   step(raw: number, ts: number, i: number, outMean: Float64Array, outStd: Float64Array, outZ: Float64Array, outScore: Float64Array): void {
     const f = this.f;
     // squares of larger magnitudes overflow a double: such points count as ±MAX_MAGNITUDE
-    const value = raw > MAX_MAGNITUDE ? MAX_MAGNITUDE : raw < -MAX_MAGNITUDE ? -MAX_MAGNITUDE : raw;
+    const clamped = raw > MAX_MAGNITUDE ? MAX_MAGNITUDE : raw < -MAX_MAGNITUDE ? -MAX_MAGNITUDE : raw;
+    const season = this.seasonalOn ? seasonOffset(f, this.f32, this.L.season, ts) : 0;
+    this.season = season;
+    const value = clamped - season;
     const P = this.P;
     const seen = f[S.pointsSeen] + 1;
     f[S.pointsSeen] = seen;
@@ -257,11 +293,54 @@ export class SeriesDetector {
     if (heldOpen > pointScore) pointScore = heldOpen;
 
     if (seen % P.checkStride === 0) this.shapeChecks(seen, z, i);
+    if (this.seasonalOn) this.learnSeason(ts, clamped);
 
-    outMean[i] = mean;
+    outMean[i] = mean + season;
     outStd[i] = std;
     outZ[i] = z;
     outScore[i] = pointScore > this.findingScore ? pointScore : this.findingScore;
+  }
+
+  /** The seasonal model takes in the raw point; a changed decision converts the stored points (not inside an episode). */
+  private learnSeason(ts: number, value: number): void {
+    const f = this.f;
+    const sb = this.L.season;
+    const wanted = updateSeason(f, this.f32, sb, ts, value);
+    if (wanted !== f[sb + SEASON_ON] && f[S.epOpen] === 0) this.convertStored(wanted);
+  }
+
+  /**
+   * Re-expresses every stored point as a residual (toResidual 1: value − offset at its time) or
+   * back as a raw value (0), with the seasonal model's current shape, and recomputes the
+   * baseline. A followed trend was measured on the old values: it is no longer followed.
+   */
+  private convertStored(toResidual: number): void {
+    const f = this.f;
+    const f32 = this.f32;
+    const sb = this.L.season;
+    const sign = toResidual === 1 ? -1 : 1;
+    const W = this.L.windowSize;
+    const head = f[S.baseHead] | 0;
+    const count = f[S.baseCount] | 0;
+    const bv = this.L.baseValues;
+    const bt = this.L.baseTimes;
+    const anchor = f[S.timeAnchor];
+    for (let k = 0; k < count; k++) {
+      const pos = (head + k) % W;
+      f[bv + pos] += sign * centredShape(f, f32, sb, anchor + this.t32[bt + pos]);
+    }
+    const C = this.L.recentCapacity;
+    const rHead = f[S.recentHead] | 0;
+    const rCount = f[S.recentCount] | 0;
+    const rv = this.L.recentValues;
+    const rt = this.L.recentTimes;
+    for (let k = 0; k < rCount; k++) {
+      const pos = (rHead + k) % C;
+      f[rv + pos] += sign * centredShape(f, f32, sb, f[rt + pos]);
+    }
+    if (count > 0) this.recomputeBaseline();
+    f[S.trVersion] = 0;
+    f[sb + SEASON_ON] = toResidual;
   }
 
   private floorStd(std: number, mean: number): number {
@@ -904,7 +983,8 @@ export class SeriesDetector {
       confidence: conf,
       score: sc,
       zscore,
-      expected,
+      // measured on residuals while a cycle is modelled: the expected value at this point
+      expected: expected + this.season,
       pointCount,
       cause,
     });

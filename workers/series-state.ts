@@ -18,15 +18,17 @@
 import { VigilError } from '../core/errors.ts';
 import { layoutFields, validateDetectorParams, type DetectorParams } from './detector-params.ts';
 import { LIKELIHOOD_SLOTS, resetLikelihood } from './likelihood.ts';
+import { SEASON_SLOTS, resetSeason } from './seasonal.ts';
 
 /**
  * 2: trend-following slots (trVersion..trExpected).
  * 3: ≤ 20 KiB at the default window: baseline times as Int32 offsets, episode read from the
  *    recent ring, out-of-band flags instead of a second ring of clean values.
  * 4: the anomaly likelihood region appended (592 bytes).
+ * 5: the seasonal baseline region appended (512 bytes: 48 Float32 knot means and weights).
  * Older snapshots are refused (STATE_LAYOUT) and the pipeline replays the series' points.
  */
-export const LAYOUT_VERSION = 4;
+export const LAYOUT_VERSION = 5;
 const MAGIC_0 = 0x56; // 'V'
 const MAGIC_1 = 0x53; // 'S'
 const HEADER_BYTES = 32;
@@ -91,6 +93,8 @@ export interface StateLayout {
   recentFlags: number;
   /** Float64 index of the anomaly likelihood's region (likelihood.ts). */
   likelihood: number;
+  /** Float64 index of the seasonal baseline's region (seasonal.ts). */
+  season: number;
   /** Total bytes (a multiple of 8). */
   bytes: number;
 }
@@ -109,8 +113,9 @@ export function stateLayout(params: DetectorParams): StateLayout {
   const baseTimesByte = at * 8;
   const recentFlags = baseTimesByte + windowSize * 4;
   const likelihood = Math.ceil((recentFlags + recentCapacity) / 8);
-  const bytes = (likelihood + LIKELIHOOD_SLOTS) * 8;
-  return { windowSize, episodeCapacity, recentCapacity, baseValues, recentValues, recentTimes, baseTimes: baseTimesByte / 4, recentFlags, likelihood, bytes };
+  const season = likelihood + LIKELIHOOD_SLOTS;
+  const bytes = (season + SEASON_SLOTS) * 8;
+  return { windowSize, episodeCapacity, recentCapacity, baseValues, recentValues, recentTimes, baseTimes: baseTimesByte / 4, recentFlags, likelihood, season, bytes };
 }
 
 /** Bytes of one series' state under these params (the whole per-series memory of the detector). */
@@ -129,8 +134,13 @@ function writeHeader(buffer: SharedArrayBuffer, layout: StateLayout): void {
   dv.setUint32(12, layout.recentCapacity, true);
 }
 
-export function createSeriesState(params: DetectorParams): SharedArrayBuffer {
+/**
+ * A fresh state. `seasonPeriod` overrides params.seasonPeriod for this series (a per-series
+ * period from the config; same encoding: -1 auto, 0 none, seconds).
+ */
+export function createSeriesState(params: DetectorParams, seasonPeriod = params.seasonPeriod): SharedArrayBuffer {
   validateDetectorParams(params);
+  validateDetectorParams({ ...params, seasonPeriod });
   const layout = stateLayout(params);
   const buffer = new SharedArrayBuffer(layout.bytes);
   writeHeader(buffer, layout);
@@ -138,6 +148,7 @@ export function createSeriesState(params: DetectorParams): SharedArrayBuffer {
   f[S.lastStart] = -Infinity;
   f[S.timeAnchor] = NaN;
   resetLikelihood(f, layout.likelihood);
+  resetSeason(f, new Float32Array(buffer), layout.season, seasonPeriod);
   return buffer;
 }
 

@@ -8,9 +8,9 @@ import { VigilError } from '../../core/errors.ts';
 import { detectCsvFiles, type DetectJob, type DetectSummary } from '../../pipeline/offline/detect-csv.ts';
 import { offlineDetectorParams } from '../../pipeline/offline/run-series.ts';
 import { UsageError, type Command } from '../command.ts';
-import { windowSizeOption } from './detector-options.ts';
+import { seasonPeriodOption, windowSizeOption } from './detector-options.ts';
 
-export const usage = `usage: vigil detect --csv PATH --out PATH [--window-size N]
+export const usage = `usage: vigil detect --csv PATH --out PATH [--window-size N] [--season-period P]
 
 Runs the pipeline's detector (workers/score-batch.ts, as the worker pool does) over one CSV file,
 or over every *.csv file directly in a folder, each file as one series in row order. Writes one
@@ -24,6 +24,8 @@ output per input with the same file name: the input's columns, then per row
   --csv PATH         input file, or folder of *.csv files
   --out PATH         output file (or an existing folder) for a file; output folder for a folder
   --window-size N    detector window (rows)                (default the config's pipeline.windowSize)
+  --season-period P  seasonal baseline: auto (find a daily cycle), none, or a period in seconds
+                                                           (default the config's pipeline.seasonPeriod)
   -h, --help         this help
 
 Input: a header naming a "timestamp" and a "value" column (other columns are carried through),
@@ -79,13 +81,17 @@ export const command: Command = {
     csv: { type: 'string' },
     out: { type: 'string' },
     'window-size': { type: 'string' },
+    'season-period': { type: 'string' },
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\n\n${usage}`);
     const csv = values.csv as string | undefined;
     const out = values.out as string | undefined;
     if (!csv || !out) throw new UsageError(`--csv and --out are both required\n\n${usage}`);
-    const params = offlineDetectorParams({ windowSize: windowSizeOption(values['window-size'] as string | undefined) });
+    const params = offlineDetectorParams({
+      windowSize: windowSizeOption(values['window-size'] as string | undefined),
+      seasonPeriod: seasonPeriodOption(values['season-period'] as string | undefined),
+    });
     const summaries = detectCsvFiles(planJobs(csv, out), params);
     for (const s of summaries) process.stdout.write(`${summaryLine(s)}\n`);
     return 0;

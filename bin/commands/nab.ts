@@ -8,12 +8,12 @@ import { runNab, type NabRun } from '../../bench/nab-run.ts';
 import { NAB_PROFILE_NAMES } from '../../bench/nab-scoring.ts';
 import { offlineDetectorParams } from '../../pipeline/offline/run-series.ts';
 import { UsageError, type Command } from '../command.ts';
-import { windowSizeOption } from './detector-options.ts';
+import { seasonPeriodOption, windowSizeOption } from './detector-options.ts';
 
 const DEFAULT_DATA = fileURLToPath(new URL('../../data/nab', import.meta.url));
 const DEFAULT_OUT = fileURLToPath(new URL('../../bench/results/nab', import.meta.url));
 
-export const usage = `usage: vigil nab [--data DIR] [--out DIR] [--window-size N]
+export const usage = `usage: vigil nab [--data DIR] [--out DIR] [--window-size N] [--season-period P]
 
 Runs the pipeline's detector (workers/score-batch.ts, as the worker pool does) over every file
 of a NAB-layout corpus: one fresh series state per file, each row streamed once in file order,
@@ -26,6 +26,8 @@ at its best corpus-wide threshold, as NAB's optimiser chooses it) beside the pub
                      and optionally results/final_results.json          (default data/nab)
   --out DIR          results folder                                    (default bench/results/nab)
   --window-size N    detector window (rows)                (default the config's pipeline.windowSize)
+  --season-period P  seasonal baseline: auto (find a daily cycle), none, or a period in seconds
+                                                           (default the config's pipeline.seasonPeriod)
   -h, --help         this help
 
 The window is bounded by count only (NAB files span months). Exit status: 0 scored, 1 bad
@@ -60,6 +62,7 @@ export const command: Command = {
     data: { type: 'string' },
     out: { type: 'string' },
     'window-size': { type: 'string' },
+    'season-period': { type: 'string' },
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\n\n${usage}`);
@@ -67,7 +70,7 @@ export const command: Command = {
     const out = (values.out as string | undefined) ?? DEFAULT_OUT;
     const rows = windowSizeOption(values['window-size'] as string | undefined);
     const published = readPublishedScores(data);
-    const run = runNab({ data, out, params: offlineDetectorParams({ windowSize: rows }) });
+    const run = runNab({ data, out, params: offlineDetectorParams({ windowSize: rows, seasonPeriod: seasonPeriodOption(values['season-period'] as string | undefined) }) });
     process.stdout.write(`${formatNabReport(run, published, rows)}\nResults: ${out}/vigil/\n`);
     return 0;
   },

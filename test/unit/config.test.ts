@@ -5,6 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configEnvVars, loadConfig, topicNames } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
+import { defaultDetectorParams, metricSeasonPeriod, seasonPeriodParam } from '../../workers/detector-params.ts';
+import { SEASON_AUTO, SEASON_NONE } from '../../workers/seasonal.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-config-'));
 function file(name: string, text: string): string {
@@ -74,6 +76,14 @@ describe('hostile config files', () => {
     ['api.apiKeys.0.key', { api: { apiKeys: [{ key: 'short', roles: ['read'] }] } }],
     ['api.apiKeys.0.roles.0', { api: { apiKeys: [{ key: 'x'.repeat(20), roles: ['root'] }] } }],
     ['pipeline.windowSize', { pipeline: { windowSize: 1 } }],
+    ['pipeline.seasonPeriod', { pipeline: { seasonPeriod: 'daily' } }],
+    ['pipeline.seasonPeriod', { pipeline: { seasonPeriod: 60 } }],
+    ['pipeline.seasonPeriod', { pipeline: { seasonPeriod: 86400.5 } }],
+    ['pipeline.seasonPeriod', { pipeline: { seasonPeriod: -1 } }],
+    ['pipeline.seasonPeriod', { pipeline: { seasonPeriod: 1e12 } }],
+    ['pipeline.seasonPeriod', { pipeline: { seasonPeriod: null } }],
+    ['pipeline.seasonPeriods.cpu', { pipeline: { seasonPeriods: { cpu: 'weekly' } } }],
+    ['pipeline.seasonPeriods.cpu', { pipeline: { seasonPeriods: { cpu: 0 } } }],
   ])('wrong value for %s is refused naming the field', (field, content) => {
     const msg = refusal({ env: {}, file: file('wrong.json', JSON.stringify(content)) });
     expect(msg).toMatch(/^invalid configuration: /);
@@ -91,6 +101,19 @@ describe('hostile config files', () => {
     const brokers = field.endsWith('.1') ? ['127.0.0.1:19092', bad] : [bad];
     const msg = refusal({ env: {}, file: file('brokers.json', JSON.stringify({ kafka: { brokers } })) });
     expect(msg).toContain(`${field}: broker must be host:port`);
+  });
+
+  it('seasonPeriod: auto / none / seconds, per metric overrides win; the detector param follows', () => {
+    const c = loadConfig({ env: {}, file: file('season.json', JSON.stringify({ pipeline: { seasonPeriod: 'none', seasonPeriods: { orders: 604800, cpu: 'auto' } } })) });
+    expect(c.pipeline.seasonPeriod).toBe('none');
+    expect(defaultDetectorParams(c.pipeline).seasonPeriod).toBe(SEASON_NONE);
+    expect(metricSeasonPeriod(c.pipeline, 'orders')).toBe(604800);
+    expect(metricSeasonPeriod(c.pipeline, 'cpu')).toBe(SEASON_AUTO);
+    expect(metricSeasonPeriod(c.pipeline, 'other')).toBe(SEASON_NONE);
+    // a metric named like an Object.prototype member is no override
+    expect(metricSeasonPeriod(c.pipeline, 'constructor')).toBe(SEASON_NONE);
+    const d = loadConfig({ env: {} }).pipeline;
+    expect(defaultDetectorParams(d).seasonPeriod).toBe(seasonPeriodParam(d.seasonPeriod));
   });
 
   it('an unknown top-level key is refused naming it (typos must not be ignored)', () => {

@@ -114,6 +114,11 @@ describe('vigil detect: files and folders', () => {
     const r = vigil('--csv', miniA, '--out', path.join(tmp, 'w'), '--window-size', 'ten');
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--window-size must be an integer/);
+    for (const bad of ['weekly', '60', '86400.5', '1e12', '']) {
+      const s = vigil('--csv', miniA, '--out', path.join(tmp, 'w'), '--season-period', bad);
+      expect(s.status, bad).toBe(2);
+      expect(s.stderr).toMatch(/--season-period must be auto, none or whole seconds in \[480, 31622400\]/);
+    }
     await expect(command.run({ csv: miniA, out: path.join(tmp, 'p') }, ['stray'])).rejects.toThrow(UsageError);
   });
 });

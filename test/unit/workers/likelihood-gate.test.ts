@@ -35,9 +35,10 @@ describe('likelihood gate in the detector (likelihoodGate)', () => {
     expect(off.likelihoodGate).toBe(0);
     const { values, timestamps } = burstyCounter(5000, 1);
     const state = createSeriesState(off);
-    const fresh = new Float64Array(createSeriesState(off)).slice(stateLayout(off).likelihood);
+    const { likelihood } = stateLayout(off);
+    const fresh = new Float64Array(createSeriesState(off)).slice(likelihood, likelihood + LIKELIHOOD_SLOTS);
     scoreSeries(off, values, timestamps, state);
-    expect(new Float64Array(state).slice(stateLayout(off).likelihood)).toEqual(fresh);
+    expect(new Float64Array(state).slice(likelihood, likelihood + LIKELIHOOD_SLOTS)).toEqual(fresh);
     expect(fresh.length).toBe(LIKELIHOOD_SLOTS);
   });
 

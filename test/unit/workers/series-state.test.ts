@@ -11,7 +11,10 @@ import {
   restoreSeriesState,
   seriesStateBytes,
   snapshotSeriesState,
+  stateLayout,
 } from '../../../workers/series-state.ts';
+import { LIKELIHOOD_SLOTS } from '../../../workers/likelihood.ts';
+import { SEASON_SLOTS } from '../../../workers/seasonal.ts';
 import { scoreSeries, series } from './synthetic.ts';
 
 const params = detectorParams({ windowSize: 200, windowMs: Infinity });
@@ -66,8 +69,9 @@ describe('series state buffer', () => {
     }
   });
 
-  it.each([2, 3])('refuses a real version-%i snapshot (earlier build) with STATE_LAYOUT; replaying its points builds a working state', (version) => {
-    // written by the LAYOUT_VERSION 2 / 3 builds: windowSize 50, 120 points 10 + sin(i) one second apart
+  it.each([2, 3, 4])('refuses a real version-%i snapshot (earlier build) with STATE_LAYOUT; replaying its points builds a working state', (version) => {
+    // written by the LAYOUT_VERSION 2 / 3 / 4 builds (4: main 9fc8a06, before the seasonal region):
+    // windowSize 50, 120 points 10 + sin(i) one second apart
     const old = Buffer.from(readFileSync(new URL(`./fixtures/series-state-v${version}-window50.b64`, import.meta.url), 'utf8'), 'base64');
     const p50 = detectorParams({ windowSize: 50, windowMs: Infinity });
     expect(old[2]).toBe(version);
@@ -94,29 +98,6 @@ describe('series state buffer', () => {
     expect(new Float64Array(old.buffer, old.byteOffset, old.length / 8)[7]).toBeCloseTo(mean, 12);
   });
 
-  it('restores a real version-4 snapshot (written before the seasonal layout) and keeps scoring from it', () => {
-    // written by the LAYOUT_VERSION 4 build (main 9fc8a06): windowSize 50, 120 points 10 + sin(i) one second apart.
-    // When the layout moves to 5 this becomes a refuse-and-replay case like versions 2 and 3 above.
-    const old = Buffer.from(readFileSync(new URL('./fixtures/series-state-v4-window50.b64', import.meta.url), 'utf8'), 'base64');
-    const p50 = detectorParams({ windowSize: 50, windowMs: Infinity });
-    expect(old[2]).toBe(4);
-    const n = 120;
-    const values = new Float64Array(n).map((_, i) => 10 + Math.sin(i));
-    const timestamps = new Float64Array(n).map((_, i) => 1_700_000_000_000 + i * 1000);
-    const rebuilt = scoreSeries(p50, values, timestamps);
-    if (LAYOUT_VERSION !== 4) return expect(() => restoreSeriesState(old, p50)).toThrow(/layout version 4/);
-    const restored = restoreSeriesState(old, p50);
-    expect(Buffer.from(new Uint8Array(restored))).toEqual(snapshotSeriesState(rebuilt.state));
-    expect(inspectSeriesState(restored, p50)).toMatchObject({ pointsSeen: 120, baselinePoints: 50 });
-    // scoring on from the restored state gives what scoring on from the rebuilt one gives
-    const more = new Float64Array(30).map((_, i) => 10 + Math.sin(n + i));
-    const moreAt = new Float64Array(30).map((_, i) => 1_700_000_000_000 + (n + i) * 1000);
-    const a = scoreSeries(p50, more, moreAt, restored);
-    const b = scoreSeries(p50, more, moreAt, rebuilt.state);
-    expect(Array.from(a.score)).toEqual(Array.from(b.score));
-    expect(Array.from(a.zscore)).toEqual(Array.from(b.zscore));
-  });
-
   it('keeps expiring by time when points are weeks apart (baseline time offsets re-anchored)', () => {
     const day = 86_400_000;
     const p = detectorParams({ windowSize: 200, windowMs: 40 * day });
@@ -130,6 +111,15 @@ describe('series state buffer', () => {
     expect(inspectSeriesState(state, p).baselinePoints).toBe(41);
     scoreSeries(p, values.subarray(150), timestamps.subarray(150), state);
     expect(inspectSeriesState(state, p).baselinePoints).toBe(1);
+  });
+
+  it('holds the seasonal region: a layout-5 state at the default window is at most 20 KiB', () => {
+    expect(LAYOUT_VERSION).toBe(5);
+    const defaults = defaultDetectorParams(loadConfig({ env: {} }).pipeline);
+    const layout = stateLayout(defaults);
+    expect(layout.season).toBeGreaterThanOrEqual(layout.likelihood + LIKELIHOOD_SLOTS);
+    expect(layout.bytes).toBe((layout.season + SEASON_SLOTS) * 8);
+    expect(layout.bytes).toBeLessThanOrEqual(20 * 1024);
   });
 
   it('rejects invalid params with the offending field named', () => {

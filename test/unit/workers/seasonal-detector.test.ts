@@ -1,0 +1,111 @@
+/** The seasonal baseline inside the detector: residual scoring, conversion, reconfiguration. */
+import { describe, expect, it } from 'vitest';
+import { detectorParams } from '../../../workers/detector-params.ts';
+import { SeriesDetector } from '../../../workers/series-detector.ts';
+import { createSeriesState, inspectSeriesState, restoreSeriesState, snapshotSeriesState, stateLayout } from '../../../workers/series-state.ts';
+import { DAY_MS, inspectSeason, SEASON_AUTO, SEASON_NONE } from '../../../workers/seasonal.ts';
+import { gaussian } from './synthetic.ts';
+import { scoreSeries } from './synthetic.ts';
+
+const T0 = Date.UTC(2026, 0, 5);
+const STEP = 300_000; // 5 minutes: 288 points a day
+const auto = detectorParams({ windowMs: Infinity, seasonPeriod: SEASON_AUTO });
+const none = detectorParams({ windowMs: Infinity, seasonPeriod: SEASON_NONE });
+
+/** 10 days of a daily cycle (amplitude 30 % of the level, a second harmonic) under 2 % noise, plus `extra`. */
+function dailySeries(days: number, extra: (i: number) => number = () => 0, seed = 21) {
+  const g = gaussian(seed);
+  const n = (days * DAY_MS) / STEP;
+  const values = new Float64Array(n);
+  const timestamps = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = i * STEP;
+    const x = (2 * Math.PI * t) / DAY_MS;
+    values[i] = 1000 + 300 * Math.sin(x + 0.7) + 90 * Math.sin(2 * x) + 20 * g() + extra(i);
+    timestamps[i] = T0 + t;
+  }
+  return { values, timestamps };
+}
+
+describe('seasonal baseline in the detector', () => {
+  it('a daily cycle with no anomaly stays silent', () => {
+    const { values, timestamps } = dailySeries(10);
+    const r = scoreSeries(auto, values, timestamps);
+    const season = inspectSeason(new Float64Array(r.state), stateLayout(auto).season);
+    expect(season).toMatchObject({ wanted: true, on: true });
+    // nothing but, at most, a Gaussian-tail outlier (P(|z| ≥ 4) ≈ 6e-5 a point: ~0.2 in 2880)
+    expect(r.findings.filter((f) => f.type !== 'outlier')).toEqual([]);
+    expect(r.findings.length).toBeLessThanOrEqual(1);
+    expect(r.findings.every((f) => f.version === 1)).toBe(true);
+    // judged as residuals from day 2 on: the baseline's spread is the noise's, not the cycle's
+    expect(r.std.at(-1)!).toBeLessThan(30);
+    expect(scoreSeries(none, values, timestamps).std.at(-1)!).toBeGreaterThan(150);
+  });
+
+  it('a spike on top of the cycle is reported as a spike, with the cycle value as expected', () => {
+    // day 6, 12:00: 8 points (40 min) 6 noise sd above the cycle; the cycle itself swings ±19 sd
+    const at = 5 * 288 + 144;
+    const { values, timestamps } = dailySeries(8, (i) => (i >= at && i < at + 8 ? 120 : 0), 23);
+    const r = scoreSeries(auto, values, timestamps);
+    const firsts = r.findings.filter((f) => f.version === 1 && f.pointIndex >= at - 288);
+    expect(firsts).toHaveLength(1);
+    expect(firsts[0].pointIndex).toBeGreaterThanOrEqual(at);
+    expect(firsts[0].pointIndex).toBeLessThan(at + 3);
+    const episode = r.findings.filter((f) => f.startTimestamp === firsts[0].startTimestamp);
+    expect(episode.at(-1)!.type).toBe('spike');
+    // expected is in the series' own units: the cycle's value there, not the residual's level
+    const cycleAt = values[at] - 120;
+    expect(Math.abs(firsts[0].expected - cycleAt)).toBeLessThan(60);
+    expect(r.mean[at]).toBeCloseTo(firsts[0].expected, 6);
+    // judged raw, the same spike hides in the cycle's spread
+    const raw = scoreSeries(none, values, timestamps);
+    expect(raw.findings.some((f) => f.type === 'spike' && f.pointIndex >= at && f.pointIndex < at + 8)).toBe(false);
+  });
+
+  it('batches split anywhere give the same result as one batch (the model lives in the state)', () => {
+    const { values, timestamps } = dailySeries(4, (i) => (i === 700 ? 400 : 0));
+    const whole = scoreSeries(auto, values, timestamps);
+    const state = createSeriesState(auto);
+    const cut = [0, 317, 401, 1000, 1151];
+    const parts = cut.map((from, k) => scoreSeries(auto, values.slice(from, cut[k + 1]), timestamps.slice(from, cut[k + 1]), state));
+    expect(Array.from(parts.flatMap((p) => Array.from(p.score)))).toEqual(Array.from(whole.score));
+    expect(Buffer.from(new Uint8Array(state)).equals(snapshotSeriesState(whole.state))).toBe(true);
+  });
+
+  it('a restored state follows a changed period setting: residuals turned back into raw values, the model reset', () => {
+    const { values, timestamps } = dailySeries(3);
+    const r = scoreSeries(auto, values, timestamps);
+    const layout = stateLayout(auto);
+    expect(inspectSeason(new Float64Array(r.state), layout.season).on).toBe(true);
+    const restored = restoreSeriesState(snapshotSeriesState(r.state), auto);
+    expect(SeriesDetector.reconfigureSeason(restored, layout, auto, SEASON_AUTO)).toBe(false);
+    expect(SeriesDetector.reconfigureSeason(restored, layout, auto, SEASON_NONE)).toBe(true);
+    expect(inspectSeason(new Float64Array(restored), layout.season)).toMatchObject({ periodMs: 0, on: false, wanted: false });
+    // the baseline holds the raw values again: its mean is that of the raw points (all 864 of them)
+    expect(inspectSeriesState(restored, auto).baselinePoints).toBe(values.length);
+    let mean = 0;
+    for (let i = 0; i < values.length; i++) mean += values[i] / values.length;
+    // (back with the shape of now, not of when each residual was taken: within a small share of the noise)
+    expect(Math.abs(inspectSeriesState(restored, auto).mean - mean)).toBeLessThan(1);
+    // and it scores on as a series without a model
+    const more = dailySeries(4).values.slice(864, 900);
+    const moreAt = dailySeries(4).timestamps.slice(864, 900);
+    scoreSeries(auto, more, moreAt, restored);
+    expect(inspectSeason(new Float64Array(restored), layout.season).periodMs).toBe(0);
+  });
+
+  it('seasonPeriod none costs nothing: the seasonal region is never written', () => {
+    const { values, timestamps } = dailySeries(3);
+    const { season } = stateLayout(none);
+    const fresh = new Float64Array(createSeriesState(none)).slice(season);
+    const r = scoreSeries(none, values, timestamps);
+    expect(Array.from(new Float64Array(r.state).slice(season))).toEqual(Array.from(fresh));
+  });
+
+  it('refuses a hostile seasonPeriod naming the field', () => {
+    for (const bad of [Number.NaN, 12.5, -2, 60, 1e12, Infinity]) {
+      expect(() => detectorParams({ seasonPeriod: bad })).toThrow(/seasonPeriod/);
+      expect(() => createSeriesState(auto, bad)).toThrow(/seasonPeriod/);
+    }
+  });
+});
