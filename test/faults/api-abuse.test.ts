@@ -13,6 +13,10 @@
  * the others keep their normal answers; /health is 503 with the clickhouse check failed. After it
  * the API answers normally again (recovery: until a ClickHouse read is 200 again). Every point
  * the API accepted is stored once by the pipeline; anomalies and transitions as the reference.
+ *
+ * Second test: the API alone on a private Kafka broker, stopped for 15 s: what needs Kafka is
+ * 503 naming Kafka with Retry-After, the rest answers as usual, /health says Kafka; its figures
+ * join row 7's notes.
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +26,11 @@ import { createLogger } from '../../core/logger.ts';
 import { startApi, type RunningApi } from '../../api/index.ts';
 import { createClickHouse } from '../../pipeline/storage/clickhouse.ts';
 import { startPipeline, type PipelineHandle } from '../../pipeline/runtime/pipeline.ts';
-import { createTestEnv, startTcpProxy, waitFor, type TcpProxy, type TestEnv } from '../support/index.ts';
+import { createTestEnv, startSecondBroker, startTcpProxy, waitFor, type SecondBroker, type TcpProxy, type TestEnv } from '../support/index.ts';
+import { ensureTopics } from '../../pipeline/kafka/topics.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { RESULTS_DIR } from './support/table.ts';
 import { waitForCommitted } from '../integration/pipeline/scenario.ts';
 import { faultLoad, TICKS_PER_SECOND } from './support/load.ts';
 import { PARTITIONS, PIPELINE_OVERRIDES, catchUpMs, conclude, referenceRun, type Reference } from './support/run.ts';
@@ -44,14 +52,18 @@ const OUTAGE: Array<{ mode: 'refuse' | 'hang'; ms: number }> = [
 /** api.queryTimeoutMs in this test: a hung ClickHouse answers 503 after this long. */
 const QUERY_TIMEOUT_MS = 4000;
 
+/** The second part: the API's (private) Kafka broker stopped this long. */
+const KAFKA_OUTAGE_MS = 15_000;
+
 const load = faultLoad();
 let reference: Reference;
 let env: TestEnv;
 let ch: ClickHouseClient;
 let proxy: TcpProxy;
+let broker: SecondBroker;
 
 beforeAll(async () => {
-  [reference, env] = await Promise.all([
+  [reference, env, broker] = await Promise.all([
     referenceRun('f-api', load),
     createTestEnv('f-api', {
       partitions: PARTITIONS,
@@ -71,6 +83,7 @@ beforeAll(async () => {
         gateway: { port: 0 },
       },
     }),
+    startSecondBroker({ heap: '384m' }),
   ]);
   ch = createClickHouse(env.config);
   const u = new URL(env.config.clickhouse.url);
@@ -80,6 +93,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ch?.close();
   await proxy?.close();
+  await broker?.close();
   await env?.cleanup().catch(() => undefined);
 });
 
@@ -276,6 +290,106 @@ describe('fault 7: API abuse under load, with ClickHouse unavailable to the API 
       ingestAgent.destroy();
       await api?.close().catch(() => undefined);
       await pipeline?.stop().catch(() => undefined);
+    }
+  });
+});
+
+describe('fault 7, second part: the API\'s Kafka broker stopped', () => {
+  it('what needs Kafka is 503 naming Kafka with Retry-After, reads and validation answer as usual, /health says Kafka; ingest is 202 again after the restart', async () => {
+    // A private broker (the shared one is never stopped) for the API alone: its topics there, its database on the shared server.
+    const kenv = await createTestEnv('f-api-kafka', {
+      partitions: 1,
+      topics: false,
+      overrides: { kafka: { brokers: broker.brokers }, api: { port: 0, apiKeys: ABUSE_API_KEYS, rateLimitPerMinute: 10_000_000, cacheTtlMs: 0 }, gateway: { port: 0 } },
+    });
+    let api: RunningApi | undefined;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    try {
+      await ensureTopics(kenv.config, kenv.logger);
+      api = await startApi(kenv.config, createLogger('silent'));
+      const base = new URL(api.url);
+      let seq = 0;
+      const point = () => JSON.stringify({ source: 'kafka-outage', metric: 'm', value: 1, timestamp: Date.now() - 60_000 + (seq++ % 1000) });
+      const kinds: Array<{ name: string; kafka: boolean; ok: number[]; make: () => Parameters<typeof sendRequest>[2] }> = [
+        { name: 'POST /metrics', kafka: true, ok: [202], make: () => ({ method: 'POST', path: '/api/v1/metrics', headers: { 'content-type': 'application/json', 'x-api-key': ABUSE_KEYS.ingest }, body: point() }) },
+        { name: 'PUT /rules/:id', kafka: true, ok: [200, 201], make: () => ({ method: 'PUT', path: `/api/v1/rules/abuse.k${seq++ % 4}`, headers: { 'content-type': 'application/json', 'x-api-key': ABUSE_KEYS.operate }, body: JSON.stringify({ kind: 'anomaly', metric: 'abuse_only', minScore: 0.5, severity: 'low' }) }) },
+        { name: 'POST /silences', kafka: true, ok: [201], make: () => ({ method: 'POST', path: '/api/v1/silences', headers: { 'content-type': 'application/json', 'x-api-key': ABUSE_KEYS.operate }, body: JSON.stringify({ matchers: [{ name: 'source', op: '=', value: 'abuse-none' }], endsAt: new Date(Date.now() + 3_600_000).toISOString(), comment: 'kafka outage' }) }) },
+        { name: 'GET /alerts', kafka: false, ok: [200], make: () => ({ method: 'GET', path: '/api/v1/alerts', headers: { 'x-api-key': ABUSE_KEYS.read } }) },
+        { name: 'GET /rules', kafka: false, ok: [200], make: () => ({ method: 'GET', path: '/api/v1/rules', headers: { 'x-api-key': ABUSE_KEYS.read } }) },
+        { name: 'POST /metrics invalid', kafka: false, ok: [400], make: () => ({ method: 'POST', path: '/api/v1/metrics', headers: { 'content-type': 'application/json', 'x-api-key': ABUSE_KEYS.ingest }, body: '{"source":"\\ud800","metric":"m","value":1}' }) },
+      ];
+      // Everything answers normally first.
+      for (const k of kinds) {
+        const a = await sendRequest(agent, base, k.make());
+        expect(k.ok, `${k.name} before the outage: ${a.status} ${a.body.slice(0, 200)}`).toContain(a.status);
+      }
+      await broker.stop('SIGTERM');
+      const stoppedAt = Date.now();
+      const answers: Array<{ k: (typeof kinds)[number]; a: Answer; ms: number }> = [];
+      const healthDuring: Answer[] = [];
+      // Two lanes for what needs Kafka, two for what does not (so the fast answers are not held
+      // behind the slow ones), issuing until the outage has lasted its time; requests then in
+      // flight finish as they do (after the restart a normal answer is fine too).
+      const lane = (pool: typeof kinds, offset: number) => async () => {
+        for (let i = offset; Date.now() - stoppedAt < KAFKA_OUTAGE_MS; i += 2) {
+          const k = pool[i % pool.length];
+          const t = Date.now();
+          const a = await sendRequest(agent, base, k.make(), 120_000);
+          answers.push({ k, a, ms: Date.now() - t });
+          if (!k.kafka) await sleep(100);
+        }
+      };
+      const needKafka = kinds.filter((k) => k.kafka);
+      const noKafka = kinds.filter((k) => !k.kafka);
+      const lanes = Promise.all([lane(needKafka, 0)(), lane(needKafka, 1)(), lane(noKafka, 0)(), lane(noKafka, 1)(), (async () => {
+        while (Date.now() - stoppedAt < KAFKA_OUTAGE_MS) {
+          healthDuring.push(await sendRequest(agent, base, { method: 'GET', path: '/api/v1/health' }));
+          await sleep(1000);
+        }
+      })()]);
+      await sleep(KAFKA_OUTAGE_MS);
+      const downMs = Date.now() - stoppedAt;
+      await broker.start();
+      const restartedAt = Date.now();
+      await lanes;
+      // Recovery: until an ingest is acknowledged again.
+      await waitFor(async () => (await sendRequest(agent, base, kinds[0].make(), 120_000)).status === 202, 120_000, { intervalMs: 200, message: 'an ingest 202 after the broker restart' });
+      const recoveryMs = Date.now() - restartedAt;
+      await waitFor(async () => (await sendRequest(agent, base, { method: 'GET', path: '/api/v1/health' })).status === 200, 60_000, { message: 'API /health 200 after the restart' });
+
+      const wrong: string[] = [];
+      for (const { k, a } of answers) {
+        if (a.status === 503 && k.kafka) {
+          if (envelopeProblem(a) || !/^Kafka /.test((JSON.parse(a.body) as { message: string }).message) || a.headers['retry-after'] === undefined) wrong.push(`${k.name}: a 503 not naming Kafka with Retry-After: ${a.body.slice(0, 200)}`);
+        } else if (!k.ok.includes(a.status)) wrong.push(`${k.name}: ${a.status} ${a.error ?? a.body.slice(0, 200)}`);
+      }
+      const refused = answers.filter((x) => x.a.status === 503);
+      const kafkaMs = answers.filter((x) => x.k.kafka).map((x) => x.ms);
+      const healthKafka = healthDuring.filter((h) => h.status === 503 && (JSON.parse(h.body) as { checks: Record<string, { status: string }> }).checks.kafka.status === 'fail');
+      const byKind = kinds.filter((k) => k.kafka).map((k) => `${k.name} ${answers.filter((x) => x.k === k && x.a.status === 503).length}/${answers.filter((x) => x.k === k).length}`).join(', ');
+      const maxKafkaMs = Math.max(0, ...kafkaMs);
+      const note =
+        `Kafka (a private broker for the API alone) stopped ${Math.round(downMs / 1000)} s: ${n(answers.length)} requests, 503 naming Kafka with Retry-After for ${byKind}; ${n(answers.filter((x) => !x.k.kafka).length)} reads and validation errors answered as usual; ` +
+        `${healthKafka.length}/${healthDuring.length} /health 503 (kafka fail); a Kafka-bound request took up to ${(maxKafkaMs / 1000).toFixed(1)} s (kafkajs retries, no API timeout); ingest 202 again ${(recoveryMs / 1000).toFixed(1)} s after the restart`;
+      console.info(`[faults] api-abuse kafka: ${note}`);
+      // Into row 7 (recorded by the first part, when it ran).
+      const file = path.join(RESULTS_DIR, 'api-abuse.json');
+      try {
+        const row = JSON.parse(readFileSync(file, 'utf8')) as { notes: string };
+        row.notes = `${row.notes}; ${note}`;
+        writeFileSync(file, `${JSON.stringify(row, null, 2)}\n`);
+      } catch {
+        // the first part did not record its row: it failed, and says why
+      }
+      expect(wrong, `${wrong.length} wrong answers`).toEqual([]);
+      expect(refused.filter((x) => x.k.name === 'POST /metrics').length, 'ingest refused with 503 while Kafka was down').toBeGreaterThan(0);
+      expect(healthKafka.length, '/health 503 with kafka failed during the outage').toBeGreaterThan(0);
+      expect(maxKafkaMs, 'a Kafka-bound request is answered within a minute').toBeLessThan(60_000);
+      expect(recoveryMs).toBeLessThan(60_000);
+    } finally {
+      agent.destroy();
+      await api?.close().catch(() => undefined);
+      await kenv.cleanup().catch(() => undefined);
     }
   });
 });
