@@ -26,6 +26,7 @@ import {
   templatesDir,
   timeSpanSeconds,
 } from '../../deploy/production/units.ts';
+import { promtool } from '../../deploy/prometheus/promtool.ts';
 import { ensureVenvTool, type VenvTool } from '../support/python-venv.ts';
 import { fillPlaceholders } from '../support/production.ts';
 
@@ -129,6 +130,37 @@ describe('the same deployment as the systemd units', () => {
     }
     // Resume needs the gateway that issued the event id: sticky by client address.
     expect(named('Service', 'vigil-gateway').spec.sessionAffinity).toBe('ClientIP');
+    // Every Service (the scrape ones too) selects one role's pods and names its ports.
+    for (const service of byKind('Service')) {
+      const role = service.spec.selector['app.kubernetes.io/component'];
+      expect(roles, service.metadata.name).toContain(role);
+      const ports = new Set(container(role).ports.map((p: Doc) => p.name));
+      for (const p of service.spec.ports) expect(ports.has(p.targetPort), `${service.metadata.name} port ${p.targetPort}`).toBe(true);
+    }
+  });
+
+  it('is scraped by deploy/prometheus/kubernetes.yml: promtool accepts it, same jobs as prometheus.yml, each on a headless Service listing unready pods', () => {
+    const shipped = readFileSync(path.join(root, 'deploy/prometheus/prometheus.yml'), 'utf8');
+    const text = readFileSync(path.join(root, 'deploy/prometheus/kubernetes.yml'), 'utf8');
+    const jobs = (t: string) => [...t.matchAll(/^ {2}- job_name: (\S+)$/gm)].map((m) => m[1]);
+    expect(jobs(text)).toEqual(jobs(shipped));
+    // promtool checks that the credentials file exists and reads the rules beside the config.
+    const dir = path.join(tmp, 'prometheus');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'key'), 'prometheus-scrape-key-0123456789\n');
+    writeFileSync(path.join(dir, 'vigil-rules.yml'), readFileSync(path.join(root, 'deploy/prometheus/vigil-rules.yml')));
+    writeFileSync(path.join(dir, 'kubernetes.yml'), text.replace('/etc/prometheus/secrets/vigil-api-metrics-key', path.join(dir, 'key')));
+    const rules = [...readFileSync(path.join(dir, 'vigil-rules.yml'), 'utf8').matchAll(/^\s*- alert: /gm)].length;
+    const r = promtool(['check', 'config', path.join(dir, 'kubernetes.yml')]);
+    expect(r.output).toContain(`SUCCESS: ${rules} rules found`);
+    expect(r.ok).toBe(true);
+    for (const m of text.matchAll(/- names: \['([a-z0-9-]+)\.vigil\.svc\.cluster\.local'\]\n\s+type: A\n\s+port: (\d+)/g)) {
+      const service = named('Service', m[1]);
+      expect(service.spec.clusterIP, m[1]).toBe('None');
+      expect(service.spec.publishNotReadyAddresses, m[1]).toBe(true);
+      expect(service.spec.ports.map((p: Doc) => p.port), m[1]).toContain(Number(m[2]));
+    }
+    expect([...text.matchAll(/- names: /g)].length).toBe(jobs(text).length);
   });
 
   it('runs the unit command with the unit stop timeout, readiness on /health, and restricted pods', () => {
