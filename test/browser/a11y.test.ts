@@ -102,6 +102,12 @@ async function show(page: Page, view: (typeof VIEWS)[number]) {
     incidents: '#incidents-empty:not([hidden]), #incidents-list > *',
   };
   if (loaded[view]) await page.locator(loaded[view]!).first().waitFor();
+  if (view === 'overview') {
+    // The series list open, so its search, active-only select and pin boxes are checked too.
+    await page.evaluate(() => ((document.querySelector('#series-picker') as HTMLDetailsElement).open = true));
+    await page.locator('#series-table tbody tr input[type="checkbox"]').first().waitFor();
+    await page.locator('#charts .chart-card button[data-role="pin"]').first().waitFor();
+  }
 }
 
 async function runAxe(page: Page): Promise<AxeResult[]> {

@@ -10,8 +10,8 @@ import type { Producer } from 'kafkajs';
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvent } from '../../pipeline/codec/events.ts';
-import { alertEventRow, pointRow, slaSnapshotRow } from '../../pipeline/storage/rows.ts';
-import type { AlertEvent, LiveSnapshot, SlaSnapshot } from '../../schemas/records.ts';
+import { alertEventRow, anomalyRow, pointRow, slaSnapshotRow } from '../../pipeline/storage/rows.ts';
+import type { AlertEvent, AnomalyEvent, LiveSnapshot, SlaSnapshot } from '../../schemas/records.ts';
 import { ARTIFACTS, gatewayWithProducer, startDashboardHarness, type DashboardHarness } from '../support/dashboard-harness.ts';
 import { waitFor } from '../support/index.ts';
 
@@ -43,6 +43,11 @@ const ALERTS = {
   }),
   sla: alert('fig-sla', { kind: 'sla', source: 'api-1', metric: 'availability', ruleId: 'sla:availability:fast', severity: 'critical', value: 14.89, threshold: 14.4, message: LONG_MESSAGE }),
   nodata: alert('fig-nodata', { kind: 'nodata', source: 'batch-1', metric: 'queue_size', ruleId: 'nodata', value: 300_000, threshold: 300_000, message: 'no data from queue_size on batch-1 for 300 s (limit 300 s)' }),
+};
+
+const ANOMALY: AnomalyEvent = {
+  id: 'fig-anomaly-1', source: 'web-1', metric: 'response_time', type: 'spike', version: 1, startTimestamp: NOW - 16 * MIN, detectedTimestamp: NOW - 15 * MIN,
+  value: 58.53, expected: 40, zscore: 4252.11, score: 0.934, confidence: 0.8, pointCount: 3,
 };
 
 const SLA: SlaSnapshot = {
@@ -108,6 +113,7 @@ beforeAll(async () => {
       await ch.insert({ table: 'alert_events', values: Object.values(ALERTS).map(alertEventRow), format: 'JSONEachRow' });
       await ch.insert({ table: 'sla_snapshots', values: [slaSnapshotRow(SLA)], format: 'JSONEachRow' });
       await ch.insert({ table: 'points', values: historyPoints(), format: 'JSONEachRow' });
+      await ch.insert({ table: 'anomalies', values: [anomalyRow(ANOMALY)], format: 'JSONEachRow' });
     },
     beforeApi: feed.beforeApi,
   });
@@ -195,6 +201,17 @@ describe('readable figures', () => {
     const budget = page.locator(`#sla-table tbody tr[data-sla-id="availability"] td[data-label="Error budget"] .text`);
     expect(await budget.textContent()).toBe(`exhausted (${MINUS}1,062 %)`);
     expect(await page.locator(`#sla-table tbody tr[data-sla-id="availability"] td[data-label="Burn slow"]`).textContent()).toBe('6.05×');
+  });
+
+  it('shows anomaly values with their unit and a huge z SI-style', async () => {
+    await page.click('#tab-btn-anomalies');
+    const tr = page.locator('#anomalies-table tbody tr', { hasText: 'web-1/response_time' });
+    await tr.waitFor();
+    expect(await tr.locator('td[data-label="Value"]').textContent()).toBe('58.5 ms');
+    expect(await tr.locator('td[data-label="Expected"]').textContent()).toBe('40 ms');
+    expect(await tr.locator('td[data-label="z"]').textContent()).toBe('4.25k');
+    await page.click('#tab-btn-overview');
+    expect(await page.locator(`#recent-anomalies li[data-anomaly-id="${ANOMALY.id}"] .what`).textContent()).toContain('58.5 ms vs 40 ms expected');
   });
 
   it('fits the alert table on a phone', async () => {

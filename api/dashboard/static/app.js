@@ -190,7 +190,7 @@ const silencesView = new SilencesView({ root: document, api, onError, toast, onC
 const incidentsView = new IncidentsView({ root: document, api, onError, toast, unitOf });
 const receiversView = new ReceiversView({ root: document, api, onError, toast });
 const seriesView = new SeriesView({ root: document, api, onError, navigate, isPinned: (series) => overview.pins.some((p) => pinId(p) === pinId(series)), onPin: (series, on) => setPinned(series, on) });
-const anomaliesView = new AnomaliesView({ root: document, state, api, onError });
+const anomaliesView = new AnomaliesView({ root: document, state, api, onError, unitOf });
 const slaView = new SlaView({ root: document, state, api, onError });
 const seriesBody = $('#series-table tbody');
 const liveHint = $('#live-hint');
@@ -310,7 +310,7 @@ const renderAlerts = frameScheduler(() => {
 });
 const renderAnomalies = frameScheduler(() => {
   anomaliesView.render();
-  renderRecentAnomalies($('#recent-anomalies'), state.anomalies.values(), Date.now());
+  renderRecentAnomalies($('#recent-anomalies'), state.anomalies.values(), Date.now(), unitOf);
 });
 const renderSla = frameScheduler(() => slaView.render());
 

@@ -1,7 +1,7 @@
 // Anomalies tab: minimum confidence and type filters over the latest refinement of each anomaly.
 import { $, h, renderKeyed } from '../lib/dom.js';
 import { seriesAnchor, meter } from './widgets.js';
-import { formatIso, formatNumber, formatScore } from '../lib/format.js';
+import { formatIso, formatNumber, formatScore, formatWithUnit } from '../lib/format.js';
 import { showTime } from '../lib/clock.js';
 import { selectAnomalies } from '../lib/records.js';
 import { ANOMALY_TYPES, anomalyTypeLabel } from '../lib/severity.js';
@@ -16,8 +16,9 @@ function toneForScore(v) {
 }
 
 export class AnomaliesView {
-  constructor({ root, state, api, onError }) {
+  constructor({ root, state, api, onError, unitOf }) {
     this.state = state;
+    this.unitOf = unitOf ?? (() => '');
     this.api = api;
     this.onError = onError;
     this.form = $('#anomaly-filters', root);
@@ -92,8 +93,8 @@ export class AnomaliesView {
           ),
           h('td', { dataset: { label: 'Confidence' } }, meter(a.confidence, formatScore(a.confidence), '')),
           h('td', { dataset: { label: 'Score' } }, meter(a.score, formatScore(a.score), toneForScore(a.score))),
-          h('td', { className: 'num', dataset: { label: 'Value' } }, formatNumber(a.value)),
-          h('td', { className: 'num', dataset: { label: 'Expected' } }, formatNumber(a.expected)),
+          h('td', { className: 'num', dataset: { label: 'Value' } }, formatWithUnit(a.value, this.unitOf(a.metric))),
+          h('td', { className: 'num', dataset: { label: 'Expected' } }, formatWithUnit(a.expected, this.unitOf(a.metric))),
           h('td', { className: 'num', dataset: { label: 'z' } }, formatNumber(a.zscore)),
           h('td', { className: 'num', dataset: { label: 'Points' } }, formatNumber(a.pointCount)),
         ),

@@ -1,6 +1,6 @@
 // Overview tab: health checks, counts, series table (which charts to show), recent feeds.
 import { h, renderKeyed } from '../lib/dom.js';
-import { formatAge, formatBudget, formatCount, formatIso, formatNumber, formatPercent, formatScore } from '../lib/format.js';
+import { formatAge, formatBudget, formatCount, formatIso, formatNumber, formatPercent, formatScore, formatWithUnit } from '../lib/format.js';
 import { showTime } from '../lib/clock.js';
 import { recentAlerts, selectAnomalies } from '../lib/records.js';
 import { SEVERITIES, anomalyTypeLabel, severityClass, statusClass } from '../lib/severity.js';
@@ -135,7 +135,7 @@ export function renderRecentAlerts(list, alerts, now) {
   );
 }
 
-export function renderRecentAnomalies(list, anomalies, now) {
+export function renderRecentAnomalies(list, anomalies, now, unitOf = () => '') {
   const rows = selectAnomalies(anomalies, {}, 8);
   if (rows.length === 0) return list.replaceChildren(emptyItem('No anomalies yet.'));
   renderKeyed(
@@ -148,7 +148,7 @@ export function renderRecentAnomalies(list, anomalies, now) {
         'li',
         { dataset: { anomalyId: a.id } },
         h('span', { className: 'pill sev-info' }, anomalyTypeLabel(a.type)),
-        h('span', { className: 'what' }, seriesAnchor(a, a.startTimestamp), ` — ${formatNumber(a.value)} vs ${formatNumber(a.expected)}`),
+        h('span', { className: 'what' }, seriesAnchor(a, a.startTimestamp), ` — ${formatWithUnit(a.value, unitOf(a.metric))} vs ${formatWithUnit(a.expected, unitOf(a.metric))} expected`),
         h('span', { className: 'muted' }, `conf ${formatScore(a.confidence)}`),
         h('span', { className: 'when' }, showTime(a.detectedTimestamp, now)),
       ),
