@@ -1,23 +1,31 @@
 /**
- * WebSocket fan-out: the gateway's uWebSockets.js server vs. the `ws` library doing the same job.
+ * WebSocket fan-out at scale: the gateway's uWebSockets.js server vs. the `ws` library doing the
+ * same job, 1k to 20k subscribers.
  *
- *   npx tsx bench/gateway-fanout.ts [--subscribers 200,1000] [--rate 100] [--seconds 4] [--burst 1000]
+ *   npx tsx bench/gateway-fanout.ts [--subscribers 1000,10000,20000] [--rates 10,100] [--seconds 3] [--burst 0] [--per-process 4000]
  *
- * For each server and each subscriber count N, in the same run:
- *  - steady: `rate` events/s for `seconds` s, every subscriber matches every event;
- *    reports delivered messages/s and end-to-end latency (the time the event was due → client
- *    callback, CLOCK_MONOTONIC shared by both processes) p50/p99/max over 50 sampled
- *    subscribers, so falling behind the schedule counts as latency;
- *  - burst: `burst` events published as fast as the server accepts them; reports delivered
- *    messages/s from the first publish to the last frame received.
+ * For each server and each subscriber count N, in the same run and on the same connections:
+ *  - steady, for each rate R: R events/s for `seconds` s, every subscriber matches every event;
+ *    delivered messages/s, latency from the time the event was due to the frame's arrival in the
+ *    client (CLOCK_MONOTONIC, shared by the processes) p50/p99/max over ~50 sampled
+ *    subscribers (falling behind the schedule counts as latency), and the server process's CPU
+ *    (% of one core over the phase) and RSS;
+ *  - burst (off unless --burst N): N events as fast as the server takes them; delivered msgs/s.
  * Servers: `uws` = gateway/server.ts (GatewayServer: topics, frame building, replay buffer,
- * slow-consumer sweep — everything but Kafka) and `ws` = a ws 8 WebSocketServer that builds the
- * same frames and loops over its clients with the same channel check and back-pressure limit.
- * Subscribers are `ws` clients in one child process, so they cost both servers the same.
- * Bounded: N <= 2000, rate <= 2000/s, seconds <= 10, burst <= 5000, phases time out, the
- * whole run is killed after 110 s. Loopback only.
+ * slow-consumer sweep — everything but Kafka), in this process; `ws` = a ws 8 WebSocketServer
+ * that builds the same frame once per event and loops over its clients with the same channel
+ * check and back-pressure limit. Subscribers are raw WebSocket clients (a frame counter, no
+ * message objects: bench/support/ws-frame-counter.ts) in ceil(N / per-process) child
+ * processes, each connecting from its own loopback address (127.x.y.1) so 2 × 20k connections
+ * never run out of ephemeral ports; their CPU is reported too (when it is near the cores
+ * available, the clients are the limit, not the server). The file-descriptor limit is raised
+ * with prlimit when N needs it (root with CAP_SYS_RESOURCE, or a hard limit high enough); where
+ * it cannot be, N is capped to what the limit allows and the table's note says so. Bounded: N <= 25,000, rate
+ * <= 1000/s, seconds <= 10, burst <= 2000; the run is killed after 175 s. Loopback only.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -26,19 +34,25 @@ import { eventFrame } from '../gateway/protocol.ts';
 import { loadNativeUws } from '../gateway/native.ts';
 import { GatewayServer } from '../gateway/server.ts';
 import type { GatewayEvent } from '../gateway/events.ts';
-import { emitResult, markdownTable, type BenchTable, type Headline } from './support/result.ts';
+import { emitResult, markdownTable, type BenchTable, type Cell, type Headline } from './support/result.ts';
+import { FrameCounter } from './support/ws-frame-counter.ts';
 
 const HOST = '127.0.0.1';
 const SAMPLED = 50;
 const MAX_BACKPRESSURE = 1024 * 1024;
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
-// Client process: opens N subscribers, counts event frames, samples latency.
+// Client process: opens n raw subscribers, counts event frames, samples latency.
 
 interface ClientSetup {
-  url: string;
+  port: number;
+  path: string;
   n: number;
+  localAddress: string;
+  /** Every sampleEvery-th socket keeps payloads and reads sentAtUs. */
+  sampleEvery: number;
 }
 type ToClient = { cmd: 'report' } | { cmd: 'exit' };
 interface ClientReport {
@@ -46,47 +60,74 @@ interface ClientReport {
   lastAtUs: number;
   latenciesUs: number[];
   closedByServer: number;
+  cpuUs: number;
 }
+
+const PONG_EMPTY = Buffer.from([0x8a, 0x80, 0, 0, 0, 0]); // masked with a zero key
 
 async function clientMain(setup: ClientSetup): Promise<void> {
   let received = 0;
   let lastAtUs = 0;
   let closedByServer = 0;
   let latencies: number[] = [];
-  const sockets: WebSocket[] = [];
+  const sockets: net.Socket[] = [];
+  const upgrade = `GET ${setup.path} HTTP/1.1\r\nHost: ${HOST}:${setup.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
   const open = (i: number) =>
     new Promise<void>((resolve, reject) => {
-      const ws = new WebSocket(setup.url, { perMessageDeflate: false, skipUTF8Validation: true });
-      ws.binaryType = 'nodebuffer';
-      const sampled = i < SAMPLED;
-      ws.on('message', (data: Buffer) => {
-        // `{"type":"event"` — count without parsing; sampled sockets read the send time.
-        if (data[9] !== 0x65) return;
-        received += 1;
-        const t = nowUs();
-        lastAtUs = t;
-        if (sampled) {
-          const m = /"sentAtUs":(\d+)/.exec(data.toString('latin1'));
-          if (m) latencies.push(t - Number(m[1]));
+      const sampled = i % setup.sampleEvery === 0;
+      const sock = net.connect({ host: HOST, port: setup.port, localAddress: setup.localAddress });
+      sock.setNoDelay(true);
+      sock.write(upgrade);
+      const counter = new FrameCounter(
+        {
+          frame(opcode, letter, payload) {
+            if (opcode === 1 && letter === 0x65) {
+              received += 1;
+              const t = nowUs();
+              lastAtUs = t;
+              if (payload) {
+                const m = /"sentAtUs":(\d+)/.exec(payload.toString('latin1'));
+                if (m) latencies.push(t - Number(m[1]));
+              }
+            } else if (opcode === 9) sock.write(PONG_EMPTY);
+            else if (opcode === 8) {
+              closedByServer += 1;
+              sock.destroy();
+            }
+          },
+        },
+        sampled,
+      );
+      let headers: Buffer | null = Buffer.alloc(0);
+      sock.on('data', (chunk: Buffer) => {
+        if (headers === null) return counter.push(chunk);
+        headers = Buffer.concat([headers, chunk]);
+        const end = headers.indexOf('\r\n\r\n');
+        if (end === -1) return;
+        if (!headers.subarray(0, 12).toString('latin1').startsWith('HTTP/1.1 101')) {
+          reject(new Error(`upgrade refused: ${headers.subarray(0, end).toString('latin1').slice(0, 200)}`));
+          sock.destroy();
+          return;
         }
+        const rest = headers.subarray(end + 4);
+        headers = null;
+        resolve();
+        if (rest.length > 0) counter.push(rest);
       });
-      ws.on('close', () => {
-        closedByServer += 1;
-      });
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-      sockets.push(ws);
+      sock.once('error', reject);
+      sockets.push(sock);
     });
-  for (let i = 0; i < setup.n; i += 50) await Promise.all(Array.from({ length: Math.min(50, setup.n - i) }, (_, k) => open(i + k)));
+  for (let i = 0; i < setup.n; i += 100) await Promise.all(Array.from({ length: Math.min(100, setup.n - i) }, (_, k) => open(i + k)));
   process.send!({ ready: true });
   process.on('message', (msg: ToClient) => {
     if (msg.cmd === 'report') {
-      const report: ClientReport = { received, lastAtUs, latenciesUs: latencies, closedByServer };
+      const cpu = process.cpuUsage();
+      const report: ClientReport = { received, lastAtUs, latenciesUs: latencies, closedByServer, cpuUs: cpu.user + cpu.system };
       process.send!(report);
       received = 0;
       latencies = [];
     } else {
-      for (const ws of sockets) ws.terminate();
+      for (const s of sockets) s.destroy();
       process.exit(0);
     }
   });
@@ -131,7 +172,7 @@ async function startUws(): Promise<ServerUnderTest> {
 }
 
 async function startWsPeer(): Promise<ServerUnderTest> {
-  const wss = new WebSocketServer({ host: HOST, port: 0, perMessageDeflate: false, maxPayload: 16 * 1024 });
+  const wss = new WebSocketServer({ host: HOST, port: 0, perMessageDeflate: false, maxPayload: 16 * 1024, clientTracking: true, backlog: 4096 });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const channels = new WeakMap<WebSocket, Set<string>>();
   wss.on('connection', (ws) => channels.set(ws, new Set(['live'])));
@@ -143,7 +184,8 @@ async function startWsPeer(): Promise<ServerUnderTest> {
     path: '/',
     publish: (e) => {
       seq += 1;
-      const frame = eventFrame(e.routing.channel, `benchpeer.${seq}`, null, e.data);
+      // One buffer per event, as the gateway builds one frame: ws then only frames and writes it.
+      const frame = Buffer.from(eventFrame(e.routing.channel, `benchpeer.${seq}`, null, e.data));
       for (const ws of wss.clients) {
         if (!channels.get(ws)?.has(e.routing.channel)) continue;
         if (ws.bufferedAmount > MAX_BACKPRESSURE / 2) {
@@ -151,7 +193,7 @@ async function startWsPeer(): Promise<ServerUnderTest> {
           ws.close(4008, 'too slow');
           continue;
         }
-        ws.send(frame);
+        ws.send(frame, { binary: false });
       }
     },
     dropped: () => dropped,
@@ -178,10 +220,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 class ClientHandle {
   private waiting: ((m: unknown) => void) | null = null;
+  private lastCpuUs = 0;
   constructor(readonly child: ChildProcess) {
     child.on('message', (m) => {
       const w = this.waiting;
@@ -198,23 +239,31 @@ class ClientHandle {
       };
     });
   }
+  /** Frames since the last report; cpuUs is the CPU used since the last report too. */
   async report(): Promise<ClientReport> {
-    const p = this.next<ClientReport>(10_000);
+    const p = this.next<ClientReport>(15_000);
     this.child.send({ cmd: 'report' });
-    return p;
+    const r = await p;
+    const cpuUs = r.cpuUs - this.lastCpuUs;
+    this.lastCpuUs = r.cpuUs;
+    return { ...r, cpuUs };
   }
 }
 
-/** Polls the client until `expected` frames arrived or `timeoutMs` passed. */
-async function collect(client: ClientHandle, expected: number, timeoutMs: number): Promise<ClientReport> {
+/** Polls every client until `expected` frames arrived in all or `timeoutMs` passed. */
+async function collect(clients: ClientHandle[], expected: number, timeoutMs: number): Promise<ClientReport> {
   const deadline = Date.now() + timeoutMs;
-  const total: ClientReport = { received: 0, lastAtUs: 0, latenciesUs: [], closedByServer: 0 };
+  const total: ClientReport = { received: 0, lastAtUs: 0, latenciesUs: [], closedByServer: 0, cpuUs: 0 };
   for (;;) {
-    const r = await client.report();
-    total.received += r.received;
-    total.lastAtUs = Math.max(total.lastAtUs, r.lastAtUs);
-    total.latenciesUs.push(...r.latenciesUs);
-    total.closedByServer = r.closedByServer;
+    const reports = await Promise.all(clients.map((c) => c.report()));
+    total.closedByServer = 0;
+    for (const r of reports) {
+      total.received += r.received;
+      total.lastAtUs = Math.max(total.lastAtUs, r.lastAtUs);
+      for (const l of r.latenciesUs) total.latenciesUs.push(l);
+      total.closedByServer += r.closedByServer;
+      total.cpuUs += r.cpuUs;
+    }
     if (total.received >= expected || Date.now() > deadline) return total;
     await sleep(100);
   }
@@ -224,128 +273,200 @@ interface Row {
   server: string;
   subscribers: number;
   phase: string;
-  events: number;
   expected: number;
   delivered: number;
   msgsPerSec: number;
   p50Ms?: number;
   p99Ms?: number;
   maxMs?: number;
+  serverCpuPct: number;
+  serverCpuUsPerMsg: number;
+  serverRssMiB: number;
+  clientCpuPct: number;
   dropped: number;
 }
 
-async function runCase(start: () => Promise<ServerUnderTest>, n: number, rate: number, seconds: number, burst: number): Promise<Row[]> {
+const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
+
+async function runCase(start: () => Promise<ServerUnderTest>, n: number, caseIndex: number, opts: { rates: number[]; seconds: number; burst: number; perProcess: number }): Promise<Row[]> {
   const server = await start();
-  const child = fork(fileURLToPath(import.meta.url), ['--client-role'], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_CLIENT: JSON.stringify({ url: `ws://${HOST}:${server.port}${server.path}`, n } satisfies ClientSetup) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const client = new ClientHandle(child);
+  const processes = Math.ceil(n / opts.perProcess);
+  const sampleEvery = Math.max(1, Math.floor(n / SAMPLED));
+  const clients: ClientHandle[] = [];
   const rows: Row[] = [];
   try {
-    await client.next(60_000); // ready
+    for (let k = 0; k < processes; k++) {
+      const count = Math.min(opts.perProcess, n - k * opts.perProcess);
+      const setup: ClientSetup = { port: server.port, path: server.path, n: count, localAddress: `127.${1 + (caseIndex % 250)}.${1 + k}.1`, sampleEvery };
+      const child = fork(fileURLToPath(import.meta.url), ['--client-role'], {
+        execArgv: ['--import', 'tsx'],
+        env: { ...process.env, BENCH_CLIENT: JSON.stringify(setup) },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      clients.push(new ClientHandle(child));
+    }
+    const connectStarted = performance.now();
+    await Promise.all(clients.map((c) => c.next(90_000))); // ready
+    const connectSeconds = (performance.now() - connectStarted) / 1000;
+    process.stdout.write(`${server.name}: ${n} subscribers in ${processes} client processes connected in ${connectSeconds.toFixed(1)} s\n`);
     await sleep(300);
+    await collect(clients, 0, 0); // reset the clients' counters and CPU baselines
 
-    // Steady rate, published in 10 ms ticks.
-    const total = rate * seconds;
-    const startUs = nowUs();
-    let sent = 0;
-    const giveUpUs = startUs + seconds * 3e6; // a server that cannot keep up stops the phase
-    while (sent < total && nowUs() < giveUpUs) {
-      const due = Math.min(total, Math.floor(((nowUs() - startUs) / 1e6) * rate) + 1);
-      while (sent < due) {
-        server.publish(liveEvent(sent, startUs + (sent * 1e6) / rate));
-        sent += 1;
+    const phase = async (name: string, expected: number, startUs: number, cpu0: NodeJS.CpuUsage, publishMs: number, timeoutMs: number, latency: boolean) => {
+      const got = await collect(clients, expected, timeoutMs);
+      const wallUs = Math.max(1, (got.lastAtUs || nowUs()) - startUs);
+      const cpu = process.cpuUsage(cpu0);
+      const lat = got.latenciesUs.sort((a, b) => a - b);
+      rows.push({
+        server: server.name,
+        subscribers: n,
+        phase: name,
+        expected,
+        delivered: got.received,
+        msgsPerSec: Math.round(got.received / (wallUs / 1e6)),
+        ...(latency ? { p50Ms: percentile(lat, 50) / 1000, p99Ms: percentile(lat, 99) / 1000, maxMs: (lat.at(-1) ?? Number.NaN) / 1000 } : {}),
+        // Over the publishing time or until the last frame arrived, whichever is longer.
+        serverCpuPct: ((cpu.user + cpu.system) / Math.max(wallUs, publishMs * 1000)) * 100,
+        serverCpuUsPerMsg: (cpu.user + cpu.system) / Math.max(1, got.received),
+        serverRssMiB: rssMiB(),
+        clientCpuPct: (got.cpuUs / Math.max(wallUs, publishMs * 1000)) * 100,
+        dropped: server.dropped(),
+      });
+    };
+
+    for (const rate of opts.rates) {
+      // Steady rate, published in 10 ms ticks.
+      const total = Math.round(rate * opts.seconds);
+      const cpu0 = process.cpuUsage();
+      const startUs = nowUs();
+      const t0 = performance.now();
+      let sent = 0;
+      const giveUpUs = startUs + opts.seconds * 3e6; // a server that cannot keep up stops the phase
+      while (sent < total && nowUs() < giveUpUs) {
+        const due = Math.min(total, Math.floor(((nowUs() - startUs) / 1e6) * rate) + 1);
+        // Checked per event too: one ws publish to 20k clients takes a good part of a second.
+        while (sent < due && nowUs() < giveUpUs) {
+          server.publish(liveEvent(sent, startUs + (sent * 1e6) / rate));
+          sent += 1;
+        }
+        await sleep(10);
       }
-      await sleep(10);
+      await phase(`steady ${rate}/s`, total * n, startUs, cpu0, performance.now() - t0, opts.seconds * 2000 + 3000, true);
+      await sleep(300);
+      await collect(clients, 0, 0);
     }
-    const steady = await collect(client, sent * n, 15_000);
-    const lat = steady.latenciesUs.sort((a, b) => a - b);
-    rows.push({
-      server: server.name,
-      subscribers: n,
-      phase: `steady ${rate}/s`,
-      events: sent,
-      expected: total * n,
-      delivered: steady.received,
-      msgsPerSec: Math.round(steady.received / ((steady.lastAtUs - startUs) / 1e6)),
-      p50Ms: percentile(lat, 50) / 1000,
-      p99Ms: percentile(lat, 99) / 1000,
-      maxMs: (lat.at(-1) ?? Number.NaN) / 1000,
-      dropped: server.dropped(),
-    });
 
-    // Burst: as fast as the server takes them, yielding every 100 events so it can flush.
-    await sleep(300);
-    const burstStartUs = nowUs();
-    for (let i = 0; i < burst; i++) {
-      server.publish(liveEvent(sent + i));
-      if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+    if (opts.burst > 0) {
+      // Burst: as fast as the server takes them, yielding every 50 events so it can flush.
+      const cpu0 = process.cpuUsage();
+      const startUs = nowUs();
+      const t0 = performance.now();
+      for (let i = 0; i < opts.burst; i++) {
+        server.publish(liveEvent(i));
+        if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+      }
+      await phase(`burst ${opts.burst}`, opts.burst * n, startUs, cpu0, performance.now() - t0, 8000, false);
     }
-    const b = await collect(client, burst * n, 30_000);
-    rows.push({
-      server: server.name,
-      subscribers: n,
-      phase: `burst ${burst}`,
-      events: burst,
-      expected: burst * n,
-      delivered: b.received,
-      msgsPerSec: Math.round(b.received / ((b.lastAtUs - burstStartUs) / 1e6)),
-      dropped: server.dropped(),
-    });
   } finally {
-    child.send({ cmd: 'exit' });
-    await new Promise((r) => child.once('exit', r));
+    for (const c of clients) c.child.send({ cmd: 'exit' });
+    await Promise.all(clients.map((c) => new Promise((r) => (c.child.exitCode !== null ? r(null) : c.child.once('exit', r)))));
     await server.close();
   }
   return rows;
 }
 
+/** The soft file-descriptor limit of this process (children inherit it). */
+function fdLimit(): number {
+  return Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
+}
+
+/** Descriptors the server process needs beyond one per subscriber (Node, stdio, IPC, listen). */
+const FD_HEADROOM = 256;
+
+/**
+ * The server holds one descriptor per subscriber: raise the limit with prlimit when N needs it
+ * (root with CAP_SYS_RESOURCE, or a hard limit high enough); returns the most subscribers the
+ * limit then allows.
+ */
+function raiseFdLimit(needed: number): number {
+  if (fdLimit() < needed) {
+    try {
+      execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${needed}:${needed}`], { stdio: 'ignore' });
+    } catch {
+      // Not permitted (no CAP_SYS_RESOURCE, e.g. in a container): the caller caps N and says so.
+    }
+  }
+  return fdLimit() - FD_HEADROOM;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      subscribers: { type: 'string', default: '200,1000' },
-      rate: { type: 'string', default: '100' },
-      seconds: { type: 'string', default: '4' },
-      burst: { type: 'string', default: '1000' },
+      subscribers: { type: 'string', default: '1000,10000,20000' },
+      rates: { type: 'string', default: '10,100' },
+      seconds: { type: 'string', default: '3' },
+      burst: { type: 'string', default: '0' },
+      'per-process': { type: 'string', default: '4000' },
       'client-role': { type: 'boolean' },
     },
   });
   const clamp = (v: string | undefined, lo: number, hi: number, dflt: number) => Math.min(hi, Math.max(lo, Number(v) || dflt));
-  const subscribers = String(values.subscribers).split(',').map((s) => clamp(s, 1, 2000, 200));
-  const rate = clamp(values.rate, 1, 2000, 100);
-  const seconds = clamp(values.seconds, 1, 10, 5);
-  const burst = clamp(values.burst, 10, 5000, 1000);
+  const subscribers = String(values.subscribers).split(',').map((s) => Math.round(clamp(s, 1, 25_000, 1000)));
+  const rates = String(values.rates).split(',').map((s) => clamp(s, 1, 1000, 10));
+  const seconds = clamp(values.seconds, 1, 10, 3);
+  const burst = Number(values.burst) === 0 ? 0 : Math.round(clamp(values.burst, 10, 2000, 100));
+  const perProcess = Math.round(clamp(values['per-process'], 100, 10_000, 4000));
   const killer = setTimeout(() => {
-    process.stderr.write('gateway-fanout: over 110 s, aborting\n');
+    process.stderr.write('gateway-fanout: over 175 s, aborting\n');
     process.exit(2);
-  }, 110_000);
+  }, 175_000);
   killer.unref();
+  const requested = subscribers.slice();
+  const maxSubscribers = raiseFdLimit(Math.max(...subscribers) + FD_HEADROOM);
+  const notes: string[] = [];
+  if (subscribers.some((n) => n > maxSubscribers)) {
+    const note = `file-descriptor limit ${maxSubscribers + FD_HEADROOM} (prlimit could not raise it: not permitted here), so at most ${maxSubscribers} subscribers per server process: ${requested.join(',')} requested, ${requested.map((n) => Math.min(n, maxSubscribers)).join(',')} measured`;
+    process.stdout.write(`${note}\n`);
+    notes.push(note);
+    for (let i = 0; i < subscribers.length; i++) subscribers[i] = Math.min(subscribers[i], maxSubscribers);
+  }
 
   const rows: Row[] = [];
+  let caseIndex = 0;
   for (const n of subscribers) {
-    for (const start of [startUws, startWsPeer]) rows.push(...(await runCase(start, n, rate, seconds, burst)));
+    for (const start of [startUws, startWsPeer]) {
+      const caseRows = await runCase(start, n, caseIndex++, { rates, seconds, burst, perProcess });
+      // Printed as they come, so a run cut short still shows what it measured.
+      for (const r of caseRows) process.stdout.write(`  ${r.phase}: ${r.delivered} / ${r.expected} delivered, ${r.msgsPerSec} msgs/s, p99 ${r.p99Ms?.toFixed(1) ?? '-'} ms, server CPU ${r.serverCpuPct.toFixed(0)} % (${r.serverCpuUsPerMsg.toFixed(2)} µs/msg), clients CPU ${r.clientCpuPct.toFixed(0)} %\n`);
+      rows.push(...caseRows);
+    }
   }
-  const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '' : Number(x.toFixed(2)));
+  const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '' : Number(x.toFixed(x >= 100 ? 0 : 1)));
   const table: BenchTable = {
-    columns: ['server', 'subscribers', 'phase', 'delivered / expected', 'msgs/s', 'p50 ms', 'p99 ms', 'max ms', 'dropped slow'],
-    rows: rows.map((r) => [r.server, r.subscribers, r.phase, `${r.delivered} / ${r.expected}`, r.msgsPerSec, fmt(r.p50Ms), fmt(r.p99Ms), fmt(r.maxMs), r.dropped]),
+    columns: ['server', 'subscribers', 'phase', 'delivered / expected', 'msgs/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU %', 'server CPU µs/msg', 'server RSS MiB', 'clients CPU %', 'dropped slow'],
+    rows: rows.map((r): Cell[] => [r.server, r.subscribers, r.phase, `${r.delivered} / ${r.expected}`, r.msgsPerSec, fmt(r.p50Ms), fmt(r.p99Ms), fmt(r.maxMs), fmt(r.serverCpuPct), Number(r.serverCpuUsPerMsg.toFixed(2)), fmt(r.serverRssMiB), fmt(r.clientCpuPct), r.dropped]),
   };
-  const loadNote = `node ${process.version}, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`;
-  process.stdout.write(`${markdownTable(table)}\n\n${loadNote}\n`);
-  // Headlines at the largest subscriber count: burst msgs/s and steady p99, gateway vs the ws peer.
+  const loadNote = `node ${process.version}, ${os.cpus().length} cpus, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${perProcess} subscribers per client process`;
+  process.stdout.write(`\n${markdownTable(table)}\n\n${[...notes, loadNote].join('\n')}\n`);
+  // Headlines at the largest subscriber count, gateway vs the ws peer.
   const top = Math.max(...subscribers);
-  const find = (server: string, phase: string) => rows.find((r) => r.server.startsWith(server) && r.subscribers === top && r.phase.startsWith(phase));
+  const find = (server: string, phase: string) => rows.find((r) => r.server.startsWith(server) && r.subscribers === top && r.phase === phase);
   const headlines: Headline[] = [];
-  const [ub, wb, us, ws] = [find('uws', 'burst'), find('ws', 'burst'), find('uws', 'steady'), find('ws', 'steady')];
+  for (const rate of rates) {
+    const [u, w] = [find('uws', `steady ${rate}/s`), find('ws', `steady ${rate}/s`)];
+    if (!u || !w) continue;
+    headlines.push({ figure: `steady ${rate}/s delivered msgs/s, ${top} subscribers`, value: u.msgsPerSec, unit: 'msgs/s', reference: { kind: 'peer', label: 'ws server', value: w.msgsPerSec }, higherIsBetter: true });
+    headlines.push({ figure: `steady ${rate}/s server CPU per delivered message, ${top} subscribers`, value: Number(u.serverCpuUsPerMsg.toFixed(2)), unit: 'µs', reference: { kind: 'peer', label: 'ws server', value: Number(w.serverCpuUsPerMsg.toFixed(2)) }, higherIsBetter: false });
+    if (u.p99Ms !== undefined && w.p99Ms !== undefined) headlines.push({ figure: `steady ${rate}/s p99, ${top} subscribers`, value: Number(u.p99Ms.toFixed(2)), unit: 'ms', reference: { kind: 'peer', label: 'ws server', value: Number(w.p99Ms.toFixed(2)) }, higherIsBetter: false });
+  }
+  const [ub, wb] = [find('uws', `burst ${burst}`), find('ws', `burst ${burst}`)];
   if (ub && wb) headlines.push({ figure: `burst msgs/s, ${top} subscribers`, value: ub.msgsPerSec, unit: 'msgs/s', reference: { kind: 'peer', label: 'ws server', value: wb.msgsPerSec }, higherIsBetter: true });
-  if (us?.p99Ms !== undefined && ws?.p99Ms !== undefined) headlines.push({ figure: `steady ${rate}/s p99, ${top} subscribers`, value: us.p99Ms, unit: 'ms', reference: { kind: 'peer', label: 'ws server', value: ws.p99Ms }, higherIsBetter: false });
-  emitResult({ tables: [table], headlines, notes: [loadNote] });
+  emitResult({ tables: [table], headlines, notes: [...notes, loadNote] });
 }
 
 if (process.argv.includes('--client-role')) {
   await clientMain(JSON.parse(process.env.BENCH_CLIENT ?? '{}') as ClientSetup);
 } else {
   await main();
+  process.exit(0);
 }

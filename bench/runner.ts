@@ -39,9 +39,9 @@ export const BENCHES: Record<string, BenchSpec> = {
   fanout: {
     script: 'bench/gateway-fanout.ts',
     full: [],
-    quick: ['--subscribers', '200', '--seconds', '2', '--burst', '500'],
+    quick: ['--subscribers', '1000,5000', '--seconds', '2'],
     stack: false,
-    timeoutSeconds: 150,
+    timeoutSeconds: 190,
     what: 'gateway WebSocket fan-out vs the ws server',
   },
   workers: {
