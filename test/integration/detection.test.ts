@@ -342,3 +342,70 @@ describe('slow changes: type and alert severity', () => {
     });
   }
 });
+
+// Daily cycles (the load generator's, low at midnight UTC, high at noon; amplitude up to 6 noise
+// sd) at 10-minute steps for 6 days, with the seasonal baseline on: once the cycle is declared
+// (from about day 1.25: a day to see every phase, a quarter of a second to check it repeats)
+// the series stay silent, and a spike on top of the cycle — inside the cycle's own swing, so
+// hidden in the raw spread — is still found and typed as a spike.
+describe('seasonal series (pipeline.seasonPeriod auto)', () => {
+  const S_STEP = 600_000;
+  const S_POINTS = 6 * 144;
+  /** By this index every series has declared its cycle (1.4 days). */
+  const WARM = 200;
+  const SPIKE = { kind: 'spike' as const, at: { index: 450 }, target: 'source-1/throughput', magnitude: 10, points: 6 };
+  let senv: TestEnv;
+  let sch: ClickHouseClient;
+  let spipeline: PipelineHandle;
+  let sgen: LoadGenerator;
+  let stored: StoredAnomaly[];
+  const sIndexAt = (ts: number | string) => (Number(ts) - sgen.groundTruth.startMs) / S_STEP;
+
+  beforeAll(async () => {
+    senv = await createTestEnv('detection-seasonal', {
+      overrides: { pipeline: { windowSize: WINDOW, windowMs: 7 * 86_400_000, seasonPeriod: 'auto', noDataMs: 2 * 86_400_000, workerThreads: 1 } },
+    });
+    sch = createClickHouse(senv.config);
+    sgen = createLoadGenerator({
+      sources: ['source-1', 'source-2'],
+      rate: 1000 / S_STEP,
+      points: S_POINTS,
+      seed: SEED,
+      seasonality: true,
+      startMs: Date.now() - S_POINTS * S_STEP - 60_000,
+      incidents: [SPIKE],
+    });
+    spipeline = await startPipeline(senv.config, senv.logger, { snapshotIntervalMs: 2000 });
+    const producer = createMetricProducer({ config: senv.config });
+    await producer.connect();
+    try {
+      await producer.send([...sgen.points()]);
+    } finally {
+      await producer.close();
+    }
+    await waitForCommitted(senv.config, senv.topics.metrics, 45_000);
+    stored = await query<StoredAnomaly>(
+      sch,
+      `SELECT id, source, metric, type, version, start_timestamp_ms, detected_timestamp_ms, score, confidence FROM ${senv.config.clickhouse.database}.anomalies FINAL ORDER BY source, metric, start_timestamp_ms`,
+    );
+  }, 90_000);
+
+  afterAll(async () => {
+    await spipeline?.stop();
+    await sch?.close();
+    await senv?.cleanup();
+  });
+
+  it('every series stays silent once its cycle is modelled', () => {
+    expect(sgen.series.length).toBe(16);
+    const late = stored.filter((a) => seriesOf(a) !== SPIKE.target && sIndexAt(a.start_timestamp_ms) >= WARM);
+    expect(late.map((a) => `${seriesOf(a)} ${a.type}@${sIndexAt(a.start_timestamp_ms)}`)).toEqual([]);
+    const onSpikeSeries = stored.filter((a) => seriesOf(a) === SPIKE.target && sIndexAt(a.start_timestamp_ms) >= WARM && sIndexAt(a.start_timestamp_ms) !== SPIKE.at.index);
+    expect(onSpikeSeries).toEqual([]);
+  });
+
+  it('a spike on top of the cycle is found where it starts and typed as a spike', () => {
+    const found = stored.filter((a) => seriesOf(a) === SPIKE.target && sIndexAt(a.start_timestamp_ms) === SPIKE.at.index);
+    expect(found.map((a) => a.type)).toEqual(['spike']);
+  });
+});
