@@ -114,8 +114,10 @@ describe('each unit as systemd would run it', () => {
       expect(placeholders.length > 0, unit).toBe(mustRefuse);
       if (mustRefuse) expect(() => loadConfig({ env }), unit).toThrow(unit === 'vigil-api.service' ? /VIGIL_API_KEYS is not valid JSON/ : /gateway\.tokens\.0: gateway tokens must be at least 16 characters/);
       const config = loadConfig({ env: fillPlaceholders(env) });
-      // The writer's password is the credential, not the local stack's default.
-      expect(config.clickhouse.password).toBe('secret-of-clickhouse-writer');
+      // The writer's password is the credential, not the local stack's default; the gateway,
+      // which never talks to ClickHouse, gets no ClickHouse credential at all.
+      if (unit === 'vigil-gateway.service') expect(credentials(unit)).toEqual([]);
+      else expect(config.clickhouse.password).toBe('secret-of-clickhouse-writer');
       expect(config.kafka.brokers.length).toBe(3);
       expect(config.kafka.replicationFactor).toBe(3);
       if (unit === 'vigil-api.service') {
