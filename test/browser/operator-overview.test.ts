@@ -192,6 +192,21 @@ describe('readable figures', () => {
     expect(await page.evaluate(() => localStorage.getItem('vigil.timeZone'))).toBeNull();
   });
 
+  it('reads a typed absolute range on the series page in the chosen zone', async () => {
+    await page.selectOption('#zone-choice', 'utc');
+    await page.click('#tab-btn-series');
+    expect(await page.locator('label:has(#series-from) span').textContent()).toBe('From (UTC)');
+    await page.fill('#series-input', 'web-1/cpu_usage');
+    await page.fill('#series-from', '2026-12-01T10:00');
+    await page.fill('#series-to', '2026-12-01T12:00');
+    await page.click('#series-go');
+    await page.waitForURL(/from=/);
+    const params = new URLSearchParams(new URL(page.url()).hash.split('?')[1]);
+    expect([params.get('from'), params.get('to')]).toEqual(['2026-12-01T10:00:00.000Z', '2026-12-01T12:00:00.000Z']);
+    await page.selectOption('#zone-choice', 'local');
+    expect(await page.locator('label:has(#series-from) span').textContent()).toBe('From (local)');
+  });
+
   it('shows a spent error budget as exhausted, with how far past', async () => {
     await page.click('#tab-btn-overview');
     const sla = page.locator('#stats .card', { hasText: 'SLA' });

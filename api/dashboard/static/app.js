@@ -532,6 +532,7 @@ setInterval(() => {
 
 initTheme({ select: $('#theme-choice'), storage });
 initZone({ select: $('#zone-choice'), storage });
+seriesView.labelZone();
 // Every time on screen is redrawn in the new zone: cached rows are rebuilt, chart axes relabelled.
 onZoneChange(() => {
   invalidateKeyed();

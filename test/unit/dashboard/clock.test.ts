@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currentZone, initZone, onZoneChange, parseZoneChoice, setZone, showClock, showTime, ZONE_KEY } from '../../../api/dashboard/static/lib/clock.js';
+import { currentZone, initZone, onZoneChange, parseZonedInput, parseZoneChoice, setZone, showClock, showTime, ZONE_KEY } from '../../../api/dashboard/static/lib/clock.js';
 
 const t = Date.UTC(2024, 4, 6, 7, 8, 9);
 
@@ -48,5 +48,12 @@ describe('the page time zone', () => {
     expect(store.get(ZONE_KEY)).toBeNull();
     select.choose('utc');
     expect(store.get(ZONE_KEY)).toBe('utc');
+  });
+
+  it('reads a typed date-time in the chosen zone', () => {
+    expect(parseZonedInput('2024-05-06T07:08', 'utc')).toBe(Date.UTC(2024, 4, 6, 7, 8));
+    expect(parseZonedInput('2024-05-06T07:08:09', 'utc')).toBe(t);
+    expect(parseZonedInput('2024-05-06T07:08', 'local')).toBe(new Date(2024, 4, 6, 7, 8).getTime());
+    for (const bad of ['', '2024-05-06', '2024-05-06T07:08Z', '07:08', null, 5, '2024-05-06T07:08+05:00']) expect(parseZonedInput(bad, 'utc')).toBeNaN();
   });
 });

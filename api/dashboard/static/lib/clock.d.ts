@@ -7,3 +7,4 @@ export declare function onZoneChange(fn: (zone: 'local' | 'utc') => void): void;
 export declare function showTime(ms: unknown, now?: number): string;
 export declare function showClock(ms: unknown, options?: { seconds?: boolean; date?: boolean }): string;
 export declare function initZone(options: { select: { value: string; addEventListener(type: string, fn: () => void): void }; storage: { get(k: string): string | null; set(k: string, v: string | null): void } }): void;
+export declare function parseZonedInput(value: unknown, zoneChoice?: 'local' | 'utc'): number;

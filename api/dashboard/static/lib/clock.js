@@ -39,6 +39,15 @@ export function showClock(ms, options) {
   return formatClock(ms, zone, options);
 }
 
+/**
+ * A `datetime-local` input's text (`2026-12-07T10:00`) as epoch ms in a zone: the browser reads
+ * it as local time, so with UTC chosen it is read as UTC. NaN for anything else.
+ */
+export function parseZonedInput(value, zoneChoice = zone) {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(value)) return NaN;
+  return Date.parse(zoneChoice === 'utc' ? `${value}Z` : value);
+}
+
 /** Wires the header's select to the stored choice. */
 export function initZone({ select, storage }) {
   setZone(parseZoneChoice(storage.get(ZONE_KEY)));

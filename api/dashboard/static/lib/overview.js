@@ -12,7 +12,6 @@ export const ACTIVE_CHOICES = [0, 60_000, 300_000, 600_000, 1_800_000, 3_600_000
 export const DEFAULT_ACTIVE_MS = 600_000;
 const MAX_NAME = 256; // LIMITS.maxNameLength in schemas/http/common.ts
 const MAX_SEARCH = 200;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** `source/metric`, the id the page's stores use. */

@@ -4,7 +4,7 @@
 import uPlot from '../vendor/uPlot.esm.js';
 import { $, h, renderKeyed } from '../lib/dom.js';
 import { formatBudget, formatIso, formatNumber, formatPercent, formatScore } from '../lib/format.js';
-import { showClock, showTime } from '../lib/clock.js';
+import { currentZone, parseZonedInput, showClock, showTime } from '../lib/clock.js';
 import { BAND_K, RANGES, alertSpans, chartColumns, pointsQuery, seriesHash } from '../lib/series-view.js';
 import { anomalyTypeLabel, severityClass, statusClass } from '../lib/severity.js';
 import { chartColor, themeHooks, themedAxis } from '../lib/theme.js';
@@ -45,12 +45,20 @@ export class SeriesView {
       const text = this.input.value.trim();
       const cut = text.indexOf('/');
       if (cut <= 0 || cut === text.length - 1) return this.showHint('type source/metric, e.g. web-1/cpu_usage');
-      const from = Date.parse(this.form.elements.namedItem('from').value);
-      const to = Date.parse(this.form.elements.namedItem('to').value);
+      // Typed in the page's zone (the header's Times switch), like every time the page shows.
+      const from = parseZonedInput(this.form.elements.namedItem('from').value);
+      const to = parseZonedInput(this.form.elements.namedItem('to').value);
       const absolute = Number.isFinite(from) && Number.isFinite(to) && to > from;
       this.go({ series: { source: text.slice(0, cut), metric: text.slice(cut + 1) }, range: absolute ? null : (this.state?.range ?? '1h'), from: absolute ? from : null, to: absolute ? to : null });
     });
     this.plot = null;
+    this.labelZone();
+  }
+
+  /** The From / To labels name the zone their times are read in. */
+  labelZone() {
+    const zone = currentZone() === 'utc' ? 'UTC' : 'local';
+    for (const name of ['from', 'to']) this.form.elements.namedItem(name).previousElementSibling.textContent = `${name === 'from' ? 'From' : 'To'} (${zone})`;
   }
 
   /** The Pin to Overview button follows the pinned set (pinned here, on the Overview or by link). */
@@ -163,6 +171,7 @@ export class SeriesView {
 
   /** The time zone changed: redraw every time shown (axes, hint, tables) from what was loaded. */
   redrawTimes() {
+    this.labelZone();
     this.showRangeHint();
     if (this.alertItems) this.renderAlerts(this.alertItems);
     if (this.anomalyItems) this.renderAnomalies(this.anomalyItems);
