@@ -257,7 +257,10 @@ function flushInterval(f: Float64Array, f32: Float32Array, base: number): void {
   const u = a2 / weight; // mean phase of the interval's points between its knots
   const xMean = (a1x + a2x) / weight;
   const k = knotsAt(base);
-  recount(f, f32, base);
+  // Once every knot has learned (weights never fall), the centre is kept up to date by the knot
+  // updates below and recounted exactly once per period only: a recount every interval was
+  // the larger part of the model's cost on series sampled every minute.
+  if (f[base + Z.shifted] === 0 || j === 0) recount(f, f32, base);
 
   // Level: the mean of the last period's interval means, each deseasonalised (so a period
   // with gaps is not biased by the phases it misses). A level over exactly one period holds
@@ -314,8 +317,11 @@ function flushInterval(f: Float64Array, f32: Float32Array, base: number): void {
     // moves a knot, a changed cycle is still relearned
     if (rSqOld > 0) lim = CLIP * Math.sqrt(rSqOld);
   }
+  const m1 = f32[k + j];
+  const m2 = f32[k + j2];
   learnKnot(f32, k, j, a1, (a1x / (a1 > 0 ? a1 : 1)) - level, lim);
   learnKnot(f32, k, j2, a2, (a2x / (a2 > 0 ? a2 : 1)) - level, lim);
+  if (f[base + Z.shifted] === 1) f[base + Z.center] += (f32[k + j] - m1 + (f32[k + j2] - m2)) / KNOTS;
 
   // the decision
   let wanted = f[base + Z.wanted];
