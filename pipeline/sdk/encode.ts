@@ -12,6 +12,7 @@ import type { MetricPoint } from '../../schemas/records.ts';
 import { SINGLE_OBJECT_HEADER_BYTES } from '../codec/framing.ts';
 import { type IngestLimits } from '../ingest/checks.ts';
 import { validateMetricPoint } from '../ingest/validate.ts';
+import { SdkMessage } from './fast-produce.ts';
 import type { QueuedMessage } from './send-queue.ts';
 
 /** A point as callers write it: tags may be left out. */
@@ -45,7 +46,8 @@ const MAX_CACHED_KEYS = 100_000;
 /** First guess of a point's framed size; the buffer grows when a call's points are larger. */
 const BYTES_PER_POINT_GUESS = 96;
 
-export function createPointEncoder(writer: SchemaEntry, limits: Omit<IngestLimits, 'nowMs'>): (points: MetricPointInput[]) => QueuedMessage[] {
+/** `sdkMessages`: build SdkMessage objects (taken by the fast produce encoding) or plain ones (kafkajs's). */
+export function createPointEncoder(writer: SchemaEntry, limits: Omit<IngestLimits, 'nowMs'>, sdkMessages = true): (points: MetricPointInput[]) => QueuedMessage[] {
   const keys = new Map<string, Buffer>();
   const header = Buffer.alloc(SINGLE_OBJECT_HEADER_BYTES);
   header[0] = 0xc3;
@@ -98,7 +100,9 @@ export function createPointEncoder(writer: SchemaEntry, limits: Omit<IngestLimit
     const messages: QueuedMessage[] = new Array(valid.length);
     let start = 0;
     for (let i = 0; i < valid.length; i++) {
-      messages[i] = { key: keyOf(valid[i].source, valid[i].metric), value: buf.subarray(start, ends[i]) };
+      const key = keyOf(valid[i].source, valid[i].metric);
+      const value = buf.subarray(start, ends[i]);
+      messages[i] = sdkMessages ? new SdkMessage(key, value) : { key, value };
       start = ends[i];
     }
     return messages;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeMetricRecord } from '../../../pipeline/ingest/decode-record.ts';
 import { createMetricProducer, InvalidMetricPointsError } from '../../../pipeline/sdk/producer.ts';
 import { CachingJavaPartitioner } from '../../../pipeline/sdk/encode.ts';
+import { SdkMessage } from '../../../pipeline/sdk/fast-produce.ts';
 import { loadConfig } from '../../../core/config.ts';
 
 /** A kafkajs stand-in that records what would be sent (pure unit test; the real broker is in test/integration/sdk.test.ts). */
@@ -100,6 +101,18 @@ describe('metric producer (without a broker)', () => {
     const { kafka } = recordingKafka();
     const make = () => createMetricProducer({ brokers: ['h:1'], kafka, [name]: value } as never);
     expect(make).toThrow(new RegExp(`${name} must be an? (integer|number) from \\d+ to \\d+, got .*pass e\\.g\\. ${name}: `));
+  });
+
+  it('fastEncoding: SDK messages by default, plain ones with false, anything else refused', async () => {
+    for (const fastEncoding of [undefined, false]) {
+      const { kafka, sends } = recordingKafka();
+      const producer = createMetricProducer({ brokers: ['h:1'], kafka, ...(fastEncoding === undefined ? {} : { fastEncoding }) });
+      await producer.connect();
+      await producer.send(point(0));
+      expect(sends[0].messages[0] instanceof SdkMessage).toBe(fastEncoding === undefined);
+    }
+    const { kafka } = recordingKafka();
+    expect(() => createMetricProducer({ brokers: ['h:1'], kafka, fastEncoding: 'yes' } as never)).toThrow(/fastEncoding must be true or false, got string/);
   });
 
   it('accepts the batching options at their bounds and from a config', () => {
