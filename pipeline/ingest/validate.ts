@@ -3,7 +3,7 @@
  * semantic checks with the Kafka decoder, so both paths accept exactly the same points.
  */
 import type { MetricPoint } from '../../schemas/records.ts';
-import { DEFAULT_INGEST_LIMITS, pointProblems, type IngestLimits, type PointProblem } from './checks.ts';
+import { DEFAULT_INGEST_LIMITS, firstPointProblem, pointProblems, type IngestLimits, type PointProblem } from './checks.ts';
 import type { DlqReason } from './reasons.ts';
 
 export type ValidateMetricResult =
@@ -19,8 +19,13 @@ function kindOf(v: unknown): string {
   return typeof v;
 }
 
+function isComplete(limits: Partial<IngestLimits>): limits is IngestLimits {
+  return typeof limits.nowMs === 'number' && typeof limits.maxTagCount === 'number' && typeof limits.maxTagBytes === 'number' && typeof limits.maxFutureSkewMs === 'number';
+}
+
 export function validateMetricPoint(input: unknown, limits: Partial<IngestLimits> = {}): ValidateMetricResult {
-  const full: IngestLimits = { ...DEFAULT_INGEST_LIMITS, nowMs: Date.now(), ...limits };
+  // Callers validating many points pass complete limits (one "now" per batch): no copy per point.
+  const full: IngestLimits = isComplete(limits) ? limits : { ...DEFAULT_INGEST_LIMITS, nowMs: Date.now(), ...limits };
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, errors: [`(item): must be an object, got ${kindOf(input)}`], reasons: ['decode-error'] };
   }
@@ -49,8 +54,11 @@ export function validateMetricPoint(input: unknown, limits: Partial<IngestLimits
     timestamp: typeof timestamp === 'number' ? timestamp : full.nowMs,
     tags: typeof tags === 'object' && tags !== null && !Array.isArray(tags) ? (tags as Record<string, string>) : {},
   };
-  for (const p of pointProblems(typed, full, true)) {
-    if (!problems.some((q) => q.field === p.field || (p.field.startsWith('tags') && q.field === 'tags'))) problems.push(p);
+  // The common case, a valid point, costs one allocation-free pass; the full list only when needed.
+  if (problems.length > 0 || firstPointProblem(typed, full) !== null) {
+    for (const p of pointProblems(typed, full, true)) {
+      if (!problems.some((q) => q.field === p.field || (p.field.startsWith('tags') && q.field === 'tags'))) problems.push(p);
+    }
   }
   if (problems.length > 0) {
     return { ok: false, errors: problems.map((p) => `${p.field}: ${p.message}`), reasons: problems.map((p) => p.reason) };

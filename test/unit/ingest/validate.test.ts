@@ -79,6 +79,18 @@ describe('validateMetricPoint', () => {
     expect(validateMetricPoint({}, limits)).toMatchObject({ ok: false, reasons: ['invalid-source', 'invalid-metric', 'invalid-value', 'invalid-timestamp'] });
   });
 
+  it('lists every semantic problem when the types are all right, with complete or partial limits', () => {
+    const bad = { source: 'a/b', metric: '', value: Number.POSITIVE_INFINITY, timestamp: 1.5, tags: { __proto__x: 'ok', k: 'x'.repeat(3000) } };
+    for (const l of [limits, {}, { maxTagBytes: 100 }]) {
+      const result = validateMetricPoint(bad, l);
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.reasons.sort()).toEqual(['invalid-metric', 'invalid-source', 'invalid-timestamp', 'invalid-value', 'oversize-tags']);
+    }
+    // Partial limits take "now" from the clock: a point 2 days ahead is refused by the default skew.
+    expect(validateMetricPoint({ ...good, timestamp: Date.now() + 2 * 86_400_000 }, {})).toMatchObject({ ok: false, reasons: ['invalid-timestamp'] });
+    expect(validateMetricPoint({ ...good, timestamp: Date.now() + 2 * 86_400_000 }, { maxFutureSkewMs: 3 * 86_400_000 })).toMatchObject({ ok: true });
+  });
+
   it('uses config defaults when no limits are given', () => {
     expect(validateMetricPoint({ ...good, timestamp: Date.now() }).ok).toBe(true);
     const tags = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v']));
