@@ -35,7 +35,9 @@ const alertOf = (alertId: string, source: string, metric: string): AlertEvent =>
   tags: {},
 });
 const TARGET = alertOf('alert-target', 'web-1', 'cpu_usage');
-const OTHER = alertOf('alert-other', 'web-2', 'memory_usage');
+// Tags are user input: a hostile key and a 200-char value must render as text in a chip.
+const HOSTILE_TAG = '<img src=x onerror="window.__xss=1">';
+const OTHER = { ...alertOf('alert-other', 'web-2', 'memory_usage'), tags: { team: 'db', [HOSTILE_TAG]: 'v'.repeat(200) } };
 
 let harness: DashboardHarness;
 let page: Page;
@@ -98,6 +100,25 @@ describe('silences in the dashboard', () => {
     expect(await pill.getAttribute('title')).toBe(`silenced by ${silenceId}`);
     expect(await page.locator(`tr[data-alert-id="${OTHER.alertId}"] [data-role="silenced"]`).count()).toBe(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-alerts-silenced.png'), fullPage: true });
+  });
+
+  it('tags show as escaped chips on the row; a click on one prefills a silence for that tag', async () => {
+    const row = page.locator(`tr[data-alert-id="${OTHER.alertId}"]`);
+    const chips = row.locator('[data-role="tag"]');
+    await chips.first().waitFor({ timeout: 10_000 });
+    const titles = await chips.evaluateAll((els) => els.map((e) => e.getAttribute('title')?.split('\n')[0]));
+    expect(titles).toEqual([`${HOSTILE_TAG}=${'v'.repeat(200)}`, 'team=db']);
+    expect(await row.locator('img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    await chips.nth(1).click();
+    await page.locator('#tab-silences').waitFor({ state: 'visible' });
+    expect(await page.locator('#silence-form-title').textContent()).toBe('Silence tag team=db');
+    const prefilled = await page.$$eval('#silence-matcher-rows .matcher-row', (rows) =>
+      rows.map((r) => [(r.querySelector('[name="name"]') as HTMLInputElement).value, (r.querySelector('[name="op"]') as HTMLSelectElement).value, (r.querySelector('[name="value"]') as HTMLInputElement).value]),
+    );
+    expect(prefilled).toEqual([['tag:team', '=', 'db']]);
+    await page.click('#tab-btn-alerts');
+    await row.screenshot({ path: path.join(ARTIFACTS, 'dashboard-alert-tags.png') });
   });
 
   it('a bad regex shows the API\'s 400 message in the form and creates nothing', async () => {

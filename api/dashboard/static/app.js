@@ -34,6 +34,7 @@ import { ReceiversView } from './views/receivers.js';
 import { SeriesView } from './views/series.js';
 import { parseSeriesHash } from './lib/series-view.js';
 import { matchersForAlert } from './lib/silences.js';
+import { matcherForTag } from './lib/tags.js';
 import { syncOpenAlerts } from './lib/open-alerts.js';
 import { openAlertSummary } from './lib/records.js';
 import { liveFeedHealth } from './lib/live-health.js';
@@ -185,9 +186,15 @@ const alertsView = new AlertsView({
     silencesView.prefill(matchersForAlert(alert), `${alert.source}/${alert.metric}`);
     showTab('silences');
   },
+  onSilenceTag: silenceTag,
 });
+/** A click on a tag chip: the Silences form with that one `tag:<key>` matcher. */
+function silenceTag(key, value) {
+  silencesView.prefill([matcherForTag(key, value)], `tag ${key}=${value}`);
+  showTab('silences');
+}
 const silencesView = new SilencesView({ root: document, api, onError, toast, onChange: () => alertsView.load(false) });
-const incidentsView = new IncidentsView({ root: document, api, onError, toast, unitOf });
+const incidentsView = new IncidentsView({ root: document, api, onError, toast, unitOf, onSilenceTag: silenceTag });
 const receiversView = new ReceiversView({ root: document, api, onError, toast });
 const seriesView = new SeriesView({ root: document, api, onError, navigate, isPinned: (series) => overview.pins.some((p) => pinId(p) === pinId(series)), onPin: (series, on) => setPinned(series, on) });
 const anomaliesView = new AnomaliesView({ root: document, state, api, onError, unitOf });

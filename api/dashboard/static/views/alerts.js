@@ -5,7 +5,7 @@ import { formatIso } from '../lib/format.js';
 import { showTime } from '../lib/clock.js';
 import { selectAlerts } from '../lib/records.js';
 import { allowedActions, isAlertStatus, isSeverity, severityClass, statusClass } from '../lib/severity.js';
-import { longText, seriesAnchor, valueCell } from './widgets.js';
+import { longText, seriesAnchor, tagList, valueCell } from './widgets.js';
 
 const PAGE_SIZE = 100;
 const ACTION_LABELS = { acknowledge: 'Acknowledge', resolve: 'Resolve' };
@@ -13,11 +13,13 @@ const ACTION_LABELS = { acknowledge: 'Acknowledge', resolve: 'Resolve' };
 const PENDING_RECHECK_MS = 6000;
 
 export class AlertsView {
-  constructor({ root, state, api, onError, toast, onSilence, unitOf }) {
+  constructor({ root, state, api, onError, toast, onSilence, onSilenceTag, unitOf }) {
     this.state = state;
     /** metric → unit for the Value column ('' when unknown). */
     this.unitOf = unitOf ?? (() => '');
     this.onSilence = onSilence;
+    /** (key, value, alert) → prefill a silence for that tag. */
+    this.onSilenceTag = onSilenceTag;
     /** alertId → ids of the silences muting it, as the API last said (live events lack it). */
     this.silenced = new Map();
     this.api = api;
@@ -132,7 +134,7 @@ export class AlertsView {
         pending ? h('span', { className: 'pill pending' }, `${pending.action}…`) : null,
         silencedBy.length > 0 ? h('span', { className: 'pill silenced', dataset: { role: 'silenced' }, title: `silenced by ${silencedBy.join(', ')}` }, 'silenced') : null,
       ),
-      h('td', { className: 'series', dataset: { label: 'Series' } }, seriesAnchor(a, a.openedAt)),
+      h('td', { className: 'series', dataset: { label: 'Series' } }, seriesAnchor(a, a.openedAt), tagList(a.tags, this.onSilenceTag && ((key, value) => this.onSilenceTag(key, value, a)))),
       h('td', { className: 'message', dataset: { label: 'Message' } }, longText(a.message, a.reason ? `${a.reason} (by ${a.actor})` : '')),
       valueCell(a, this.unitOf),
       h('td', { dataset: { label: 'Opened' }, title: formatIso(a.openedAt) }, showTime(a.openedAt, Date.now())),

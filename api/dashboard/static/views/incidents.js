@@ -7,7 +7,7 @@ import { formatIso } from '../lib/format.js';
 import { showTime } from '../lib/clock.js';
 import { alertCounts, describeCounts, describeStep, incidentActions, sortIncidents, summarizeResults } from '../lib/incidents.js';
 import { isAlertStatus, severityClass, statusClass } from '../lib/severity.js';
-import { longText, seriesAnchor, valueCell } from './widgets.js';
+import { longText, seriesAnchor, tagList, valueCell } from './widgets.js';
 
 const PAGE_SIZE = 100;
 const ACTION_LABELS = { acknowledge: 'Acknowledge', resolve: 'Resolve' };
@@ -16,7 +16,9 @@ const FOLLOW_INTERVAL_MS = 1500;
 const FOLLOW_ATTEMPTS = 20;
 
 export class IncidentsView {
-  constructor({ root, api, onError, toast, unitOf }) {
+  constructor({ root, api, onError, toast, unitOf, onSilenceTag }) {
+    /** (key, value, alert) → prefill a silence for that tag. */
+    this.onSilenceTag = onSilenceTag;
     this.unitOf = unitOf ?? (() => '');
     this.api = api;
     this.onError = onError;
@@ -138,7 +140,7 @@ export class IncidentsView {
               h('td', {}, h('span', { className: `pill ${severityClass(a.severity)}` }, a.severity)),
               h('td', {}, h('span', { className: `pill ${statusClass(a.status)}` }, a.status), a.inhibited ? h('span', { className: 'pill silenced', title: 'muted by a more severe alert of this incident' }, 'muted') : null),
               h('td', {}, a.ruleId),
-              h('td', { className: 'series' }, seriesAnchor(a, a.openedAt)),
+              h('td', { className: 'series' }, seriesAnchor(a, a.openedAt), tagList(a.tags, this.onSilenceTag && ((key, value) => this.onSilenceTag(key, value, a)))),
               h('td', { className: 'message' }, longText(a.message)),
               valueCell(a, this.unitOf),
             ),

@@ -3,6 +3,7 @@ import { h } from '../lib/dom.js';
 import { describeAlertValue } from '../lib/alert-value.js';
 import { shortenText } from '../lib/format.js';
 import { DEFAULT_RANGE, rangeCovering, seriesLink } from '../lib/series-view.js';
+import { TAG_CHIPS_SHOWN, tagChips } from '../lib/tags.js';
 
 /** A horizontal bar for a fraction in [0, 1] with its text; `tone` is good | warn | bad | ''. */
 export function meter(fraction, text, tone) {
@@ -48,4 +49,21 @@ export function seriesAnchor(record, at) {
 export function valueCell(a, unitOf) {
   const { text, title } = describeAlertValue(a, unitOf);
   return h('td', { className: 'num value', dataset: { label: 'Value', kind: a.kind }, title }, text);
+}
+
+/**
+ * A record's series tags as `key=value` chips; with `onPick` each chip is a button that passes
+ * (key, value) on (the views prefill a silence with it). Null when there are no tags.
+ */
+export function tagList(tags, onPick) {
+  const chips = tagChips(tags);
+  if (chips.length === 0) return null;
+  const shown = chips.slice(0, TAG_CHIPS_SHOWN).map((c) =>
+    onPick
+      ? h('button', { type: 'button', className: 'tag-chip', title: `${c.title}\nsilence alerts with this tag`, dataset: { role: 'tag', tagKey: c.key }, on: { click: () => onPick(c.key, c.value) } }, c.text)
+      : h('span', { className: 'tag-chip', title: c.title, dataset: { role: 'tag', tagKey: c.key } }, c.text),
+  );
+  const rest = chips.slice(TAG_CHIPS_SHOWN);
+  if (rest.length > 0) shown.push(h('span', { className: 'tag-chip more', title: rest.map((c) => c.title).join('\n') }, `+${rest.length}`));
+  return h('div', { className: 'tags', dataset: { role: 'tags' } }, shown);
 }
