@@ -46,8 +46,8 @@ export interface ConfigStore {
 }
 
 export interface KafkaStatus {
-  /** Cluster reachability: broker count. Throws when Kafka is unreachable. */
-  ping(): Promise<{ brokers: number }>;
+  /** Cluster reachability: broker count, and why the cluster is degraded if it is (pipeline/kafka/replication.ts). Throws when Kafka is unreachable. */
+  ping(): Promise<{ brokers: number; degraded?: string }>;
   /** State, members and lag of a consumer group on the given topic. */
   consumerGroup(groupId: string, topic: string): Promise<ConsumerStatus>;
 }

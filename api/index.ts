@@ -59,7 +59,7 @@ export async function startApi(config: VigilConfig, logger: Logger): Promise<Run
     const [configStore, commandBus, kafkaStatus, silenceStore, receiverStore] = await Promise.all([
       startConfigStore({ kafka, producer, topic: topics.config, logger }),
       startCommandBus({ kafka, producer, commandsTopic: topics.commands, resultsTopic: topics.commandResults, logger }),
-      startKafkaStatus(kafka),
+      startKafkaStatus(kafka, [topics.metrics, topics.commands, topics.config]),
       startSilenceStore({ kafka, producer, topic: topics.silences, logger }),
       startReceiverStore({ kafka, producer, topic: topics.receivers, logger, configured: config.notify.receivers }),
     ]);

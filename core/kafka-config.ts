@@ -50,14 +50,30 @@ export const kafkaSchema = z
     /** Prefix for every topic name: lets tests and parallel environments share one broker. */
     topicPrefix: z.string().regex(/^[A-Za-z0-9._-]*$/).default('vigil.'),
     partitions: z.number().int().min(1).max(1000).default(12),
+    /** Replicas of every Vigil topic; 3 on a three-broker cluster. Must not exceed the brokers. */
     replicationFactor: z.number().int().min(1).max(10).default(1),
+    /**
+     * min.insync.replicas of every Vigil topic: with acks=all (every Vigil producer) a write
+     * needs this many replicas in sync, so 2 of 3 survives one broker lost without losing an
+     * acknowledged point. At most replicationFactor.
+     */
+    minInsyncReplicas: z.number().int().min(1).max(10).default(1),
     groupId: z.string().min(1).default('vigil-pipeline'),
     /** SASL authentication; null = none (the local stack's PLAINTEXT listener). */
     sasl: kafkaSaslSchema.nullable().default(null),
     /** TLS to the brokers ({} = TLS with the system CAs); null = plaintext. */
     ssl: kafkaSslSchema.nullable().default(null),
   })
-  .strict();
+  .strict()
+  .superRefine((kafka, ctx) => {
+    if (kafka.minInsyncReplicas > kafka.replicationFactor) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minInsyncReplicas'],
+        message: `minInsyncReplicas ${kafka.minInsyncReplicas} exceeds replicationFactor ${kafka.replicationFactor}: no write could ever be acknowledged; lower it or raise kafka.replicationFactor`,
+      });
+    }
+  });
 
 export type KafkaConfig = z.output<typeof kafkaSchema>;
 export type KafkaSaslConfig = NonNullable<KafkaConfig['sasl']>;

@@ -1,19 +1,21 @@
 /** Kafka reachability and consumer-group state/lag, through one long-lived admin client. */
 import type { Admin, Kafka } from 'kafkajs';
 import type { ConsumerStatus } from '../../schemas/http/status.ts';
+import { checkReplication } from '../../pipeline/kafka/replication.ts';
 import type { KafkaStatus } from '../deps.ts';
 
 export interface KafkaAdminStatus extends KafkaStatus {
   close(): Promise<void>;
 }
 
-export async function startKafkaStatus(kafka: Kafka): Promise<KafkaAdminStatus> {
+/** `replicated`: the topics whose replicas the ping checks (a broker missing, partitions under-replicated). */
+export async function startKafkaStatus(kafka: Kafka, replicated: string[] = []): Promise<KafkaAdminStatus> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   return {
     async ping() {
-      const cluster = await admin.describeCluster();
-      return { brokers: cluster.brokers.length };
+      const [cluster, degraded] = await Promise.all([admin.describeCluster(), replicated.length > 0 ? checkReplication(admin, replicated) : null]);
+      return degraded ? { brokers: cluster.brokers.length, degraded } : { brokers: cluster.brokers.length };
     },
     async consumerGroup(groupId: string, topic: string): Promise<ConsumerStatus> {
       const [described, committed, ends] = await Promise.all([

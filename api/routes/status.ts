@@ -142,7 +142,11 @@ export default async function statusRoutes(app: FastifyInstance, ctx: RouteConte
 
   app.get('/health', { schema: healthRoute, config: { role: 'public' } }, async (_req, reply) => {
     const [kafka, clickhouse, pipeline, gateway] = await Promise.all([
-      timed(async () => ({ status: 'ok', details: await deps.kafka.ping() })),
+      timed(async () => {
+        const details = await deps.kafka.ping();
+        // Degraded still serves every request: a warning (200 'degraded'), not a failure.
+        return details.degraded ? { status: 'warn', message: details.degraded, details } : { status: 'ok', details };
+      }),
       timed(async () => {
         await deps.clickhouse.ping();
         return { status: 'ok' };

@@ -130,7 +130,7 @@ export async function ensureTopics(config: Pick<VigilConfig, 'kafka' | 'logLevel
         topic: s.name,
         numPartitions: s.partitions,
         replicationFactor: config.kafka.replicationFactor,
-        configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+        configEntries: Object.entries({ 'min.insync.replicas': String(config.kafka.minInsyncReplicas), ...s.configs }).map(([name, value]) => ({ name, value })),
       }));
       try {
         // Not kafkajs's waitForLeaders: it only retries LEADER_NOT_AVAILABLE, while a KRaft

@@ -69,7 +69,8 @@ export interface PipelineHealth {
   uptimeSeconds: number;
   pool: ScoringPoolStats;
   /** The broker check: unreachable once lag (or metadata) requests failed for two stall checks. */
-  kafka: { reachable: true } | { reachable: false; reason: string };
+  /** `degraded` (reachable but a broker missing or partitions under-replicated, pipeline/kafka/replication.ts) warns; it does not make the pipeline unhealthy. */
+  kafka: { reachable: true; degraded?: string } | { reachable: false; reason: string };
 }
 
 export interface PipelineHandle {

@@ -16,6 +16,7 @@ import { topicNames, type VigilConfig } from '../../core/config.ts';
 import type { Logger } from '../../core/logger.ts';
 import { createKafka } from '../kafka/client.ts';
 import { CoPartitionedAssigner } from '../kafka/co-partitioned-assigner.ts';
+import { checkReplication } from '../kafka/replication.ts';
 import { resolveProduceBudget } from '../kafka/topic-limits.ts';
 import { assertClickHouseLogin, createClickHouse } from '../storage/clickhouse.ts';
 import { ClickHouseSink } from '../storage/writer.ts';
@@ -292,8 +293,15 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
   }, opts.silenceCheckMs ?? Math.min(10_000, Math.max(1000, Math.floor(config.pipeline.noDataMs / 4))));
   silenceTimer.unref();
   let stallCheck: Promise<void> | undefined;
+  // Latest replication check of the topics this pipeline reads and writes; an error here is the broker check's to report.
+  let replicationDegraded: string | null = null;
+  const replicatedTopics = [topics.metrics, topics.commands, topics.anomalies, topics.alerts, topics.live];
   const stallTimer = setInterval(() => {
     stallCheck ??= Promise.all([
+      checkReplication(admin, replicatedTopics).then((d) => {
+        if (d !== replicationDegraded) logger.warn({ degraded: d }, d ? 'Kafka cluster degraded' : 'Kafka cluster replication restored');
+        replicationDegraded = d;
+      }, () => undefined),
       stallMonitor.check().catch((err) => logger.error({ err }, 'stall check failed')),
       seriesLimitMonitor.check().catch((err) => logger.error({ err }, 'series limit check failed')),
     ]).then(() => undefined).finally(() => {
@@ -344,7 +352,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
         series: s.series,
         lastBatchAt: s.lastBatchAt,
         lastError: brokerDown ?? partitions.progress.lastError() ?? stallMonitor.problem() ?? lastConsumerError,
-        kafka: brokerDown === null ? { reachable: true } : { reachable: false, reason: brokerDown },
+        kafka: brokerDown !== null ? { reachable: false, reason: brokerDown } : replicationDegraded !== null ? { reachable: true, degraded: replicationDegraded } : { reachable: true },
         stalledPartitions,
         seriesLimit: { perPartition: seriesLimit, refusingPartitions: seriesLimitMonitor.refusing() },
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),

@@ -72,6 +72,11 @@ describe('hostile config files', () => {
     ['clickhouse.url', { clickhouse: { url: 'not a url' } }],
     ['clickhouse.database', { clickhouse: { database: 'vigil; DROP DATABASE system' } }],
     ['kafka.topicPrefix', { kafka: { topicPrefix: 'bad prefix/' } }],
+    ['kafka.replicationFactor', { kafka: { replicationFactor: 0 } }],
+    ['kafka.minInsyncReplicas', { kafka: { minInsyncReplicas: 0 } }],
+    ['kafka.minInsyncReplicas', { kafka: { minInsyncReplicas: '2' } }],
+    ['kafka.minInsyncReplicas', { kafka: { replicationFactor: 3, minInsyncReplicas: 4 } }],
+    ['kafka.minInsyncReplicas', { kafka: { minInsyncReplicas: 2 } }],
     ['logLevel', { logLevel: 'loud' }],
     ['api.apiKeys.0.key', { api: { apiKeys: [{ key: 'short', roles: ['read'] }] } }],
     ['api.apiKeys.0.roles.0', { api: { apiKeys: [{ key: 'x'.repeat(20), roles: ['root'] }] } }],
@@ -120,6 +125,14 @@ describe('hostile config files', () => {
     const msg = refusal({ env: {}, file: file('unknown.json', JSON.stringify({ kafak: { partitions: 3 } })) });
     expect(msg).toContain('(root):');
     expect(msg).toContain('kafak');
+  });
+
+  it('replication factor and min ISR: default 1 and 1, a three-broker layout 3 and 2 is accepted', () => {
+    const d = loadConfig({ env: {} }).kafka;
+    expect([d.replicationFactor, d.minInsyncReplicas]).toEqual([1, 1]);
+    const c = loadConfig({ env: {}, file: file('rf3.json', JSON.stringify({ kafka: { replicationFactor: 3, minInsyncReplicas: 2 } })) }).kafka;
+    expect([c.replicationFactor, c.minInsyncReplicas]).toEqual([3, 2]);
+    expect(refusal({ env: {}, file: file('isr.json', JSON.stringify({ kafka: { replicationFactor: 2, minInsyncReplicas: 3 } })) })).toContain('exceeds replicationFactor 2');
   });
 
   // Every section is .strict() too: a typo inside a section must not be silently dropped.

@@ -169,6 +169,22 @@ describe('/health with ClickHouse hung', () => {
   });
 });
 
+describe('/health with the Kafka cluster degraded', () => {
+  it('warns on the kafka check with the reason (200, status degraded): requests are still served', async () => {
+    const degraded = 'Kafka cluster degraded: broker 2 missing from the cluster metadata; 12 under-replicated partitions (m/0, m/1, m/2, …)';
+    const d = deps({ query: async () => [], ping: async () => undefined }, { send: async () => undefined });
+    const app = await buildApi(config, { ...d, kafka: { ...d.kafka, ping: async () => ({ brokers: 2, degraded }) } });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/api/v1/health' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().status).toBe('degraded');
+      expect(res.json().checks.kafka).toMatchObject({ status: 'warn', message: degraded, details: { brokers: 2 } });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('requests the HTTP parser refuses', () => {
   let app: FastifyInstance;
   let base: URL;
