@@ -222,8 +222,11 @@ describe('dashboard in a browser against the real stack', () => {
       const t = await value.textContent();
       return t && t !== first ? t : undefined;
     }, 20_000, { message: 'the live value to change' });
-    expect(Number(changed)).toBeGreaterThan(30);
-    expect(Number(changed)).toBeLessThan(50);
+    // The live value carries the metric's unit from client-config (cpu_usage is in %): `41.3 %`.
+    expect(changed).toMatch(/^\d+(\.\d+)? %$/);
+    expect(Number.parseFloat(changed)).toBeGreaterThan(30);
+    expect(Number.parseFloat(changed)).toBeLessThan(50);
+    expect(await page.locator(`.chart-card[data-series="${HOT_SOURCE}/cpu_usage"] .chart-meta`).textContent()).toMatch(/^mean \d+(\.\d+)? % · z /);
     const liveCount = await page.evaluate(() => (window as unknown as { vigil: { state: { received: { live: number } } } }).vigil.state.received.live);
     expect(liveCount).toBeGreaterThan(2);
     // The chart has drawn something: uPlot renders into a canvas of real size.
@@ -236,6 +239,21 @@ describe('dashboard in a browser against the real stack', () => {
       pwned: undefined,
       imgs: 0,
     });
+    // Value and mean columns carry the unit; a metric without one (queue_size) shows the number.
+    const cells = (id: string) =>
+      page.$$eval(
+        '#series-table tbody tr',
+        (rows, want) => Array.from(rows.find((r) => (r as HTMLElement).dataset.series === want)?.querySelectorAll('td.num') ?? []).slice(0, 2).map((td) => td.textContent ?? ''),
+        id,
+      );
+    const hotCells = await waitFor(async () => {
+      const c = await cells(`${HOT_SOURCE}/cpu_usage`);
+      return c.length === 2 && c.every((t) => t !== '—') ? c : undefined;
+    }, 30_000, { message: 'the series table row of the hot series' });
+    for (const t of hotCells) expect(t).toMatch(/^\d+(\.\d+)? %$/);
+    const plain = await cells(`${HOSTILE_SOURCE}/queue_size`);
+    expect(plain).toHaveLength(2);
+    for (const t of plain) expect(t).toMatch(/^[-\d.kMGe]+$/);
     await page.click('#series-picker summary');
     await page.waitForTimeout(3000); // a few more seconds of line for the screenshot
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });

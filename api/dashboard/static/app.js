@@ -168,12 +168,12 @@ function navigate(hash) {
 
 // ---------------------------------------------------------------- views
 
-const charts = new ChartGrid($('#charts'), state, (pin, on) => setPinned(pin, on));
-/** A metric's unit for the alert Value cells, as client-config gives them ('' when unknown). */
+/** A metric's unit for values, means and alert Value cells, as client-config gives them ('' when unknown). */
 const unitOf = (metric) => {
   const units = clientConfig?.metricUnits;
   return units && typeof units === 'object' && typeof units[metric] === 'string' ? units[metric] : '';
 };
+const charts = new ChartGrid($('#charts'), state, (pin, on) => setPinned(pin, on), unitOf);
 const alertsView = new AlertsView({
   root: document,
   state,
@@ -287,7 +287,7 @@ function updateChartChoice() {
 function renderSeries() {
   const now = Date.now();
   const { rows, hidden } = seriesRows(state.latest.values(), { pins: overview.pins, q: overview.q, activeMs: overview.activeMs, now });
-  renderSeriesTable(seriesBody, rows, setPinned, now);
+  renderSeriesTable(seriesBody, rows, setPinned, now, unitOf);
   $('#series-count').textContent = `(${state.latest.size})`;
   const notes = [];
   if (hidden.search) notes.push(`${hidden.search} not matching the search`);

@@ -2,7 +2,7 @@
 import uPlot from '../vendor/uPlot.esm.js';
 import { h } from '../lib/dom.js';
 import { seriesAnchor } from './widgets.js';
-import { formatNumber, formatScore } from '../lib/format.js';
+import { formatNumber, formatScore, formatWithUnit } from '../lib/format.js';
 import { showClock } from '../lib/clock.js';
 import { chartColor, themeHooks, themedAxis } from '../lib/theme.js';
 
@@ -35,8 +35,10 @@ export class ChartGrid {
   /**
    * @param {HTMLElement} container
    * @param {(pin: {source: string, metric: string}, on: boolean) => void} onPin the card's Pin / Unpin button
+   * @param {(metric: string) => string} [unitOf] the metric's unit for the live value and mean ('' when unknown)
    */
-  constructor(container, state, onPin) {
+  constructor(container, state, onPin, unitOf = () => '') {
+    this.unitOf = unitOf;
     this.container = container;
     this.state = state;
     this.onPin = onPin;
@@ -86,7 +88,7 @@ export class ChartGrid {
       body,
     );
     const plot = new uPlot(chartOptions(Math.max(200, this.container.clientWidth || 300)), [[], [], []], body);
-    const chart = { card, plot, body, valueEl, metaEl, pinButton };
+    const chart = { card, plot, body, valueEl, metaEl, pinButton, metric: series.metric };
     this.charts.set(id, chart);
     return chart;
   }
@@ -110,8 +112,9 @@ export class ChartGrid {
       }
       const latest = this.state.latest.get(id);
       if (latest) {
-        chart.valueEl.textContent = formatNumber(latest.value);
-        chart.metaEl.textContent = `mean ${formatNumber(latest.mean)} · z ${formatNumber(latest.zscore)} · score ${formatScore(latest.anomalyScore)}`;
+        const unit = this.unitOf(chart.metric);
+        chart.valueEl.textContent = formatWithUnit(latest.value, unit);
+        chart.metaEl.textContent = `mean ${formatWithUnit(latest.mean, unit)} · z ${formatNumber(latest.zscore)} · score ${formatScore(latest.anomalyScore)}`;
         chart.card.classList.toggle('hot', latest.anomalyScore >= 0.5);
       }
     }

@@ -86,13 +86,14 @@ export function renderStats(container, stats, open, complete = true) {
 /**
  * The series table (rows from lib/overview.js seriesRows): latest value per series and a
  * checkbox pinning it to the Overview charts. Pinned rows lead, even before any value came.
+ * Value and mean carry the metric's unit (`unitOf`, from client-config; z and score have none).
  */
-export function renderSeriesTable(tbody, rows, onToggle, now) {
+export function renderSeriesTable(tbody, rows, onToggle, now, unitOf = () => '') {
   renderKeyed(
     tbody,
     rows,
     (r) => r.id,
-    (r) => `${r.snapshot?.timestamp ?? ''}|${r.pinned}|${Math.floor(now / 5000)}`,
+    (r) => `${r.snapshot?.timestamp ?? ''}|${r.pinned}|${unitOf(r.metric)}|${Math.floor(now / 5000)}`,
     (r) => {
       const s = r.snapshot;
       const box = h('input', { type: 'checkbox', checked: r.pinned, 'aria-label': `pin ${r.id}`, on: { change: (e) => onToggle({ source: r.source, metric: r.metric }, e.target.checked) } });
@@ -101,8 +102,8 @@ export function renderSeriesTable(tbody, rows, onToggle, now) {
         { className: r.pinned ? 'pinned' : null, dataset: { series: r.id, pinned: String(r.pinned) } },
         h('td', { dataset: { label: 'Pin' } }, box),
         h('td', { className: 'series', dataset: { label: 'Series' } }, seriesAnchor(r)),
-        h('td', { className: 'num', dataset: { label: 'Value' } }, formatNumber(s?.value)),
-        h('td', { className: 'num', dataset: { label: 'Mean' } }, formatNumber(s?.mean)),
+        h('td', { className: 'num', dataset: { label: 'Value' } }, formatWithUnit(s?.value, unitOf(r.metric))),
+        h('td', { className: 'num', dataset: { label: 'Mean' } }, formatWithUnit(s?.mean, unitOf(r.metric))),
         h('td', { className: 'num', dataset: { label: 'z' } }, formatNumber(s?.zscore)),
         h('td', { className: 'num', dataset: { label: 'Score' } }, formatScore(s?.anomalyScore)),
         h('td', { dataset: { label: 'Updated' }, title: s ? formatIso(s.timestamp) : 'no value in the last 15 min' }, s ? formatAge(s.timestamp, now) : 'no data yet'),
