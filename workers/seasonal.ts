@@ -337,6 +337,18 @@ function flushInterval(f: Float64Array, f32: Float32Array, base: number): void {
   f[base + Z.wanted] = wanted;
 }
 
+/**
+ * True while the model may still find a cycle it has not modelled yet: auto mode before its
+ * first decision, or a configured period before every knot has learned. A cycle seen through
+ * less than a period looks like a slope change, so the trend test holds its reports meanwhile.
+ */
+export function seasonUndecided(f: Float64Array, base: number): boolean {
+  if (f[base + Z.on] === 1) return false;
+  if (f[base + Z.forced] === 1) return true;
+  const explained = f[base + Z.explained];
+  return explained !== explained;
+}
+
 export interface SeasonSummary {
   periodMs: number;
   forced: boolean;

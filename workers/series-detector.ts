@@ -56,7 +56,7 @@ const { newTrendTestResult, trendChangeTest } = trendTest;
 const { medianInPlace } = robust;
 const { updateLikelihood, unfilteredLikelihood, HISTORY_BLOCKS } = likelihood;
 const LIKELIHOOD_MEAN = likelihood.L.mean;
-const { seasonOffset, centredShape, updateSeason, configuredPeriod, resetSeason } = seasonal;
+const { seasonOffset, centredShape, updateSeason, configuredPeriod, resetSeason, seasonUndecided } = seasonal;
 const SEASON_ON = seasonal.Z.on;
 const SEASON_PERIOD = seasonal.Z.periodMs;
 
@@ -880,6 +880,7 @@ export class SeriesDetector {
     const nBase = f[S.baseCount];
     const count = f[S.recentCount] | 0;
     if (count < n || nBase < P.minPoints) return;
+    if (this.seasonalOn && seasonUndecided(this.f, this.L.season)) return;
     if (scratch.length < n) scratch = new Float64Array(Math.max(n, this.L.recentCapacity));
     const y = scratch;
     this.copyClean(count - n, n, y);

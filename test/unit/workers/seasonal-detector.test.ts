@@ -109,3 +109,46 @@ describe('seasonal baseline in the detector', () => {
     }
   });
 });
+
+describe('trend reports while a cycle may still be found (auto)', () => {
+  const MIN = 60_000;
+  /** A 1-minute series: a daily cycle under 2 % noise for `days`, then `after(i)` added. */
+  function minuteSeries(days: number, amplitude: number, after: (i: number) => number = () => 0, seed = 31) {
+    const g = gaussian(seed);
+    const n = (days * DAY_MS) / MIN;
+    const values = new Float64Array(n);
+    const timestamps = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = i * MIN;
+      values[i] = 1000 + amplitude * Math.sin((2 * Math.PI * t) / DAY_MS) + 20 * g() + after(i);
+      timestamps[i] = T0 + t;
+    }
+    return { values, timestamps };
+  }
+
+  it('holds trend_change while the first day of a cycle looks like slope changes', () => {
+    // 1.2 days at 1-minute steps: before the model's first decision; the cycle swings ±15 sd
+    const { values, timestamps } = minuteSeries(1.2, 300);
+    const held = scoreSeries(auto, values, timestamps);
+    expect(inspectSeason(new Float64Array(held.state), stateLayout(auto).season).explained).toBeNaN();
+    expect(held.findings.filter((f) => f.type === 'trend_change')).toEqual([]);
+    // without the model the same points read as trend changes
+    expect(scoreSeries(none, values, timestamps).findings.some((f) => f.type === 'trend_change')).toBe(true);
+  });
+
+  it('reports a real slope change once the model has decided there is no cycle', () => {
+    // 2.5 days of flat noise, then a ramp of 0.025 noise sd a minute for 3 hours
+    const start = Math.round((2.5 * DAY_MS) / MIN);
+    const { values, timestamps } = minuteSeries(2.5 + 3 / 24, 0, (i) => (i >= start ? 0.5 * (i - start) : 0), 33);
+    const r = scoreSeries(auto, values, timestamps);
+    const season = inspectSeason(new Float64Array(r.state), stateLayout(auto).season);
+    expect(season.wanted).toBe(false);
+    expect(Number.isNaN(season.explained)).toBe(false);
+    const trend = r.findings.filter((f) => f.type === 'trend_change' && f.pointIndex >= start);
+    expect(trend.length).toBeGreaterThan(0);
+    expect(r.findings.filter((f) => f.pointIndex < start && f.type === 'trend_change')).toEqual([]);
+    // found where the detector without the model finds it
+    const plain = scoreSeries(none, values, timestamps).findings.filter((f) => f.type === 'trend_change' && f.pointIndex >= start);
+    expect(trend[0].pointIndex).toBe(plain[0].pointIndex);
+  });
+});
