@@ -1,6 +1,6 @@
 /**
- * The gateway as the API sees it: its own GET /health on gateway.host:gateway.port (the address
- * the dashboard is told to connect to). Without it the Overview's health cards stayed green while
+ * The gateway as the API sees it: its own GET /health, on gateway.host:gateway.port or at
+ * api.gatewayHealthUrl (behind a load balancer or in Kubernetes). Without it the Overview's health cards stayed green while
  * the live feed was dead. A thin adapter (fetch) around a pure classifier.
  */
 import type { HealthCheck } from '../schemas/http/status.ts';
@@ -23,16 +23,34 @@ export function gatewayCheck(answer: GatewayAnswer, where: string): HealthCheck 
   return { status: 'fail', message: `gateway at ${where} answered HTTP ${answer.httpStatus}${typeof status === 'string' ? ` (${status.slice(0, 40)})` : ''}`, details };
 }
 
-/** null when the gateway's address is not known in advance (port 0 = any free port). */
-export function createGatewayHealth(gateway: { host: string; port: number }, timeoutMs = 1500): GatewayHealth | null {
-  if (!(gateway.port > 0)) return null;
-  const wildcard = gateway.host === '0.0.0.0' || gateway.host === '::' || gateway.host === '';
-  const host = wildcard ? '127.0.0.1' : gateway.host.includes(':') && !gateway.host.startsWith('[') ? `[${gateway.host}]` : gateway.host;
-  const where = `${host}:${gateway.port}`;
+export interface GatewayHealthOptions {
+  /** api.gatewayHealthUrl: the full URL to GET (another host, a Service name, https). */
+  url?: string | null;
+  timeoutMs?: number;
+}
+
+/**
+ * The gateway check: GET `url` when configured, else http://<gateway.host>:<gateway.port>/health
+ * (127.0.0.1 for a gateway bound to every interface, i.e. on this machine). null when there is
+ * no URL and the gateway's address is not known in advance (port 0 = any free port).
+ */
+export function createGatewayHealth(gateway: { host: string; port: number }, { url = null, timeoutMs = 1500 }: GatewayHealthOptions = {}): GatewayHealth | null {
+  let target: string;
+  let where: string;
+  if (url) {
+    target = url;
+    where = url;
+  } else {
+    if (!(gateway.port > 0)) return null;
+    const wildcard = gateway.host === '0.0.0.0' || gateway.host === '::' || gateway.host === '';
+    const host = wildcard ? '127.0.0.1' : gateway.host.includes(':') && !gateway.host.startsWith('[') ? `[${gateway.host}]` : gateway.host;
+    where = `${host}:${gateway.port}`;
+    target = `http://${where}/health`;
+  }
   return {
     async check() {
       try {
-        const res = await fetch(`http://${where}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+        const res = await fetch(target, { signal: AbortSignal.timeout(timeoutMs) });
         const text = await res.text();
         let body: unknown = null;
         try {

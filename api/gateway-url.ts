@@ -12,10 +12,13 @@ const SAFE_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)(?:\.[A-Za-
 
 /**
  * The gateway URL for a page loaded under `requestHost` (fastify's req.hostname, port included
- * or not). A gateway bound to every interface is reached under the name the browser used for
- * us; a name that is not a plain host (a hostile Host header) gives null.
+ * or not). `publicUrl` (api.gatewayPublicUrl, validated ws:// or wss:// at load) wins when set:
+ * behind a load balancer or ingress the browser's way to the gateway is not the API's host at
+ * gateway.port. Otherwise a gateway bound to every interface is reached under the name the
+ * browser used for us; a name that is not a plain host (a hostile Host header) gives null.
  */
-export function gatewayUrlFor(gateway: Pick<VigilConfig['gateway'], 'host' | 'port'>, requestHost: string): string | null {
+export function gatewayUrlFor(gateway: Pick<VigilConfig['gateway'], 'host' | 'port'>, requestHost: string, publicUrl: string | null = null): string | null {
+  if (publicUrl !== null) return new URL(publicUrl).href;
   const wildcard = gateway.host === '0.0.0.0' || gateway.host === '::' || gateway.host === '';
   const name = wildcard ? requestHost.replace(/:\d+$/, '') : gateway.host;
   const hostPart = name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;

@@ -76,7 +76,7 @@ export async function startApi(config: VigilConfig, logger: Logger): Promise<Run
       kafka: kafkaStatus,
       silences: silenceStore,
       receivers: receiverStore,
-      gateway: createGatewayHealth(config.gateway),
+      gateway: createGatewayHealth(config.gateway, { url: config.api.gatewayHealthUrl }),
     };
     const app = await buildApi(config, deps, { logger });
     closers.push(() => app.close());

@@ -66,7 +66,7 @@ export async function buildApi(config: VigilConfig, deps: ApiDeps, options: Buil
 
   const routes = routeTable(`${API_PREFIX}/`, MAX_PARAM_LENGTH);
   await app.register(errorsPlugin, { routes });
-  await app.register(securityHeadersPlugin, { gatewayUrl: (req) => gatewayUrlFor(config.gateway, req.hostname), docsPrefix: DOCS_PREFIX });
+  await app.register(securityHeadersPlugin, { gatewayUrl: (req) => gatewayUrlFor(config.gateway, req.hostname, config.api.gatewayPublicUrl), docsPrefix: DOCS_PREFIX });
   // Before the methods plugin: a preflight OPTIONS is answered here, not refused with 405.
   await app.register(corsPlugin, { origins: config.api.corsOrigins });
   await app.register(methodsPlugin, { table: routes });

@@ -35,6 +35,40 @@ const origin = z.string().max(300).refine((o) => {
   }
 }, 'must be an origin like https://ops.example.com or http://127.0.0.1:3000 (scheme, host and port only, no path or trailing slash)');
 
+/**
+ * An absolute URL with one of `schemes` (e.g. ['ws:', 'wss:']), no credentials (it is handed to
+ * browsers or named in /health messages) and no query or fragment; an empty string is unset
+ * (null), so an env template can leave it blank. Whitespace anywhere is refused: the URL parser
+ * would silently strip it at the ends, and a value with spaces is a mistake, not a URL.
+ */
+function absoluteUrl(schemes: readonly string[], example: string) {
+  const wanted = schemes.map((s) => `${s}//`).join(' or ');
+  return z.preprocess(
+    (v) => (v === '' ? null : v),
+    z
+      .string()
+      .max(2048)
+      .superRefine((v, ctx) => {
+        const bad = (why: string, quote = true) => ctx.addIssue({ code: 'custom', message: `${quote ? `${JSON.stringify(v.slice(0, 80))} ` : 'the URL '}${why}; give a full URL like ${example}` });
+        if (/[\s\u0000-\u001f\u007f]/u.test(v)) return bad('contains whitespace or control characters');
+        let u: URL;
+        try {
+          u = new URL(v);
+        } catch {
+          return bad(`is not an absolute URL (missing ${wanted}?)`);
+        }
+        if (!schemes.includes(u.protocol)) return bad(`must start with ${wanted}`);
+        // `wss:///ws` parses as host "ws": the host must be written where it belongs.
+        if (!u.hostname || !/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]/.test(v)) return bad('has no host after the scheme');
+        // Not quoted: the message is logged, the password would be too.
+        if (u.username || u.password) return bad('must not carry a user name or password', false);
+        if (u.search || u.hash) return bad('must not have a query or fragment');
+      })
+      .nullable()
+      .default(null),
+  );
+}
+
 /** Two entries for one secret would make the principal depend on list order: refused. */
 function distinctSecrets<T>(secretOf: (item: T) => string, what: string) {
   return (items: T[], ctx: z.RefinementCtx) => {
@@ -131,6 +165,18 @@ export const configSchema = z
          * anyway (points arrive in batches). 0 = no cache.
          */
         cacheTtlMs: z.number().int().min(0).max(60_000).default(1000),
+        /**
+         * The gateway URL /client-config gives the dashboard (and its CSP allows), when browsers
+         * reach the gateway through a load balancer or ingress: e.g. wss://ops.example.com/ws.
+         * null = ws://<the host the page was loaded from>:<gateway.port>/ws (api/gateway-url.ts).
+         */
+        gatewayPublicUrl: absoluteUrl(['ws:', 'wss:'], 'wss://ops.example.com/ws'),
+        /**
+         * What the API GETs for the gateway check of its /health, e.g.
+         * http://vigil-gateway.vigil.svc:8090/health. null = http://<gateway.host, 127.0.0.1 when
+         * it binds every interface>:<gateway.port>/health (api/gateway-health.ts).
+         */
+        gatewayHealthUrl: absoluteUrl(['http:', 'https:'], 'http://vigil-gateway:8090/health'),
       })
       .strict()
       .prefault({}),
@@ -223,6 +269,8 @@ const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list
   VIGIL_API_PORT: { path: ['api', 'port'], kind: 'number' },
   VIGIL_API_KEYS: { path: ['api', 'apiKeys'], kind: 'json' },
   VIGIL_API_CORS_ORIGINS: { path: ['api', 'corsOrigins'], kind: 'list' },
+  VIGIL_API_GATEWAY_PUBLIC_URL: { path: ['api', 'gatewayPublicUrl'], kind: 'string' },
+  VIGIL_API_GATEWAY_HEALTH_URL: { path: ['api', 'gatewayHealthUrl'], kind: 'string' },
   VIGIL_ONCALL_GROUP_BY: { path: ['oncall', 'groupBy'], kind: 'list' },
   VIGIL_ONCALL_HTTP_HOST: { path: ['oncall', 'httpHost'], kind: 'string' },
   VIGIL_ONCALL_HTTP_PORT: { path: ['oncall', 'httpPort'], kind: 'number' },

@@ -182,7 +182,7 @@ export default async function statusRoutes(app: FastifyInstance, ctx: RouteConte
   });
 
   app.get('/client-config', { schema: clientConfigRoute, config: { role: 'public' } }, async (req): Promise<ClientConfig> => {
-    const gatewayUrl = gatewayUrlFor(config.gateway, req.hostname);
+    const gatewayUrl = gatewayUrlFor(config.gateway, req.hostname, config.api.gatewayPublicUrl);
     if (gatewayUrl === null) throw new HttpError(400, 'the Host header is not a plain host name; the gateway address cannot be derived from it');
     return {
       gatewayUrl,

@@ -29,17 +29,30 @@ describe('gateway check for /api/v1/health', () => {
 
     it('ok, degraded, junk, hung and refused', async () => {
       // A generous timeout for the answers (the shared test machine can be slow); a short one for the hang.
-      const probe = createGatewayHealth({ host: '0.0.0.0', port: port() }, 5000)!;
+      const probe = createGatewayHealth({ host: '0.0.0.0', port: port() }, { timeoutMs: 5000 })!;
       expect((await probe.check()).status).toBe('ok');
       answer = (res) => res.writeHead(503).end(JSON.stringify({ status: 'degraded' }));
       expect((await probe.check()).status).toBe('warn');
       answer = (res) => res.writeHead(200).end('<html>');
       expect((await probe.check()).status).toBe('fail');
       answer = () => undefined; // never answers
-      const impatient = createGatewayHealth({ host: '127.0.0.1', port: port() }, 300)!;
+      const impatient = createGatewayHealth({ host: '127.0.0.1', port: port() }, { timeoutMs: 300 })!;
       expect(await impatient.check()).toMatchObject({ status: 'fail', message: expect.stringMatching(/no answer within 300 ms/) });
-      const closed = createGatewayHealth({ host: '127.0.0.1', port: await freePort() }, 5000)!;
+      const closed = createGatewayHealth({ host: '127.0.0.1', port: await freePort() }, { timeoutMs: 5000 })!;
       expect(await closed.check()).toMatchObject({ status: 'fail', message: expect.stringMatching(/unreachable \(ECONNREFUSED\)/) });
+    });
+
+    it('api.gatewayHealthUrl is asked instead of gateway.host:port (even when the port is not known here)', async () => {
+      answer = (res) => res.end(JSON.stringify({ status: 'ok', gatewayId: 'behind-lb' }));
+      const url = `http://127.0.0.1:${port()}/health`;
+      const probe = createGatewayHealth({ host: '10.255.255.1', port: 0 }, { url, timeoutMs: 5000 })!;
+      expect(await probe.check()).toEqual({ status: 'ok', details: { httpStatus: 200, gatewayId: 'behind-lb' } });
+      // The path is the configured one: a URL without /health reaches the server's 404.
+      const wrongPath = createGatewayHealth({ host: '127.0.0.1', port: port() }, { url: `http://127.0.0.1:${port()}/`, timeoutMs: 5000 })!;
+      expect(await wrongPath.check()).toMatchObject({ status: 'fail', message: `gateway at http://127.0.0.1:${port()}/ answered HTTP 404` });
+      const refusedUrl = `http://127.0.0.1:${await freePort()}/health`;
+      const refused = createGatewayHealth({ host: '127.0.0.1', port: port() }, { url: refusedUrl, timeoutMs: 5000 })!;
+      expect(await refused.check()).toMatchObject({ status: 'fail', message: expect.stringContaining(`gateway at ${refusedUrl} unreachable (ECONNREFUSED)`) });
     });
   });
 });

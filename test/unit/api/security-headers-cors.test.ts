@@ -103,6 +103,64 @@ describe('security headers', () => {
       expect((await wildcard.inject({ method: 'GET', url: '/api/v1/client-config', headers: { host } })).statusCode, host).toBe(400);
     }
   });
+
+  it('api.gatewayPublicUrl replaces the derived gateway URL in client-config and the CSP, whatever the Host header', async () => {
+    const behindLb = await buildApi(configWith({ gatewayPublicUrl: 'wss://ops.example.com/vigil/ws' }, { host: '0.0.0.0', port: 8091 }), deps);
+    try {
+      for (const host of ['vigil.example:8080', 'a b', "evil; script-src *"]) {
+        const cfg = await behindLb.inject({ method: 'GET', url: '/api/v1/client-config', headers: { host, 'x-api-key': KEY } });
+        expect(cfg.statusCode, host).toBe(200);
+        expect(cfg.json().gatewayUrl).toBe('wss://ops.example.com/vigil/ws');
+        const page = await behindLb.inject({ method: 'GET', url: '/', headers: { host } });
+        expect(page.headers['content-security-policy']).toBe(dashboardCsp('wss://ops.example.com'));
+      }
+    } finally {
+      await behindLb.close();
+    }
+  });
+});
+
+describe('gateway URL settings', () => {
+  const load = (env: Record<string, string>) => loadConfig({ env: { VIGIL_LOG_LEVEL: 'silent', ...env } }).api;
+
+  it('default to null (derived as before), read VIGIL_API_GATEWAY_PUBLIC_URL / _HEALTH_URL, and take empty as unset', () => {
+    expect(load({})).toMatchObject({ gatewayPublicUrl: null, gatewayHealthUrl: null });
+    expect(load({ VIGIL_API_GATEWAY_PUBLIC_URL: '', VIGIL_API_GATEWAY_HEALTH_URL: '' })).toMatchObject({ gatewayPublicUrl: null, gatewayHealthUrl: null });
+    expect(load({ VIGIL_API_GATEWAY_PUBLIC_URL: 'wss://ops.example.com/ws', VIGIL_API_GATEWAY_HEALTH_URL: 'https://vigil-gateway.vigil.svc:8090/health' })).toMatchObject({
+      gatewayPublicUrl: 'wss://ops.example.com/ws',
+      gatewayHealthUrl: 'https://vigil-gateway.vigil.svc:8090/health',
+    });
+    expect(load({ VIGIL_API_GATEWAY_PUBLIC_URL: 'ws://10.0.0.5:8090/ws' }).gatewayPublicUrl).toBe('ws://10.0.0.5:8090/ws');
+  });
+
+  it('refuse hostile or malformed values with what is wrong and an example', () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['VIGIL_API_GATEWAY_PUBLIC_URL', 'javascript:alert(1)', /gatewayPublicUrl: .*must start with ws:\/\/ or wss:\/\/; give a full URL like wss:/],
+      ['VIGIL_API_GATEWAY_PUBLIC_URL', 'https://ops.example.com/ws', /must start with ws:\/\/ or wss:\/\//],
+      ['VIGIL_API_GATEWAY_PUBLIC_URL', 'ops.example.com/ws', /not an absolute URL .*missing ws:\/\/ or wss:\/\//],
+      ['VIGIL_API_GATEWAY_PUBLIC_URL', 'wss:///ws', /has no host after the scheme/],
+      ['VIGIL_API_GATEWAY_PUBLIC_URL', ' wss://ops.example.com/ws', /whitespace/],
+      ['VIGIL_API_GATEWAY_PUBLIC_URL', 'wss://ops example.com/ws', /whitespace/],
+      ['VIGIL_API_GATEWAY_PUBLIC_URL', 'wss://ops.example.com/ws\n', /whitespace or control/],
+      ['VIGIL_API_GATEWAY_PUBLIC_URL', "wss://ops.example.com/ws?x=';script-src'", /query or fragment/],
+      ['VIGIL_API_GATEWAY_PUBLIC_URL', `wss://ops.example.com/${'a'.repeat(3000)}`, /gatewayPublicUrl/],
+      ['VIGIL_API_GATEWAY_HEALTH_URL', 'javascript:alert(1)', /gatewayHealthUrl: .*must start with http:\/\/ or https:\/\//],
+      ['VIGIL_API_GATEWAY_HEALTH_URL', 'ws://vigil-gateway:8090/health', /must start with http:\/\/ or https:\/\//],
+      ['VIGIL_API_GATEWAY_HEALTH_URL', 'vigil-gateway:8090/health', /gatewayHealthUrl: /],
+      ['VIGIL_API_GATEWAY_HEALTH_URL', 'http://vigil-gateway :8090/health', /whitespace/],
+    ];
+    for (const [name, value, message] of cases) expect(() => load({ [name]: value }), `${name}=${value.slice(0, 60)}`).toThrow(message);
+    // A password in the URL is refused without being repeated into the (logged) message.
+    let error: unknown;
+    try {
+      load({ VIGIL_API_GATEWAY_HEALTH_URL: 'http://ops:hunter2@vigil-gateway:8090/health' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(VigilError);
+    expect((error as Error).message).toMatch(/must not carry a user name or password/);
+    expect((error as Error).message).not.toContain('hunter2');
+  });
 });
 
 describe('CORS', () => {
