@@ -20,7 +20,14 @@ export interface SeriesFactory {
   restore(row: SeriesStateRow): SeriesEntry;
 }
 
-const REPLAY_CHUNK = 20_000;
+/**
+ * Points per replay page: one ClickHouse query and one scoring call each, so a rebuild holds
+ * at most this many points (290–610 B each in RSS, ~12 MiB) however long the history is. The
+ * same size as the scoring chunks of the former one-query replay, so the points reach the
+ * detector in the same calls as before. Larger pages mean fewer queries: the points table is
+ * not ordered by (partition, offset), so each page scans those two columns of the whole table.
+ */
+export const REPLAY_PAGE_ROWS = 20_000;
 /** Error codes of snapshots written by an incompatible build (detector layout, monitor format). */
 const RESTORE_ERRORS = new Set(['STATE_LAYOUT', 'BAD_MONITOR_STATE']);
 
@@ -29,7 +36,10 @@ export class StateStore {
     private readonly sink: ClickHouseSink,
     private readonly factory: SeriesFactory,
     private readonly logger: Logger,
-  ) {}
+    private readonly replayPageRows = REPLAY_PAGE_ROWS,
+  ) {
+    if (!Number.isSafeInteger(replayPageRows) || replayPageRows < 1) throw new Error(`replay page size must be a positive integer, got ${replayPageRows}`);
+  }
 
   /**
    * @param committedOffset next offset the group will read for this partition (-1 = none)
@@ -71,21 +81,29 @@ export class StateStore {
       this.logger.warn({ partition, skipped, committedOffset: String(committedOffset) }, 'ignored snapshots newer than the committed offset');
     }
     state.stateOffset = newest;
-    const rows = await this.sink.replayPoints(partition, newest, committedOffset);
-    for (let i = 0; i < rows.length; i += REPLAY_CHUNK) {
-      const chunk = rows.slice(i, i + REPLAY_CHUNK).map(
-        (r): IncomingPoint => ({
-          point: { source: r.source, metric: r.metric, value: r.value, timestamp: Number(r.timestamp_ms), tags: {} },
-          seriesId: `${r.source}/${r.metric}`,
-          offset: r.kafka_offset,
-        }),
+    let replayed = 0;
+    let pages = 0;
+    for (let after = newest; ; ) {
+      const page = await this.sink.replayPoints(partition, after, committedOffset, this.replayPageRows);
+      if (page.length === 0) break;
+      await replay(
+        state,
+        page.map(
+          (r): IncomingPoint => ({
+            point: { source: r.source, metric: r.metric, value: r.value, timestamp: Number(r.timestamp_ms), tags: {} },
+            seriesId: `${r.source}/${r.metric}`,
+            offset: r.kafka_offset,
+          }),
+        ),
       );
-      await replay(state, chunk);
+      replayed += page.length;
+      pages++;
+      if (page.length < this.replayPageRows) break;
+      after = BigInt(page[page.length - 1].kafka_offset);
     }
-    const replayed = rows.length;
     state.stateOffset = committedOffset - 1n;
     this.logger.info(
-      { partition, series: state.series.size, snapshotOffset: String(newest), replayed, ms: Date.now() - started },
+      { partition, series: state.series.size, snapshotOffset: String(newest), replayed, pages, ms: Date.now() - started },
       'partition state rebuilt',
     );
     return state;

@@ -127,13 +127,19 @@ export class ClickHouseSink {
     return row && Number(row.n) > 0 ? BigInt(row.m) : -1n;
   }
 
-  /** Points with afterOffset < offset < beforeOffset, once each, in offset order. */
-  async replayPoints(partition: number, afterOffset: bigint, beforeOffset: bigint): Promise<ReplayPoint[]> {
+  /**
+   * Points with afterOffset < offset < beforeOffset, once each, in offset order; at most `limit`
+   * of them (the first ones) when given. A replay pages through a partition with it: the next
+   * page starts after the last offset of the previous one (keyset), so the pages concatenated
+   * are exactly the one-query answer and none is held longer than its scoring takes.
+   */
+  async replayPoints(partition: number, afterOffset: bigint, beforeOffset: bigint, limit?: number): Promise<ReplayPoint[]> {
     if (beforeOffset <= afterOffset + 1n) return [];
+    if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) throw new Error(`replay page size must be a positive integer, got ${limit}`);
     return this.select<ReplayPoint>(
       `SELECT source, metric, value, timestamp_ms, kafka_offset FROM ${this.table('points')}
        WHERE kafka_partition = ${int(partition)} AND kafka_offset > ${int(afterOffset)} AND kafka_offset < ${int(beforeOffset)}
-       ORDER BY kafka_offset LIMIT 1 BY kafka_offset`,
+       ORDER BY kafka_offset LIMIT 1 BY kafka_offset${limit === undefined ? '' : ` LIMIT ${int(limit)}`}`,
     );
   }
 }
