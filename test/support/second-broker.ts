@@ -85,11 +85,11 @@ function securedProperties(props: string, brokerPort: number, secure: NonNullabl
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function javaBin(): string {
+export function javaBin(): string {
   return process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 }
 
-async function answers(brokers: string[], security: Pick<KafkaConfig, 'sasl' | 'ssl'>): Promise<boolean> {
+export async function answers(brokers: string[], security: Pick<KafkaConfig, 'sasl' | 'ssl'>): Promise<boolean> {
   const config = { kafka: { ...loadConfig({ env: {} }).kafka, brokers, clientId: 'vigil-second-broker-probe', ...security } };
   const admin = createKafka(config, createLogger('silent'), { retries: 0, connectionTimeoutMs: 1000 }).admin();
   try {
@@ -103,10 +103,24 @@ async function answers(brokers: string[], security: Pick<KafkaConfig, 'sasl' | '
   }
 }
 
-export async function startSecondBroker(options: SecondBrokerOptions = {}): Promise<SecondBroker> {
+/** JVM arguments every test broker shares: its log dir, the repo's log4j2 config, the jars. */
+export function kafkaJvmCommon(dir: string): string[] {
+  return [`-Dkafka.logs.dir=${dir}`, `-Dlog4j2.configurationFile=${path.join(repoRoot, 'deploy', 'kafka', 'log4j2.xml')}`, '-Djava.awt.headless=true', '-cp', `${libDir}/*`];
+}
+
+/** The broker JVM flags for a shared 2-core machine: small heap, serial GC, C1 only. */
+export function kafkaServerJvm(heap: string): string[] {
+  return ['-Xms128m', `-Xmx${heap}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError'];
+}
+
+export function assertKafkaJars(): void {
   if (!existsSync(path.join(libDir, '.pom.sha256'))) {
     throw new VigilError(`Kafka jars are missing in ${libDir}`, { action: 'run bash deploy/install-deps.sh' });
   }
+}
+
+export async function startSecondBroker(options: SecondBrokerOptions = {}): Promise<SecondBroker> {
+  assertKafkaJars();
   const brokerPort = await freePort();
   let controllerPort = await freePort();
   while (controllerPort === brokerPort) controllerPort = await freePort();
@@ -135,7 +149,7 @@ export async function startSecondBroker(options: SecondBrokerOptions = {}): Prom
     : { sasl: null, ssl: null };
   // base64url may start with '-': the `=` form keeps argparse from reading it as an option.
   const clusterId = randomBytes(16).toString('base64url');
-  const jvmCommon = [`-Dkafka.logs.dir=${dir}`, `-Dlog4j2.configurationFile=${path.join(repoRoot, 'deploy', 'kafka', 'log4j2.xml')}`, '-Djava.awt.headless=true', '-cp', `${libDir}/*`];
+  const jvmCommon = kafkaJvmCommon(dir);
   const format = spawnSync(javaBin(), ['-Xmx256m', ...jvmCommon, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', propsFile, ...scram], {
     encoding: 'utf8',
     timeout: 60_000,
@@ -166,7 +180,7 @@ export async function startSecondBroker(options: SecondBrokerOptions = {}): Prom
     const out = openSync(stdoutFile, 'a');
     const proc = spawn(
       javaBin(),
-      [`-Xms128m`, `-Xmx${options.heap ?? '384m'}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', ...jvmCommon, 'kafka.Kafka', propsFile],
+      [...kafkaServerJvm(options.heap ?? '384m'), ...jvmCommon, 'kafka.Kafka', propsFile],
       { cwd: dir, stdio: ['ignore', out, out] },
     );
     closeSync(out);
