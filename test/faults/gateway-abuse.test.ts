@@ -9,16 +9,14 @@
  * sized pools, malloc arenas and JIT code are in the baseline and only a leak shows: with a
  * 10 % warm-up round the second round still added 9.9 %).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import type { Producer } from 'kafkajs';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../../pipeline/kafka/client.ts';
 import { encodeEvent } from '../../pipeline/codec/events.ts';
 import { seriesId, type AlertEvent } from '../../schemas/records.ts';
-import { createTestEnv, waitFor, type TestEnv } from '../support/index.ts';
+import { createTestEnv, spawnGateway, waitFor, type GatewayProcess, type TestEnv } from '../support/index.ts';
 import { recordFault, type FaultRow } from './support/table.ts';
 
 const TOKEN = 'fault-gateway-token-0123456789';
@@ -33,7 +31,8 @@ let env: TestEnv;
 let child: ChildProcess;
 let port: number;
 let producer: Producer;
-const childLines: Array<Record<string, unknown>> = [];
+let childLines: Array<Record<string, unknown>> = [];
+let gw: GatewayProcess | undefined;
 
 function nextLine(key: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
   const from = childLines.length;
@@ -165,33 +164,14 @@ beforeAll(async () => {
   });
   producer = createKafka(env.config, env.logger).producer({ allowAutoTopicCreation: false });
   await producer.connect();
-  const script = fileURLToPath(new URL('./support/gateway-child.ts', import.meta.url));
-  child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script], {
-    cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    env: { ...process.env, VIGIL_TEST_GATEWAY_CONFIG: JSON.stringify(env.config) },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)));
-  child.on('exit', (code, signal) => childLines.push({ exit: signal ?? code, stderr }));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    try {
-      childLines.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // a stray log line
-    }
-  });
-  const started = await waitFor(() => childLines.find((l) => 'port' in l || 'exit' in l), 120_000, { message: 'the gateway child listening' });
-  if (!('port' in started)) throw new Error(`gateway child exited: ${JSON.stringify(started)}`);
-  port = started.port as number;
+  gw = await spawnGateway(env.config, { exposeGc: true });
+  child = gw.proc;
+  childLines = gw.lines;
+  port = gw.port;
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.stdin!.write('stop\n');
-    await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 10_000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  }
+  await gw?.stop();
   await producer?.disconnect();
   await env?.cleanup();
 });

@@ -6,3 +6,4 @@ export { startSecondBroker, type SecondBroker, type SecondBrokerOptions } from '
 export { startHttpReceiver, type HttpReceiver, type ReceivedRequest, type Answer } from './http-receiver.ts';
 export { testAlert, testIncident, incidentPublisher, type IncidentPublisher } from './incidents.ts';
 export { spawnPipeline, pipelineChildEnv, type PipelineProcess } from './pipeline-process.ts';
+export { spawnGateway, type GatewayProcess } from './gateway-process.ts';
