@@ -8,12 +8,12 @@
  *
  *   node --import tsx bench/scoring.ts [--threads 2] [--partitions 4] [--series 1000]
  *                                      [--points 2000000] [--batch 5000] [--per-point 20000]
- *                                      [--likelihood-gate 0] [--season-period 0|-1|SECONDS]
+ *                                      [--likelihood-gate 0] [--season-period -1|0|SECONDS]
  */
 import { parseArgs } from 'node:util';
 import { emitResult, markdownTable, type BenchTable } from './support/result.ts';
 import { createLogger } from '../core/logger.ts';
-import { detectorParams } from '../workers/detector-params.ts';
+import { DETECTOR_DEFAULTS, detectorParams } from '../workers/detector-params.ts';
 import { createScoringPool } from '../workers/pool.ts';
 import { scoreBatch, type ScoreTask } from '../workers/score-batch.ts';
 import { createSeriesState, seriesStateBytes } from '../workers/series-state.ts';
@@ -28,8 +28,8 @@ const { values: args } = parseArgs({
     'per-point': { type: 'string', default: '20000' },
     // the anomaly likelihood gate (off by default, as in the pipeline): what turning it on costs
     'likelihood-gate': { type: 'string', default: '0' },
-    // the seasonal baseline: -1 auto, 0 none (the default), or a period in seconds
-    'season-period': { type: 'string', default: '0' },
+    // the seasonal baseline: -1 auto (the pipeline's default), 0 none, or a period in seconds
+    'season-period': { type: 'string', default: String(DETECTOR_DEFAULTS.seasonPeriod) },
   },
 });
 const threads = Number(args.threads);

@@ -131,10 +131,10 @@ export const configSchema = z
         /**
          * Seasonal baseline of every series (workers/seasonal.ts): 'auto' models a daily cycle
          * once a series shows one, 'none' never models one, a number is a known period in seconds
-         * (480 s to a year) modelled from the first full period on. Default 'none': see
-         * docs/detection.md for the figures behind it.
+         * (480 s to a year) modelled from the first full period on. Default 'auto': see
+         * docs/detection.md ("Seasonal baseline") for the figures behind it.
          */
-        seasonPeriod: seasonPeriodSchema.default('none'),
+        seasonPeriod: seasonPeriodSchema.default('auto'),
         /** Per-metric period overrides, keyed by metric name: { "orders_per_minute": 604800, "queue_depth": "none" }. */
         seasonPeriods: z.record(z.string().min(1).max(256), seasonPeriodSchema).default({}),
       })

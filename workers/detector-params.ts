@@ -86,8 +86,8 @@ export const DETECTOR_DEFAULTS = {
   stdFloorAbs: 1e-9,
   stdFloorRel: 1e-6,
   likelihoodGate: 0,
-  // off by default until the figures say otherwise (docs/detection.md, "Seasonal baseline")
-  seasonPeriod: SEASON_NONE,
+  // auto: better or equal on the corpus at every seed and on NAB (docs/detection.md, "Seasonal baseline")
+  seasonPeriod: SEASON_AUTO,
 } as const;
 
 /** Longest known period accepted (seconds): a year. */

@@ -349,6 +349,26 @@ export function seasonUndecided(f: Float64Array, base: number): boolean {
   return explained !== explained;
 }
 
+/**
+ * A trend-test window spanning less than this share of the period sees too little of a cycle
+ * for its curvature to pass for a slope change, so it is not held while the model is undecided
+ * (a series sampled every second gets its trend test from the start). Measured without the
+ * model, the default 400-point window over a daily sine 200 noise sd high: no trend_change at
+ * 1 – 5 s steps (≤ 1/43 of a day), ~30 a day at 7 – 10 s (1/31 – 1/22); 1000 sd high: none at
+ * 1 – 2 s (≤ 1/108), ~30 a day at 3 s (1/72). 1/64 (22.5 minutes of a day) holds the 5-second
+ * windows and leaves 1 – 3-second ones to the test (docs/detection.md).
+ */
+export const TREND_HOLD_SPAN = 1 / 64;
+
+/**
+ * Whether the trend test must hold a report over a window spanning `spanMs`: while the model is
+ * undecided (seasonUndecided) and the window covers enough of the period to mistake a cycle for
+ * a slope change.
+ */
+export function seasonHoldsTrend(f: Float64Array, base: number, spanMs: number): boolean {
+  return spanMs >= TREND_HOLD_SPAN * f[base + Z.periodMs] && seasonUndecided(f, base);
+}
+
 export interface SeasonSummary {
   periodMs: number;
   forced: boolean;

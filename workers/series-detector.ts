@@ -56,7 +56,7 @@ const { newTrendTestResult, trendChangeTest } = trendTest;
 const { medianInPlace } = robust;
 const { updateLikelihood, unfilteredLikelihood, HISTORY_BLOCKS } = likelihood;
 const LIKELIHOOD_MEAN = likelihood.L.mean;
-const { seasonOffset, centredShape, updateSeason, configuredPeriod, resetSeason, seasonUndecided } = seasonal;
+const { seasonOffset, centredShape, updateSeason, configuredPeriod, resetSeason, seasonHoldsTrend } = seasonal;
 const SEASON_ON = seasonal.Z.on;
 const SEASON_PERIOD = seasonal.Z.periodMs;
 
@@ -612,6 +612,11 @@ export class SeriesDetector {
     return f[this.L.recentTimes + ((head + k) % C)];
   }
 
+  /** Timestamp of the recent point at `index` (0 = oldest). */
+  private recentTime(index: number): number {
+    return this.f[this.L.recentTimes + (((this.f[S.recentHead] | 0) + index) % this.L.recentCapacity)];
+  }
+
   private reserveStart(ts: number): number {
     const f = this.f;
     // two anomalies of one series must never share a start: the anomaly id derives from it
@@ -880,7 +885,7 @@ export class SeriesDetector {
     const nBase = f[S.baseCount];
     const count = f[S.recentCount] | 0;
     if (count < n || nBase < P.minPoints) return;
-    if (this.seasonalOn && seasonUndecided(this.f, this.L.season)) return;
+    if (this.seasonalOn && seasonHoldsTrend(f, this.L.season, this.recentTime(count - 1) - this.recentTime(count - n))) return;
     if (scratch.length < n) scratch = new Float64Array(Math.max(n, this.L.recentCapacity));
     const y = scratch;
     this.copyClean(count - n, n, y);

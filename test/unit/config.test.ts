@@ -118,7 +118,10 @@ describe('hostile config files', () => {
     // a metric named like an Object.prototype member is no override
     expect(metricSeasonPeriod(c.pipeline, 'constructor')).toBe(SEASON_NONE);
     const d = loadConfig({ env: {} }).pipeline;
-    expect(defaultDetectorParams(d).seasonPeriod).toBe(seasonPeriodParam(d.seasonPeriod));
+    // the default is auto (docs/detection.md "Seasonal baseline": the figures that decided it)
+    expect(d.seasonPeriod).toBe('auto');
+    expect(defaultDetectorParams(d).seasonPeriod).toBe(SEASON_AUTO);
+    expect(metricSeasonPeriod(d, 'anything')).toBe(SEASON_AUTO);
   });
 
   it('an unknown top-level key is refused naming it (typos must not be ignored)', () => {

@@ -136,6 +136,37 @@ describe('trend reports while a cycle may still be found (auto)', () => {
     expect(scoreSeries(none, values, timestamps).findings.some((f) => f.type === 'trend_change')).toBe(true);
   });
 
+  it('does not hold a series sampled so fast that the trend window sees a sliver of the period', () => {
+    // 1-second steps: the 400-point window spans 6.7 minutes (< 1/64 of a day), so the trend
+    // test runs from the start: a drift that stops after 30 minutes is found where it stops,
+    // exactly as without the model, long before the model could decide
+    const SEC = 1000;
+    const at = 1800;
+    const g = gaussian(35);
+    const n = 4000;
+    const values = new Float64Array(n);
+    const timestamps = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      values[i] = 10 + g() + 0.01 * Math.min(i, at);
+      timestamps[i] = T0 + i * SEC;
+    }
+    const r = scoreSeries(auto, values, timestamps);
+    expect(inspectSeason(new Float64Array(r.state), stateLayout(auto).season).explained).toBeNaN();
+    const trends = r.findings.filter((f) => f.type === 'trend_change');
+    expect(trends.length).toBeGreaterThan(0);
+    expect(Math.abs((trends[0].startTimestamp - T0) / SEC - at)).toBeLessThan(120);
+    expect(r.findings).toEqual(scoreSeries(none, values, timestamps).findings);
+    // the same drift stopping at point 1000 of 1700 at 1-minute steps (the window spans 6.7
+    // hours; 1.2 days, before the model's first decision) is held; without the model it is found
+    const m = 1700;
+    const slowValues = values.slice(0, m).map((v, i) => v - 0.01 * Math.min(i, at) + 0.01 * Math.min(i, 1000));
+    const slowTimes = timestamps.slice(0, m).map((t) => T0 + (t - T0) * 60);
+    const slow = scoreSeries(auto, slowValues, slowTimes);
+    expect(inspectSeason(new Float64Array(slow.state), stateLayout(auto).season).explained).toBeNaN();
+    expect(slow.findings.filter((f) => f.type === 'trend_change')).toEqual([]);
+    expect(scoreSeries(none, slowValues, slowTimes).findings.some((f) => f.type === 'trend_change')).toBe(true);
+  });
+
   it('reports a real slope change once the model has decided there is no cycle', () => {
     // 2.5 days of flat noise, then a ramp of 0.025 noise sd a minute for 3 hours
     const start = Math.round((2.5 * DAY_MS) / MIN);
