@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The fault suite has its own config (vitest.faults.config.ts, npm run test:faults).
-    exclude: ['test/faults/**', '**/node_modules/**'],
+    // The fault and cluster suites have their own configs (npm run test:faults, npm run test:cluster).
+    exclude: ['test/faults/**', 'test/cluster/**', '**/node_modules/**'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -24,6 +24,13 @@ export const clickhouseSchema = z
       .regex(/^https?:\/\//i, 'must be an http:// or https:// URL')
       .default('http://127.0.0.1:18123'),
     database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'database must be an identifier').default('vigil'),
+    /**
+     * Name of a cluster in the servers' remote_servers config: the migrations then create
+     * replicated `<table>_local` tables ON CLUSTER plus Distributed tables under the usual names,
+     * and the writer inserts synchronously through them (pipeline/storage/cluster-ddl.ts,
+     * docs/operations.md "ClickHouse cluster"). null: one server, plain tables.
+     */
+    cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'cluster must be the identifier of a cluster in remote_servers').nullable().default(null),
     /** Read/write user: pipeline, on-call, migrations. */
     username: z.string().min(1).default(LOCAL_CLICKHOUSE_USERS.writer.username),
     password: z.string().optional(),

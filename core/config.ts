@@ -247,6 +247,7 @@ const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list
   VIGIL_KAFKA_SSL_KEY: { path: ['kafka', 'ssl', 'key'], kind: 'string' },
   VIGIL_CLICKHOUSE_URL: { path: ['clickhouse', 'url'], kind: 'string' },
   VIGIL_CLICKHOUSE_DATABASE: { path: ['clickhouse', 'database'], kind: 'string' },
+  VIGIL_CLICKHOUSE_CLUSTER: { path: ['clickhouse', 'cluster'], kind: 'string' },
   VIGIL_CLICKHOUSE_USER: { path: ['clickhouse', 'username'], kind: 'string' },
   VIGIL_CLICKHOUSE_PASSWORD: { path: ['clickhouse', 'password'], kind: 'string' },
   VIGIL_CLICKHOUSE_PASSWORD_FILE: { path: ['clickhouse', 'passwordFile'], kind: 'string' },

@@ -89,6 +89,9 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 # systemd-analyze (verify, security --offline) for the production units' test
 # (test/integration/production-systemd.test.ts); nothing is started with it.
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+# ZooKeeper 3.8 for the replicated ClickHouse cluster of the cluster tests
+# (test/support/zookeeper.ts runs its own instance on loopback; the package starts no service).
+[ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   log "installing ${missing[*]}"

@@ -16,3 +16,8 @@ echo "== typecheck"
 npx tsc --noEmit -p .
 echo "== tests"
 npx vitest run "$@"
+# The cluster suite starts private clusters (test/cluster/); only on a full run.
+if [ "$#" -eq 0 ]; then
+  echo "== cluster tests"
+  npx vitest run --config vitest.cluster.config.ts
+fi

@@ -50,6 +50,16 @@ function pinoLoggerClass(logger: Logger): new () => ClickHouseLogger {
   };
 }
 
+/**
+ * A writer on a cluster (clickhouse.cluster) inserts through Distributed tables. Synchronously:
+ * the INSERT returns once every shard's replica has stored its part (the asynchronous default
+ * would answer before, from a local queue, and the pipeline would commit Kafka offsets of points
+ * no shard has yet). `in_order`: inserts and the re-delivery check (max stored offset of a
+ * partition) go to the same replica of a shard, the first one up, so the check reads the
+ * replica that took the insert and not one still fetching it.
+ */
+export const CLUSTER_WRITER_SETTINGS = { insert_distributed_sync: 1, load_balancing: 'in_order' } as const;
+
 export function createClickHouse(config: Pick<VigilConfig, 'clickhouse' | 'logLevel'>, options: CreateClickHouseOptions = {}): ClickHouseClient {
   const ch = config.clickhouse;
   const logger = options.logger ?? createLogger(config.logLevel, { component: 'clickhouse' });
@@ -66,6 +76,7 @@ export function createClickHouse(config: Pick<VigilConfig, 'clickhouse' | 'logLe
     // ("socket hang up"); checking the socket's age when it is taken is not late.
     keep_alive: { enabled: true, idle_socket_ttl: 2000, eagerly_destroy_stale_sockets: true },
     application: options.reader ? 'vigil-reader' : 'vigil',
+    ...(ch.cluster && !options.reader ? { clickhouse_settings: CLUSTER_WRITER_SETTINGS } : {}),
     // https URLs use the system CAs unless the config names the CA that signed the server.
     ...(ch.ca ? { tls: { ca_cert: readPem(ch.ca) } } : {}),
     log: {

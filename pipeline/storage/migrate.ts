@@ -14,6 +14,7 @@ import type { VigilConfig } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
 import { createClickHouse, isLoginRefused, loginRefusedError, plainIdentifier, type ClickHouseClient } from './clickhouse.ts';
+import { clusterStatements, createDatabaseDdl } from './cluster-ddl.ts';
 
 export const defaultMigrationsDir = fileURLToPath(new URL('../../schemas/clickhouse/', import.meta.url));
 
@@ -68,8 +69,11 @@ export function isAddColumnRerun(statement: string, cause: unknown): boolean {
 
 const FILE_PATTERN = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/;
 
-/** Reads and orders the migration files of `dir` (pure apart from reading the folder). */
-export function loadMigrations(dir: string, database: string): Migration[] {
+/**
+ * Reads and orders the migration files of `dir` (pure apart from reading the folder). With a
+ * cluster, each statement is replaced by its cluster form (cluster-ddl.ts).
+ */
+export function loadMigrations(dir: string, database: string, cluster: string | null = null): Migration[] {
   let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.sql'));
@@ -87,7 +91,13 @@ export function loadMigrations(dir: string, database: string): Migration[] {
     const clash = seen.get(version);
     if (clash) throw new VigilError(`migrations ${clash} and ${file} have the same version ${version}`, { action: 'renumber one of them' });
     seen.set(version, file);
-    const statements = splitStatements(readFileSync(path.join(dir, file), 'utf8'), database);
+    const single = splitStatements(readFileSync(path.join(dir, file), 'utf8'), database);
+    let statements = single;
+    try {
+      if (cluster !== null) statements = single.flatMap((s) => clusterStatements(s, cluster, database));
+    } catch (cause) {
+      throw new VigilError(`migration ${file} has no cluster form`, { cause, action: (cause as VigilError).action ?? 'see pipeline/storage/cluster-ddl.ts' });
+    }
     migrations.push({ version, name: m[2], file, statements });
   }
   return migrations.sort((a, b) => a.version - b.version);
@@ -109,11 +119,12 @@ export async function migrate(config: Pick<VigilConfig, 'clickhouse' | 'logLevel
   const logger = (options.logger ?? createLogger(config.logLevel)).child({ component: 'migrate' });
   const database = config.clickhouse.database;
   const db = plainIdentifier(database);
-  const migrations = loadMigrations(options.dir ?? defaultMigrationsDir, database);
+  const cluster = config.clickhouse.cluster;
+  const migrations = loadMigrations(options.dir ?? defaultMigrationsDir, database, cluster);
   const client = createClickHouse(config, { database: null, logger });
   try {
     try {
-      await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
+      await client.command({ query: createDatabaseDdl(db, cluster) });
     } catch (cause) {
       if (isLoginRefused(cause)) throw loginRefusedError(config, false, cause);
       throw new VigilError(`cannot create ClickHouse database ${database} at ${config.clickhouse.url}`, {
@@ -121,9 +132,8 @@ export async function migrate(config: Pick<VigilConfig, 'clickhouse' | 'logLevel
         action: "start the local stack with 'npm run stack:up' or fix VIGIL_CLICKHOUSE_URL / credentials",
       });
     }
-    await client.command({
-      query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, applied_at DateTime) ENGINE = ReplacingMergeTree ORDER BY version`,
-    });
+    const journal = `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, applied_at DateTime) ENGINE = ReplacingMergeTree ORDER BY version`;
+    for (const query of cluster !== null ? clusterStatements(journal, cluster, db) : [journal]) await client.command({ query });
     const done = await appliedVersions(client, db);
     const applied: Migration[] = [];
     for (const migration of migrations) {

@@ -8,11 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertEventRow, anomalyRow, pointRow, slaSnapshotRow } from '../../pipeline/storage/rows.ts';
 import { createClickHouse, type ClickHouseClient } from '../../pipeline/storage/clickhouse.ts';
 import { createTestEnv, type TestEnv } from '../support/index.ts';
 import { buildDataset, time, type Dataset } from './sql-docs/dataset.ts';
 import * as expected from './sql-docs/expected.ts';
+import { differences } from './sql-docs/compare.ts';
+import { loadDataset } from './sql-docs/load.ts';
 import { extractSqlQueries, retargetDatabase } from './sql-docs/markdown.ts';
 
 type Row = Record<string, unknown>;
@@ -36,11 +37,7 @@ beforeAll(async () => {
   for (const table of ['points', 'points_1m', 'points_1h', 'anomalies', 'alert_events', 'sla_snapshots']) {
     await ch.command({ query: `SYSTEM STOP MERGES ${db}.${table}` });
   }
-  const insert = (table: string, values: object[]) => ch.insert({ table: `${db}.${table}`, values, format: 'JSONEachRow' });
-  for (const batch of data.pointBatches) await insert('points', batch.map((p) => pointRow(p, data.nowMs)));
-  for (const batch of data.anomalyBatches) await insert('anomalies', batch.map(anomalyRow));
-  for (const batch of data.alertEventBatches) await insert('alert_events', batch.map(alertEventRow));
-  for (const batch of data.slaSnapshotBatches) await insert('sla_snapshots', batch.map(slaSnapshotRow));
+  await loadDataset(ch, db, data);
 });
 
 afterAll(async () => {
@@ -52,21 +49,6 @@ afterAll(async () => {
 async function run(sql: string): Promise<Row[]> {
   const rs = await reader.query({ query: retargetDatabase(sql, env.config.clickhouse.database), format: 'JSONEachRow' });
   return rs.json<Row>();
-}
-
-/** 64-bit integers arrive as strings; floats are compared with a relative tolerance. */
-function differences(actual: unknown, want: unknown, at: string): string[] {
-  if (typeof want === 'number') {
-    const got = typeof actual === 'string' && /^-?\d+$/.test(actual) ? Number(actual) : actual;
-    if (typeof got !== 'number') return [`${at}: want ${want}, got ${JSON.stringify(actual)}`];
-    const tolerance = 1e-9 * Math.max(Math.abs(got), Math.abs(want)) + 1e-15;
-    return Math.abs(got - want) <= tolerance ? [] : [`${at}: want ${want}, got ${got}`];
-  }
-  if (Array.isArray(want)) {
-    if (!Array.isArray(actual) || actual.length !== want.length) return [`${at}: want ${JSON.stringify(want)}, got ${JSON.stringify(actual)}`];
-    return want.flatMap((w, i) => differences(actual[i], w, `${at}[${i}]`));
-  }
-  return actual === want ? [] : [`${at}: want ${JSON.stringify(want)}, got ${JSON.stringify(actual)}`];
 }
 
 function expectRows(actual: Row[], want: Row[]) {

@@ -36,6 +36,10 @@ export interface PrivateClickHouseOptions {
   startTimeoutMs?: number;
   /** Called with the (empty) data folder before the first start, e.g. to mount a small tmpfs on it. */
   prepareData?: (dataDir: string) => void;
+  /** Ports chosen by the caller (a cluster's servers must know each other's before any starts); free ones otherwise. */
+  ports?: { http: number; tcp: number };
+  /** More config elements, e.g. a cluster server's macros, zookeeper and remote_servers. */
+  extraXml?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -67,10 +71,12 @@ function httpsXml(httpsPort: number, tls: { cert: string; key: string }): string
 export async function startPrivateClickHouse(options: PrivateClickHouseOptions = {}): Promise<PrivateClickHouse> {
   const bin = clickhouseServerBinary();
   if (!bin) throw new VigilError('clickhouse-server is not installed', { action: 'run bash deploy/install-deps.sh' });
-  const [httpPort, tcpPort, httpsPort] = await distinctPorts(3);
+  const [freeHttp, freeTcp, httpsPort] = await distinctPorts(3);
+  const { http: httpPort, tcp: tcpPort } = options.ports ?? { http: freeHttp, tcp: freeTcp };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-private-ch-'));
   const dataDir = path.join(dir, 'data');
-  const configFile = writeClickHouseConfig(dir, { http: httpPort, tcp: tcpPort }, options.tls ? httpsXml(httpsPort, options.tls) : '');
+  const extraXml = [options.tls ? httpsXml(httpsPort, options.tls) : '', options.extraXml ?? ''].filter(Boolean).join('\n');
+  const configFile = writeClickHouseConfig(dir, { http: httpPort, tcp: tcpPort }, extraXml);
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   let child: ChildProcess | null = null;

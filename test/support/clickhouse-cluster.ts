@@ -1,0 +1,109 @@
+/**
+ * A private, throw-away ClickHouse cluster for tests: one ZooKeeper (zookeeper.ts) and four
+ * ClickHouse 18.16 servers forming `vigil_cluster`, two shards of two replicas, all on free
+ * loopback ports with their own data folders (private-clickhouse.ts: the stack's config.xml and
+ * users.xml plus the cluster elements below). Each server can be stopped and started on its
+ * own. The shared stack's server (18123 / 19000) is never touched.
+ */
+import { LOCAL_CLICKHOUSE_USERS } from '../../core/clickhouse-config.ts';
+import { freePort } from '../../core/free-port.ts';
+import { startPrivateClickHouse, type PrivateClickHouse } from './private-clickhouse.ts';
+import { startZooKeeper, type PrivateZooKeeper } from './zookeeper.ts';
+
+export const CLUSTER_NAME = 'vigil_cluster';
+
+export interface ClusterServerPorts {
+  http: number;
+  tcp: number;
+  /** interserver_http_port: where the other replica of the shard fetches parts. */
+  interserver: number;
+}
+
+export interface ClusterServer extends PrivateClickHouse {
+  /** 1-based shard and replica numbers (the {shard} / {replica} macros are 01 / r1 and so on). */
+  readonly shard: number;
+  readonly replica: number;
+  readonly ports: ClusterServerPorts;
+}
+
+export interface ClickHouseCluster {
+  readonly name: string;
+  readonly zookeeper: PrivateZooKeeper;
+  /** shard 1 replica 1, shard 1 replica 2, shard 2 replica 1, shard 2 replica 2. */
+  readonly servers: ClusterServer[];
+  server(shard: number, replica: number): ClusterServer;
+  /** Stops every server and ZooKeeper and deletes their folders. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export const macroShard = (shard: number) => String(shard).padStart(2, '0');
+export const macroReplica = (replica: number) => `r${replica}`;
+
+/**
+ * The cluster part of one server's config (pure; exported for tests): its macros, the
+ * interserver port its replica fetches from, ZooKeeper, the ON CLUSTER queue and the cluster
+ * itself. `shards[s][r]` are the native ports of every server, the same list in each config.
+ * internal_replication: a Distributed insert goes to ONE replica per shard and the Replicated
+ * table copies it to the other (writing both would store it twice when the block hashes differ).
+ */
+export function clusterServerXml(o: { shard: number; replica: number; interserverPort: number; zookeeperPort: number; shards: number[][]; name?: string }): string {
+  const user = LOCAL_CLICKHOUSE_USERS.writer;
+  const shardsXml = o.shards
+    .map(
+      (replicas) =>
+        `<shard><internal_replication>true</internal_replication>${replicas
+          .map((tcp) => `<replica><host>127.0.0.1</host><port>${tcp}</port><user>${user.username}</user><password>${user.password}</password></replica>`)
+          .join('')}</shard>`,
+    )
+    .join('');
+  return [
+    `<interserver_http_host>127.0.0.1</interserver_http_host>`,
+    `<interserver_http_port>${o.interserverPort}</interserver_http_port>`,
+    `<macros><shard>${macroShard(o.shard)}</shard><replica>${macroReplica(o.replica)}</replica></macros>`,
+    `<zookeeper><node><host>127.0.0.1</host><port>${o.zookeeperPort}</port></node><session_timeout_ms>30000</session_timeout_ms></zookeeper>`,
+    `<distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>`,
+    `<remote_servers><${o.name ?? CLUSTER_NAME}>${shardsXml}</${o.name ?? CLUSTER_NAME}></remote_servers>`,
+  ].join('\n');
+}
+
+async function distinctPorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+export async function startClickHouseCluster(options: { shards?: number; replicas?: number; startTimeoutMs?: number } = {}): Promise<ClickHouseCluster> {
+  const shardCount = options.shards ?? 2;
+  const replicaCount = options.replicas ?? 2;
+  const zookeeper = await startZooKeeper();
+  const layout: { shard: number; replica: number; ports: ClusterServerPorts }[] = [];
+  const free = await distinctPorts(3 * shardCount * replicaCount);
+  for (let s = 1; s <= shardCount; s++)
+    for (let r = 1; r <= replicaCount; r++) layout.push({ shard: s, replica: r, ports: { http: free.pop()!, tcp: free.pop()!, interserver: free.pop()! } });
+  const shards = [...Array(shardCount).keys()].map((i) => layout.filter((l) => l.shard === i + 1).map((l) => l.ports.tcp));
+  const servers: ClusterServer[] = [];
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await Promise.all(servers.map((s) => s.close()));
+    await zookeeper.close();
+  };
+  try {
+    // One at a time: four servers starting together on two cores take longer than in turn.
+    for (const l of layout) {
+      const extraXml = clusterServerXml({ shard: l.shard, replica: l.replica, interserverPort: l.ports.interserver, zookeeperPort: zookeeper.port, shards });
+      const ch = await startPrivateClickHouse({ ports: { http: l.ports.http, tcp: l.ports.tcp }, extraXml, startTimeoutMs: options.startTimeoutMs ?? 60_000 });
+      servers.push({ ...ch, shard: l.shard, replica: l.replica, ports: l.ports });
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const server = (shard: number, replica: number) => {
+    const found = servers.find((s) => s.shard === shard && s.replica === replica);
+    if (!found) throw new Error(`no server for shard ${shard} replica ${replica}`);
+    return found;
+  };
+  return { name: CLUSTER_NAME, zookeeper, servers, server, close };
+}
