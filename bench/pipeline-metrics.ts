@@ -46,7 +46,7 @@ const alert: AlertEvent = {
   timestamp: 1, openedAt: 1, value: 1, threshold: 0, message: '', actor: 'pipeline', reason: '', tags: {},
 };
 // A typical batch: many points, the odd dead letter, anomaly and alert transition.
-const figures = { points: POINTS, seriesRefused: 0, dlq: [toDlqMessage({ key: 'k', value: Buffer.from('x') }, 'invalid-value', 'NaN', { topic: 't', partition: 0, offset: '1' })], anomalies: [anomaly], alerts: [alert, { ...alert, status: 'resolved' as const }], seconds: 0.02, scoringSeconds: 0.005 };
+const figures = { points: POINTS, seriesRefused: 0, duplicates: 0, dlq: [toDlqMessage({ key: 'k', value: Buffer.from('x') }, 'invalid-value', 'NaN', { topic: 't', partition: 0, offset: '1' })], anomalies: [anomaly], alerts: [alert, { ...alert, status: 'resolved' as const }], seconds: 0.02, scoringSeconds: 0.005 };
 
 const peerRegistry = new Registry();
 const peer = new Counter({ name: 'peer_points_total', help: 'per point', labelNames: ['source', 'result'] as const, registers: [peerRegistry] });

@@ -2,13 +2,19 @@
  * Scoring throughput, three ways over the same synthetic partitions, in one run:
  *   1. scoreBatch in-process (one thread, no pool);
  *   2. the Piscina pool, one task per partition batch, typed arrays transferred, states shared;
- *   3. the peer the architecture forbids: the same pool, one task per point.
+ *   3. the peer the architecture forbids: the same pool, one task per point;
+ * and, in-process again, the repeat check off (dropRepeats false: the detector without the
+ * duplicate check the pipeline runs, docs/reliability.md) — timed in CPU seconds too, as the
+ * in-process rows are, since wall time on a loaded machine swings between identical runs.
  * Partitions run as serial lanes (a series' state is only ever touched by one task at a time),
  * all lanes concurrently, as the pipeline does.
  *
  *   node --import tsx bench/scoring.ts [--threads 2] [--partitions 4] [--series 1000]
  *                                      [--points 2000000] [--batch 5000] [--per-point 20000]
  *                                      [--likelihood-gate 0] [--season-period -1|0|SECONDS]
+ *                                      [--late 0]   (share of points sent after their series' next
+ *                                                    one: out of order, so the repeat check scans)
+ *                                      [--cpu-rounds 4] (in-process rounds, check on/off alternating)
  */
 import { parseArgs } from 'node:util';
 import { emitResult, markdownTable, type BenchTable } from './support/result.ts';
@@ -30,6 +36,8 @@ const { values: args } = parseArgs({
     'likelihood-gate': { type: 'string', default: '0' },
     // the seasonal baseline: -1 auto (the pipeline's default), 0 none, or a period in seconds
     'season-period': { type: 'string', default: String(DETECTOR_DEFAULTS.seasonPeriod) },
+    late: { type: 'string', default: '0' },
+    'cpu-rounds': { type: 'string', default: '4' },
   },
 });
 const threads = Number(args.threads);
@@ -38,6 +46,7 @@ const seriesCount = Number(args.series);
 const totalPoints = Number(args.points);
 const batchSize = Number(args.batch);
 const perPointCount = Number(args['per-point']);
+const late = Number(args.late);
 const params = detectorParams({ windowMs: 3_600_000, likelihoodGate: Number(args['likelihood-gate']), seasonPeriod: Number(args['season-period']) });
 
 interface Batch {
@@ -81,6 +90,19 @@ function makeBatches(points: number): Batch[] {
         values[i] = 100 + (s % 7) * 10 + (rand() + rand() + rand() - 1.5) * 4 + (rand() < 0.0005 ? 60 : 0);
         timestamps[i] = clock[s];
       }
+      if (late > 0) {
+        // swap a point's time with its series' next point in the batch: it arrives late
+        const pending = new Map<number, number>();
+        for (let i = 0; i < n; i++) {
+          const prev = pending.get(idx[i]);
+          if (prev !== undefined) {
+            const t = timestamps[prev];
+            timestamps[prev] = timestamps[i];
+            timestamps[i] = t;
+            pending.delete(idx[i]);
+          } else if (rand() < late) pending.set(idx[i], i);
+        }
+      }
       out.push({ partition: p, seriesIds, series: idx, values, timestamps });
     }
   }
@@ -88,7 +110,7 @@ function makeBatches(points: number): Batch[] {
 }
 
 const clone = (batches: Batch[]) => batches.map((b) => ({ ...b, series: b.series.slice(), values: b.values.slice(), timestamps: b.timestamps.slice() }));
-const task = (b: Batch, states: SharedArrayBuffer[]): ScoreTask => ({ params, states: b.seriesIds.map((s) => states[s]), series: b.series, values: b.values, timestamps: b.timestamps });
+const task = (b: Batch, states: SharedArrayBuffer[], dropRepeats = true): ScoreTask => ({ params, states: b.seriesIds.map((s) => states[s]), series: b.series, values: b.values, timestamps: b.timestamps, dropRepeats });
 const freshStates = () => Array.from({ length: seriesCount }, () => createSeriesState(params));
 const pointsOf = (batches: Batch[]) => batches.reduce((s, b) => s + b.values.length, 0);
 
@@ -107,14 +129,37 @@ async function main(): Promise<void> {
   const logger = createLogger('warn');
   const batches = makeBatches(totalPoints);
   const points = pointsOf(batches);
-  const rows: Array<{ mode: string; points: number; seconds: number }> = [];
+  const rows: Array<{ mode: string; points: number; seconds: number; cpuSeconds?: number }> = [];
+  const cpuSince = (c: NodeJS.CpuUsage) => {
+    const d = process.cpuUsage(c);
+    return (d.user + d.system) / 1e6;
+  };
 
-  // 1. in-process
-  const inStates = freshStates();
-  const inBatches = clone(batches);
-  let t = performance.now();
-  for (const b of inBatches) scoreBatch(task(b, inStates));
-  rows.push({ mode: 'scoreBatch in-process (1 thread)', points, seconds: (performance.now() - t) / 1000 });
+  // 1. in-process, with the repeat check (as the pipeline runs) and without it (what it costs):
+  // alternate rounds on fresh states, the best of each kept — whichever runs first pays more
+  // (JIT, fresh pages), and on a loaded machine one round is not a measurement
+  const rounds = Number(args['cpu-rounds']);
+  const best = { on: { seconds: Infinity, cpu: Infinity }, off: { seconds: Infinity, cpu: Infinity } };
+  let inStates: SharedArrayBuffer[] = [];
+  let repeats = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (const drop of round % 2 === 0 ? [true, false] : [false, true]) {
+      const states = freshStates();
+      const copy = clone(batches);
+      const t0 = performance.now();
+      const cpu = process.cpuUsage();
+      for (const b of copy) repeats += scoreBatch(task(b, states, drop)).repeats.length;
+      const cpuSeconds = cpuSince(cpu);
+      const seconds = (performance.now() - t0) / 1000;
+      const slot = drop ? best.on : best.off;
+      if (cpuSeconds < slot.cpu) slot.cpu = cpuSeconds;
+      if (seconds < slot.seconds) slot.seconds = seconds;
+      if (drop) inStates = states;
+    }
+  }
+  rows.push({ mode: 'scoreBatch in-process (1 thread)', points, seconds: best.on.seconds, cpuSeconds: best.on.cpu });
+  rows.push({ mode: 'scoreBatch in-process, repeat check off (peer)', points, seconds: best.off.seconds, cpuSeconds: best.off.cpu });
+  let t: number;
 
   // 2. pool, one task per batch
   const pool = createScoringPool({ threads, logger });
@@ -146,20 +191,30 @@ async function main(): Promise<void> {
   const rate = (r: (typeof rows)[number]) => r.points / r.seconds;
   const base = rate(rows[0]);
   const table: BenchTable = {
-    columns: ['mode', 'points', 'seconds', 'points/s', 'vs in-process'],
-    rows: rows.map((r) => [r.mode, r.points, Number(r.seconds.toFixed(2)), Math.round(rate(r)), `${(rate(r) / base).toPrecision(2)}×`]),
+    columns: ['mode', 'points', 'seconds', 'points/s', 'vs in-process', 'points per CPU-second'],
+    rows: rows.map((r) => [r.mode, r.points, Number(r.seconds.toFixed(2)), Math.round(rate(r)), `${(rate(r) / base).toPrecision(2)}×`, r.cpuSeconds ? Math.round(r.points / r.cpuSeconds) : '—']),
   };
-  const check = `pool states identical to in-process states: ${same}; input arrays transferred (detached after run): ${detached}`;
+  const cpuRatio = rows[1].cpuSeconds! / rows[0].cpuSeconds!;
+  const check =
+    `pool states identical to in-process states: ${same}; input arrays transferred (detached after run): ${detached}; ` +
+    `repeat check: ${repeats} repeats found (the data has none), CPU time with it / without it ${(1 / cpuRatio).toFixed(3)}`;
   console.log(`${title}\n\n${markdownTable(table)}\n\n${check}`);
   emitResult({
     tables: [{ title, ...table }],
     headlines: [
-      { figure: `pool, ${threads} threads, 1 task per batch, points/s`, value: Math.round(rate(rows[1])), unit: 'points/s', reference: { kind: 'ceiling', label: 'scoreBatch in-process', value: Math.round(base) }, higherIsBetter: true },
-      { figure: 'pool, 1 task per batch, points/s', value: Math.round(rate(rows[1])), unit: 'points/s', reference: { kind: 'peer', label: '1 task per point', value: Math.round(rate(rows[2])) }, higherIsBetter: true },
+      { figure: `pool, ${threads} threads, 1 task per batch, points/s`, value: Math.round(rate(rows[2])), unit: 'points/s', reference: { kind: 'ceiling', label: 'scoreBatch in-process', value: Math.round(base) }, higherIsBetter: true },
+      { figure: 'pool, 1 task per batch, points/s', value: Math.round(rate(rows[2])), unit: 'points/s', reference: { kind: 'peer', label: '1 task per point', value: Math.round(rate(rows[3])) }, higherIsBetter: true },
+      {
+        figure: 'in-process with the repeat check, points per CPU-second',
+        value: Math.round(points / rows[0].cpuSeconds!),
+        unit: 'points/s',
+        reference: { kind: 'peer', label: 'repeat check off', value: Math.round(points / rows[1].cpuSeconds!) },
+        higherIsBetter: true,
+      },
     ],
     notes: [check],
   });
-  if (!same || !detached) process.exitCode = 1;
+  if (!same || !detached || repeats !== 0) process.exitCode = 1;
 }
 
 await main();

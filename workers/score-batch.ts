@@ -9,7 +9,7 @@
 import { Piscina } from 'piscina';
 import { VigilError } from '../core/errors.ts';
 import { validateDetectorParams, type DetectorParams } from './detector-params.ts';
-import { SeriesDetector, type AnomalyFinding } from './series-detector.ts';
+import { REPEAT_DUPLICATE, REPEAT_NONE, SeriesDetector, type AnomalyFinding } from './series-detector.ts';
 import { layoutMismatch, stateLayout } from './series-state.ts';
 
 export type { AnomalyFinding, FindingCause } from './series-detector.ts';
@@ -22,6 +22,21 @@ export interface ScoreTask {
   series: Uint32Array;
   values: Float64Array;
   timestamps: Float64Array;
+  /**
+   * Drop repeats (the pipeline sets it): a point at a time its series' recent ring already holds
+   * is not scored and changes no state; it is listed in `repeats` instead (SeriesDetector.repeatOf).
+   * Off, every point is scored (the offline tools: recorded files may repeat a timestamp).
+   */
+  dropRepeats?: boolean;
+}
+
+/** A point not scored because its series already holds a point at its timestamp. */
+export interface PointRepeat {
+  pointIndex: number;
+  /** duplicate: the same value (nothing new); conflict: another value (the first is kept). */
+  kind: 'duplicate' | 'conflict';
+  /** The value the series holds at that time. */
+  firstValue: number;
 }
 
 export interface ScoreResult {
@@ -36,6 +51,8 @@ export interface ScoreResult {
   score: Float64Array;
   /** Anomaly reports and refinements, in point order. */
   findings: AnomalyFinding[];
+  /** With dropRepeats: the points not scored (their mean/std/z/score are 0), in point order. */
+  repeats: PointRepeat[];
 }
 
 function invalid(problem: string): never {
@@ -53,6 +70,7 @@ function validateTask(task: ScoreTask): void {
   if (!(values instanceof Float64Array)) invalid('values must be a Float64Array');
   if (!(timestamps instanceof Float64Array)) invalid('timestamps must be a Float64Array');
   if (!Array.isArray(states)) invalid('states must be an array of SharedArrayBuffer');
+  if (task.dropRepeats !== undefined && typeof task.dropRepeats !== 'boolean') invalid('dropRepeats must be a boolean when given');
   const n = values.length;
   if (series.length !== n || timestamps.length !== n) invalid(`length mismatch: series ${series.length}, values ${n}, timestamps ${timestamps.length}`);
   validateDetectorParams(task.params);
@@ -85,12 +103,19 @@ export function scoreBatch(task: ScoreTask): ScoreResult {
     zscore: new Float64Array(n),
     score: new Float64Array(n),
     findings: [],
+    repeats: [],
   };
   const layout = stateLayout(params);
   const detectors: SeriesDetector[] = new Array(states.length);
-  for (let s = 0; s < states.length; s++) detectors[s] = new SeriesDetector(states[s], layout, params, s, result.findings);
+  const dropRepeats = task.dropRepeats === true;
+  for (let s = 0; s < states.length; s++) detectors[s] = new SeriesDetector(states[s], layout, params, s, result.findings, dropRepeats);
   const { mean, std, zscore, score } = result;
-  for (let i = 0; i < n; i++) detectors[series[i]].step(values[i], timestamps[i], i, mean, std, zscore, score);
+  // Repeats are decided point by point on the state as it stands: copies inside one batch too.
+  for (let i = 0; i < n; i++) {
+    const detector = detectors[series[i]];
+    const kind = detector.step(values[i], timestamps[i], i, mean, std, zscore, score);
+    if (kind !== REPEAT_NONE) result.repeats.push({ pointIndex: i, kind: kind === REPEAT_DUPLICATE ? 'duplicate' : 'conflict', firstValue: detector.firstValue });
+  }
   return result;
 }
 

@@ -126,6 +126,17 @@ const VARIANCE_SIGNIFICANCE = 5;
 const CLOSING_VARIANCE_SHARE = 3;
 /** A followed trend is re-reported when its score has grown by at least this much. */
 const REFINE_STEP = 0.05;
+/** repeatOf: a new point, a copy of one the series holds, or another value at a time it holds. */
+export const REPEAT_NONE = 0;
+export const REPEAT_DUPLICATE = 1;
+export const REPEAT_CONFLICT = 2;
+/**
+ * A seasonal series' stored copy is a residual whose offset has moved since (the knots learn
+ * once per interval, the first right after the point was stored), so its raw value is not
+ * recoverable exactly: a copy within this many baseline sd of the new value is the same value.
+ * bench/seasonal-repeat-drift.ts measures the drift: at most 0.9 sd over the ring.
+ */
+export const SEASON_REPEAT_SD = 1.5;
 /** Fewest post-knot points a followed trend's current level is fitted from. */
 const MIN_FOLLOW_POINTS = 8;
 
@@ -171,7 +182,11 @@ export class SeriesDetector {
   /** Seasonal offset at the current point (0 unless the cycle is modelled). */
   private season = 0;
 
-  constructor(state: SharedArrayBuffer, layout: StateLayout, params: DetectorParams, seriesIndex: number, findings: AnomalyFinding[]) {
+  /** step() first asks repeatOf and leaves a repeat unscored (ScoreTask.dropRepeats). */
+  private readonly dropRepeats: boolean;
+
+  constructor(state: SharedArrayBuffer, layout: StateLayout, params: DetectorParams, seriesIndex: number, findings: AnomalyFinding[], dropRepeats = false) {
+    this.dropRepeats = dropRepeats;
     this.f = new Float64Array(state);
     this.t32 = new Int32Array(state);
     this.u8 = new Uint8Array(state);
@@ -201,9 +216,92 @@ export class SeriesDetector {
     return true;
   }
 
-  /** Scores one point, updates the state, appends findings; writes the outputs at index i. */
-  step(raw: number, ts: number, i: number, outMean: Float64Array, outStd: Float64Array, outZ: Float64Array, outScore: Float64Array): void {
+  /** Value of the ring's copy of the point repeatOf last found (raw: residual + current offset). */
+  firstValue = NaN;
+  /** The recent ring's times as one view (made on the first scan). */
+  private ringTimes: Float64Array | null = null;
+
+  /**
+   * Whether a point repeats one the series already holds, from the state alone (nothing is
+   * changed): REPEAT_NONE, REPEAT_DUPLICATE (same time, same value) or REPEAT_CONFLICT (same
+   * time, another value), with `firstValue` set for the last two. The horizon is the recent
+   * ring: the newest recentCapacity points, fewer once older ones left the time window or a
+   * detected change trimmed the ring. A point later than every ring time is new in O(1)
+   * (S.newestTime); only one at or before it searches the ring's times.
+   *
+   * Values compare as the detector stores them: raw unless the series' seasonal cycle is on, so
+   * "same" is exact (beyond ±MAX_MAGNITUDE, as the clamp). Once a cycle is declared the ring
+   * holds residuals (value − offset at insertion, converted at the declaration), and the model
+   * learns after every knot interval, so the copy's raw value is residual + today's offset and
+   * may have drifted since: within SEASON_REPEAT_SD baseline sd it is the same value (a closer
+   * conflicting sample counts as a duplicate). Right after a cycle is dropped, the ring's
+   * converted-back values are raw only up to that drift: until they leave the ring a copy of
+   * one can read as a conflict (dead-lettered, the first kept: nothing stored twice).
+   */
+  repeatOf(raw: number, ts: number): number {
     const f = this.f;
+    const known = f[S.newestTime];
+    if (ts > (known !== 0 ? known : this.ringNewest())) return REPEAT_NONE;
+    const C = this.L.recentCapacity;
+    const head = f[S.recentHead] | 0;
+    const count = f[S.recentCount] | 0;
+    // the engine's native search over the ring's slots (several times a JS loop); a slot outside
+    // the live ring (count < capacity) may still hold an old time: skipped
+    let times = this.ringTimes;
+    if (times === null) times = this.ringTimes = new Float64Array(f.buffer, f.byteOffset + this.L.recentTimes * 8, C);
+    for (let pos = times.lastIndexOf(ts); pos >= 0; pos = pos > 0 ? times.lastIndexOf(ts, pos - 1) : -1) {
+      let age = pos - head;
+      if (age < 0) age += C;
+      if (age >= count) continue;
+      const clamped = raw > MAX_MAGNITUDE ? MAX_MAGNITUDE : raw < -MAX_MAGNITUDE ? -MAX_MAGNITUDE : raw;
+      // residuals only while the cycle is on (declared); before, the ring holds raw values
+      const residual = this.seasonalOn && f[this.L.season + SEASON_ON] === 1;
+      const season = residual ? seasonOffset(f, this.f32, this.L.season, ts) : 0;
+      const stored = f[this.L.recentValues + pos];
+      const value = clamped - season;
+      this.firstValue = stored + season;
+      if (stored === value) return REPEAT_DUPLICATE;
+      if (residual) {
+        const n = f[S.baseCount];
+        const mean = n > 0 ? f[S.baseMean] : value;
+        const sd = this.floorStd(n > 1 ? Math.sqrt(f[S.baseM2] / (n - 1)) : 0, mean);
+        if (Math.abs(stored - value) <= SEASON_REPEAT_SD * sd) return REPEAT_DUPLICATE;
+      }
+      return REPEAT_CONFLICT;
+    }
+    return REPEAT_NONE;
+  }
+
+  /** Newest time the recent ring holds (-Infinity when empty): S.newestTime when it is not known. */
+  private ringNewest(): number {
+    const f = this.f;
+    const C = this.L.recentCapacity;
+    const rt = this.L.recentTimes;
+    const head = f[S.recentHead] | 0;
+    const count = f[S.recentCount] | 0;
+    let newest = -Infinity;
+    for (let k = 0; k < count; k++) {
+      const t = f[rt + ((head + k) % C)];
+      if (t > newest) newest = t;
+    }
+    return newest;
+  }
+
+  /**
+   * Scores one point, updates the state, appends findings; writes the outputs at index i. With
+   * dropRepeats, a repeat (repeatOf) is neither scored nor stored: it returns its kind, leaving
+   * the state and the outputs untouched. Returns REPEAT_NONE for a scored point.
+   */
+  step(raw: number, ts: number, i: number, outMean: Float64Array, outStd: Float64Array, outZ: Float64Array, outScore: Float64Array): number {
+    const f = this.f;
+    if (this.dropRepeats) {
+      // in order (later than every ring time): new, without a call
+      const known = f[S.newestTime];
+      if (!(ts > known) || known === 0) {
+        const kind = this.repeatOf(raw, ts);
+        if (kind !== REPEAT_NONE) return kind;
+      }
+    }
     // squares of larger magnitudes overflow a double: such points count as ±MAX_MAGNITUDE
     const clamped = raw > MAX_MAGNITUDE ? MAX_MAGNITUDE : raw < -MAX_MAGNITUDE ? -MAX_MAGNITUDE : raw;
     const season = this.seasonalOn ? seasonOffset(f, this.f32, this.L.season, ts) : 0;
@@ -299,6 +397,7 @@ export class SeriesDetector {
     outStd[i] = std;
     outZ[i] = z;
     outScore[i] = pointScore > this.findingScore ? pointScore : this.findingScore;
+    return REPEAT_NONE;
   }
 
   /** The seasonal model takes in the raw point; a changed decision converts the stored points (not inside an episode). */
@@ -539,6 +638,10 @@ export class SeriesDetector {
     f[this.L.recentTimes + pos] = ts;
     f[S.recentHead] = head;
     f[S.recentCount] = count + 1;
+    // keep the bound on the newest ring time (derived once from the ring when not known)
+    const known = f[S.newestTime];
+    if (known === 0) f[S.newestTime] = Math.max(this.ringNewest(), ts);
+    else if (ts > known) f[S.newestTime] = ts;
   }
 
   /**

@@ -77,6 +77,10 @@ export const S = {
   trScore: 38, // score of its newest report
   trConfidence: 39, // confidence of its first report
   trExpected: 40, // baseline mean of its first report
+  // a bound on the newest recent-ring time (>= every time the ring holds; 0 = not known: derive
+  // it from the ring). Slot 41 was reserved (0) in older snapshots of this layout, which read as
+  // "not known", so no layout bump: the repeat check (series-detector.ts) is the same either way.
+  newestTime: 41,
 } as const;
 
 export interface StateLayout {

@@ -31,7 +31,19 @@ export interface ProcessedBatch {
   sla: SlaSnapshot[];
   /** Last point of each series touched by the batch (for live snapshots). */
   lastBySeries: Map<SeriesEntry, ScoredPoint>;
+  /** Copies of points their series already holds (same time, same value): not stored, not scored. */
+  duplicates: IncomingPoint[];
+  /** Points at a time their series already holds, with another value: not stored, not scored (the first is kept). */
+  conflicts: RepeatedTimestamp[];
 }
+
+export interface RepeatedTimestamp {
+  incoming: IncomingPoint;
+  /** The value the series holds at that timestamp. */
+  firstValue: number;
+}
+
+export const emptyProcessedBatch = (): ProcessedBatch => ({ scored: [], anomalies: [], alerts: [], sla: [], lastBySeries: new Map(), duplicates: [], conflicts: [] });
 
 export function anomalyId(seriesId: string, startTimestamp: number): string {
   return stableId('anomaly', seriesId, startTimestamp);
@@ -59,14 +71,16 @@ export function buildScoreTask(ctx: ProcessorContext, points: IncomingPoint[]) {
     values[i] = point.value;
     timestamps[i] = point.timestamp;
   }
-  const task: ScoreTask = { params: ctx.params, states: entries.map((e) => e.window), series, values, timestamps };
+  // Repeats are decided in the worker on the series state at each point: the state a rebuild
+  // reproduces (repeats are never stored, so a replay of `points` never meets one).
+  const task: ScoreTask = { params: ctx.params, states: entries.map((e) => e.window), series, values, timestamps, dropRepeats: true };
   // The typed arrays are transferred to the worker (detached here), so keep the mapping aside.
   const pointEntries = Array.from(series, (idx) => entries[idx]);
   return { task, pointEntries };
 }
 
 export async function scorePoints(ctx: ProcessorContext, points: IncomingPoint[]): Promise<ProcessedBatch> {
-  const out: ProcessedBatch = { scored: [], anomalies: [], alerts: [], sla: [], lastBySeries: new Map() };
+  const out = emptyProcessedBatch();
   if (points.length === 0) return out;
   const { task, pointEntries } = buildScoreTask(ctx, points);
   const result = await ctx.score(task);
@@ -83,7 +97,15 @@ export async function scorePoints(ctx: ProcessorContext, points: IncomingPoint[]
   const { mean, std, zscore, score } = result;
   const partition = ctx.state.partition;
   const input = { timestamp: 0, value: 0, mean: 0, std: 0, zscore: 0, anomalyScore: 0, tags: {} as Readonly<Record<string, string>> };
+  const repeats = result.repeats;
+  let nextRepeat = 0;
   for (let i = 0; i < points.length; i++) {
+    if (nextRepeat < repeats.length && repeats[nextRepeat].pointIndex === i) {
+      const r = repeats[nextRepeat++];
+      if (r.kind === 'duplicate') out.duplicates.push(points[i]);
+      else out.conflicts.push({ incoming: points[i], firstValue: r.firstValue });
+      continue;
+    }
     const { point, seriesId, offset } = points[i];
     const entry = pointEntries[i];
     const scored: ScoredPoint = {

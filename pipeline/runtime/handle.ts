@@ -9,6 +9,8 @@ export interface PipelineCounters {
   points: number;
   /** Points dead-lettered for their partition's series limit (also in dlq / dlqByReason). */
   seriesRefused: number;
+  /** Copies of points their series already held (same time and value): dropped, not stored. */
+  duplicates: number;
   dlq: number;
   dlqByReason: Record<string, number>;
   anomalies: number;
@@ -22,6 +24,7 @@ export interface PipelineCounters {
 export const emptyCounters = (): PipelineCounters => ({
   points: 0,
   seriesRefused: 0,
+  duplicates: 0,
   dlq: 0,
   dlqByReason: {},
   anomalies: 0,

@@ -1,17 +1,17 @@
 /**
  * One metrics batch through its stages: decode → series limit (points of new series beyond the
  * partition's limit are dead-lettered as `series-limit`) → score and monitor (worker pool, alert engine,
- * bounded recovery from worker faults) → live snapshots → write (ClickHouse + Kafka, together) →
- * commit → count → snapshot. The stages are in stages/ and processor/; this is only their order
- * and what a failure means.
+ * bounded recovery from worker faults; repeats of points a series holds are dropped there:
+ * copies counted, other values at a held timestamp dead-lettered as `duplicate-timestamp`) → live
+ * snapshots → write (ClickHouse + Kafka, together) → commit → count → snapshot. The stages are in
+ * stages/ and processor/; this is only their order and what a failure means.
  */
-
-const nothingProcessed = (): ProcessedBatch => ({ scored: [], anomalies: [], alerts: [], sla: [], lastBySeries: new Map() });
 import type { Batch, EachBatchPayload } from 'kafkajs';
-import type { IncomingPoint, ProcessedBatch } from '../processor/score-points.ts';
+import { emptyProcessedBatch, type IncomingPoint, type ProcessedBatch } from '../processor/score-points.ts';
 import { toDlqMessage } from '../ingest/dlq.ts';
+import { duplicateTimestampDetail } from '../state/repeats.ts';
 import { admitSeries, seriesLimitDetail } from '../state/series-limit.ts';
-import { SCORING_FAILED_REASON, SERIES_LIMIT_REASON } from './pipeline-metrics.ts';
+import { DUPLICATE_TIMESTAMP_REASON, SCORING_FAILED_REASON, SERIES_LIMIT_REASON } from './pipeline-metrics.ts';
 import { RetryAbortedError } from './retry.ts';
 import { emptyOutputs, type OutputBatch } from './outputs.ts';
 import { maybeSnapshot, type PipelineContext } from './context.ts';
@@ -77,11 +77,19 @@ async function processMetricsBatch(ctx: PipelineContext, payload: EachBatchPaylo
       processed = scored.processed;
     } else {
       // Poison: the points go to the DLQ with the reason; the partition moves on without them.
-      processed = nothingProcessed();
+      processed = emptyProcessedBatch();
       const detail = `scoring failed ${scored.attempts} times: ${scored.error instanceof Error ? scored.error.message : String(scored.error)}`;
       deadLetter(batch, decoded, decoded.incoming, SCORING_FAILED_REASON, () => detail, ctx.maxProduceBytes);
       ctx.logger.error({ partition, points: decoded.incoming.length, firstOffset: String(firstOffset), lastOffset, detail }, 'poison batch: its points are dead-lettered as scoring-failed');
       decoded.incoming = [];
+    }
+    const conflicts = processed.conflicts;
+    if (conflicts.length > 0) {
+      const firstValues = new Map(conflicts.map((c) => [c.incoming.offset, c.firstValue]));
+      deadLetter(batch, decoded, conflicts.map((c) => c.incoming), DUPLICATE_TIMESTAMP_REASON, (p) => duplicateTimestampDetail(p, firstValues.get(p.offset)!), ctx.maxProduceBytes);
+    }
+    if (processed.duplicates.length > 0 || conflicts.length > 0) {
+      ctx.logger.debug({ partition, duplicates: processed.duplicates.length, conflicts: conflicts.length }, 'repeated points dropped (copies counted, other values dead-lettered)');
     }
     outputs.anomalies = processed.anomalies;
     outputs.alerts = processed.alerts;
@@ -93,8 +101,9 @@ async function processMetricsBatch(ctx: PipelineContext, payload: EachBatchPaylo
     ctx.partitions.progress.committed(partition, Date.now());
     // Counted once the batch is committed: a re-delivered batch does not count twice.
     const c = ctx.counters;
-    c.points += decoded.incoming.length;
+    c.points += processed.scored.length;
     c.seriesRefused += refused.length;
+    c.duplicates += processed.duplicates.length;
     if (refused.length > 0) ctx.seriesLimitMonitor.refused(partition, refused.length, refused[refused.length - 1].seriesId, Date.now());
     c.dlq += outputs.dlq.length;
     for (const reason of decoded.dlqReasons) c.dlqByReason[reason] = (c.dlqByReason[reason] ?? 0) + 1;
@@ -103,8 +112,9 @@ async function processMetricsBatch(ctx: PipelineContext, payload: EachBatchPaylo
     c.batches++;
     c.lastBatchAt = Date.now();
     ctx.metrics.metricsBatch({
-      points: decoded.incoming.length,
+      points: processed.scored.length,
       seriesRefused: refused.length,
+      duplicates: processed.duplicates.length,
       dlq: outputs.dlq,
       anomalies: processed.anomalies,
       alerts: processed.alerts,

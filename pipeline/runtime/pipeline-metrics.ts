@@ -25,6 +25,11 @@ export const SCORING_FAILED_REASON = 'scoring-failed';
  * (pipeline.maxSeries, pipeline/state/series-limit.ts); the detail names the limit and the setting.
  */
 export const SERIES_LIMIT_REASON = 'series-limit';
+/**
+ * DLQ reason of a point at a timestamp its series already holds with another value (the first
+ * is kept; SeriesDetector.repeatOf); the detail names both values.
+ */
+export const DUPLICATE_TIMESTAMP_REASON = 'duplicate-timestamp';
 export const COMMAND_RESULTS = ['applied', 'rejected', 'invalid'] as const;
 export type CommandResultLabel = (typeof COMMAND_RESULTS)[number];
 
@@ -131,6 +136,8 @@ export interface MetricsBatchFigures {
   points: number;
   /** Points refused for the partition's series limit (also among `dlq`, reason series-limit). */
   seriesRefused: number;
+  /** Copies of points their series already held: dropped (not stored, not dead-lettered). */
+  duplicates: number;
   dlq: readonly Message[];
   anomalies: readonly AnomalyEvent[];
   alerts: readonly AlertEvent[];
@@ -197,7 +204,13 @@ export function createPipelineMetrics(source: GaugeSource, opts: { lagCacheMs?: 
     registers,
   });
 
-  for (const reason of [...DLQ_REASON_CODES, INVALID_COMMAND_REASON, SCORING_FAILED_REASON, SERIES_LIMIT_REASON]) dlq.inc({ reason }, 0);
+  const duplicates = new Counter({
+    name: 'vigil_pipeline_duplicates_total',
+    help: 'Records dropped as copies of a point their series already holds (same timestamp and value): not stored, not scored',
+    registers,
+  });
+
+  for (const reason of [...DLQ_REASON_CODES, INVALID_COMMAND_REASON, SCORING_FAILED_REASON, SERIES_LIMIT_REASON, DUPLICATE_TIMESTAMP_REASON]) dlq.inc({ reason }, 0);
   for (const type of ANOMALY_TYPES) anomalies.inc({ type }, 0);
   for (const status of ALERT_STATUSES) for (const severity of SEVERITIES) alertEvents.inc({ status, severity }, 0);
   for (const result of COMMAND_RESULTS) commands.inc({ result }, 0);
@@ -291,6 +304,7 @@ export function createPipelineMetrics(source: GaugeSource, opts: { lagCacheMs?: 
     metricsBatch(f) {
       points.inc(f.points);
       seriesRefused.inc(f.seriesRefused);
+      duplicates.inc(f.duplicates);
       batches.inc();
       batchSeconds.observe(f.seconds);
       scoringSeconds.observe(f.scoringSeconds);

@@ -2,8 +2,9 @@
  * Hostile load on the real pipeline (issue #12): one series flooding at 100× the rate of the
  * others, a series whose points arrive out of order (shuffled, some an hour late, some from a
  * clock ahead — within the allowed skew and beyond it), and a series whose records are sent
- * twice. The other series must be unaffected: what is stored and raised for them equals a
- * reference run that had only them. Every hostile point is stored or dead-lettered with a
+ * twice (plus a few other values at timestamps it already holds). The other series must be
+ * unaffected: what is stored and raised for them equals a reference run that had only them.
+ * Every hostile point is stored, dropped as a duplicate (counted) or dead-lettered with a
  * reason; every partition is committed to its end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { consumeAll, createTestEnv, type TestEnv } from '../../support/index.ts'
 import { createClickHouse } from '../../../pipeline/storage/clickhouse.ts';
 import { startPipeline } from '../../../pipeline/runtime/pipeline.ts';
 import type { MetricPoint } from '../../../schemas/records.ts';
+import { parsePrometheus, sampleValue } from '../../unit/pipeline/prom-text.ts';
 import { gaussian, prng, producePoints, query, seriesOutcome, waitForCommitted } from './scenario.ts';
 
 const STEP_MS = 1000;
@@ -63,11 +65,38 @@ function disorderedPoints(now: number): { points: MetricPoint[]; refused: number
   return { points: [...base.slice(0, 150), ...late, ...ahead, ...base.slice(150), ...beyond], refused: beyond.length };
 }
 
-/** 300 points, the records of 50 of them sent twice (a producer retry without idempotence). */
-function duplicatedPoints(): { points: MetricPoint[]; duplicates: number } {
-  const pts = Array.from({ length: N }, (_, i) => ({ source: 'dup', metric: 'errors', value: i % 7, timestamp: start + i * STEP_MS, tags: {} }));
-  const again = pts.filter((_, i) => i % 6 === 0).slice(0, 50);
-  return { points: [...pts, ...again], duplicates: again.length };
+/** The dup series' 300 points as sent once (the reference run has them so). */
+function dupOriginals(): MetricPoint[] {
+  return Array.from({ length: N }, (_, i) => ({ source: 'dup', metric: 'errors', value: i % 7, timestamp: start + i * STEP_MS, tags: {} }));
+}
+
+/**
+ * The 300 points with the records of 50 of them sent twice (a producer retry without
+ * idempotence: each copy 0–4 records of its series behind its original, well inside the
+ * 40-point recent ring of windowSize 100), and 5 more records at timestamps the series holds
+ * with another value (conflicting samples).
+ */
+function duplicatedPoints(): { points: MetricPoint[]; duplicates: number; conflicts: MetricPoint[] } {
+  const pts = dupOriginals();
+  const out: MetricPoint[] = [];
+  const pending: Array<{ at: number; p: MetricPoint }> = [];
+  const conflicts: MetricPoint[] = [];
+  let duplicates = 0;
+  pts.forEach((p, i) => {
+    out.push(p);
+    if (i % 6 === 0 && duplicates < 50) {
+      pending.push({ at: i + (i % 5), p: { ...p } });
+      duplicates++;
+    }
+    if (i % 60 === 30) {
+      const other = { ...p, value: p.value + 100 };
+      conflicts.push(other);
+      pending.push({ at: i + 2, p: other });
+    }
+    for (const d of pending.filter((d) => d.at === i)) out.push(d.p);
+  });
+  expect(pending.every((d) => d.at < N)).toBe(true);
+  return { points: out, duplicates, conflicts };
 }
 
 let reference: TestEnv;
@@ -76,14 +105,16 @@ let refCh: ClickHouseClient;
 let ch: ClickHouseClient;
 let disordered: ReturnType<typeof disorderedPoints>;
 let duplicated: ReturnType<typeof duplicatedPoints>;
+let hostileRun: { duplicates: number; metrics: string };
 const flood = floodPoints();
 const normal = normalPoints();
 
-async function run(env: TestEnv, points: MetricPoint[]): Promise<void> {
+async function run(env: TestEnv, points: MetricPoint[]): Promise<{ duplicates: number; metrics: string }> {
   const pipeline = await startPipeline(env.config, env.logger, { snapshotIntervalMs: 1000 });
   try {
     await producePoints(env.config, env.topics.metrics, points, 1000);
     await waitForCommitted(env.config, env.topics.metrics, 240_000);
+    return { duplicates: pipeline.stats().duplicates, metrics: await pipeline.registry.metrics() };
   } finally {
     await pipeline.stop();
   }
@@ -96,7 +127,11 @@ beforeAll(async () => {
   ch = createClickHouse(hostile.config);
   disordered = disorderedPoints(Date.now());
   duplicated = duplicatedPoints();
-  await run(reference, normal);
+  // The reference has the dup series too, each record sent once: interleaved the same way.
+  const refMixed: MetricPoint[] = [];
+  const originals = dupOriginals();
+  normal.forEach((p, i) => refMixed.push(p, ...(i < originals.length ? [originals[i]] : [])));
+  await run(reference, refMixed);
   // Interleaved as a busy producer would send them: the flood between every normal point.
   const mixed: MetricPoint[] = [];
   const others = [...disordered.points, ...duplicated.points];
@@ -108,7 +143,7 @@ beforeAll(async () => {
     if (o < others.length) mixed.push(others[o++]);
   }
   mixed.push(...flood.slice(f), ...others.slice(o));
-  await run(hostile, mixed);
+  hostileRun = await run(hostile, mixed);
 }, 600_000);
 
 afterAll(async () => {
@@ -143,14 +178,29 @@ describe('hostile load on the real pipeline', () => {
     const [r] = await query<{ n: string }>(ch, `SELECT count() AS n FROM ${db}.points FINAL WHERE source = 'skewed'`);
     expect(Number(r.n)).toBe(disordered.points.length - disordered.refused);
     const dlq = await consumeAll(hostile.config, hostile.topics.dlq, 20_000);
-    const reasons = dlq.map((m) => m.headers?.['vigil-dlq-reason']?.toString());
-    expect(reasons).toEqual(Array(disordered.refused).fill('invalid-timestamp'));
+    const skewed = dlq.filter((m) => m.key?.toString() === 'skewed/latency');
+    expect(skewed.map((m) => m.headers?.['vigil-dlq-reason']?.toString())).toEqual(Array(disordered.refused).fill('invalid-timestamp'));
   });
 
-  it('stores a record sent twice as two records (the points table keeps one row per Kafka record)', async () => {
+  it('stores a record sent twice once, counts the copy, and dead-letters another value at a held timestamp', async () => {
     const db = hostile.config.clickhouse.database;
     const [r] = await query<{ n: string; ts: string }>(ch, `SELECT count() AS n, uniqExact(timestamp_ms) AS ts FROM ${db}.points FINAL WHERE source = 'dup'`);
     expect(Number(r.ts)).toBe(N);
-    expect(Number(r.n)).toBe(N + duplicated.duplicates);
+    expect(Number(r.n)).toBe(N);
+    // scored as if the copies had never been sent: the same rows as the reference's single copies
+    const want = await seriesOutcome(refCh, reference.config.clickhouse.database, 'dup');
+    const got = await seriesOutcome(ch, db, 'dup');
+    expect(want.points).toHaveLength(N);
+    expect(got).toEqual(want);
+    expect(hostileRun.duplicates).toBe(duplicated.duplicates);
+    expect(sampleValue(parsePrometheus(hostileRun.metrics), 'vigil_pipeline_duplicates_total')).toBe(duplicated.duplicates);
+    expect(sampleValue(parsePrometheus(hostileRun.metrics), 'vigil_pipeline_dlq_total', { reason: 'duplicate-timestamp' })).toBe(duplicated.conflicts.length);
+    const dlq = (await consumeAll(hostile.config, hostile.topics.dlq, 20_000)).filter((m) => m.key?.toString() === 'dup/errors');
+    expect(dlq.map((m) => m.headers?.['vigil-dlq-reason']?.toString())).toEqual(duplicated.conflicts.map(() => 'duplicate-timestamp'));
+    const details = dlq.map((m) => m.headers?.['vigil-dlq-detail']?.toString() ?? '');
+    duplicated.conflicts.forEach((c, k) => {
+      expect(details[k]).toContain(`at ${new Date(c.timestamp).toISOString()}`);
+      expect(details[k]).toContain(`with value ${c.value - 100}; this record says ${c.value}: the first is kept`);
+    });
   });
 });

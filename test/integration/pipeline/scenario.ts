@@ -66,6 +66,21 @@ export function scenarioPoints(startMs: number, seed = 7, series = SCENARIO): Me
   return out;
 }
 
+/**
+ * The points with every `every`-th record sent again `lag` records later, as a producer retry
+ * without idempotence does: the pipeline must store and score each point once (the copies are
+ * well inside the series' recent ring).
+ */
+export function withRetries(points: MetricPoint[], every = 9, lag = 5): MetricPoint[] {
+  const out: MetricPoint[] = [];
+  points.forEach((p, i) => {
+    out.push(p);
+    const j = i - lag;
+    if (j >= 0 && j % every === 0) out.push({ ...points[j] });
+  });
+  return out;
+}
+
 /** @param gapMs pause between chunks: a paced stream rather than one burst (fault tests). */
 export async function producePoints(config: VigilConfig, topic: string, points: MetricPoint[], chunk = 500, gapMs = 0): Promise<void> {
   const kafka = createKafka(config, createLogger('warn'));

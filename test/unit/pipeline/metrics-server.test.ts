@@ -147,6 +147,8 @@ describe('pipeline metrics', () => {
     expect(sampleValue(s, 'vigil_pipeline_dlq_total', { reason: 'invalid-command' })).toBe(0);
     expect(sampleValue(s, 'vigil_pipeline_dlq_total', { reason: 'series-limit' })).toBe(0);
     expect(sampleValue(s, 'vigil_pipeline_series_refused_total')).toBe(0);
+    expect(sampleValue(s, 'vigil_pipeline_dlq_total', { reason: 'duplicate-timestamp' })).toBe(0);
+    expect(sampleValue(s, 'vigil_pipeline_duplicates_total')).toBe(0);
     expect(sampleValue(s, 'vigil_pipeline_anomalies_total', { type: 'trend_change' })).toBe(0);
     expect(sampleValue(s, 'vigil_pipeline_alert_events_total', { status: 'acknowledged', severity: 'info' })).toBe(0);
     expect(sampleValue(s, 'vigil_pipeline_commands_total', { result: 'invalid' })).toBe(0);
@@ -154,13 +156,14 @@ describe('pipeline metrics', () => {
     m.metricsBatch({
       points: 500,
       seriesRefused: 0,
+      duplicates: 4,
       dlq: [dlqMessage('bad-framing'), dlqMessage('invalid-value'), dlqMessage('invalid-value')],
       anomalies: [anomaly('spike'), anomaly('spike', 2), anomaly('drop')],
       alerts: [alert('firing', 'critical'), alert('resolved', 'critical')],
       seconds: 0.02,
       scoringSeconds: 0.004,
     });
-    m.metricsBatch({ points: 250, seriesRefused: 2, dlq: [dlqMessage('series-limit'), dlqMessage('series-limit')], anomalies: [], alerts: [alert('firing', 'critical')], seconds: 3, scoringSeconds: 0.5 });
+    m.metricsBatch({ points: 250, seriesRefused: 2, duplicates: 3, dlq: [dlqMessage('series-limit'), dlqMessage('series-limit'), dlqMessage('duplicate-timestamp')], anomalies: [], alerts: [alert('firing', 'critical')], seconds: 3, scoringSeconds: 0.5 });
     const results: CommandResult[] = [
       { commandId: 'c1', alertId: 'x', applied: true, status: 'acknowledged', reason: '', event: alert('acknowledged', 'critical') },
       { commandId: 'c2', alertId: 'x', applied: false, status: 'acknowledged', reason: 'already', event: null },
@@ -181,7 +184,9 @@ describe('pipeline metrics', () => {
     expect(dlq['invalid-command']).toBe(2);
     expect(dlq['series-limit']).toBe(2);
     expect(sampleValue(s, 'vigil_pipeline_series_refused_total')).toBe(2);
-    expect(Object.values(dlq).reduce((a, b) => a + b, 0)).toBe(7);
+    expect(dlq['duplicate-timestamp']).toBe(1);
+    expect(sampleValue(s, 'vigil_pipeline_duplicates_total')).toBe(7);
+    expect(Object.values(dlq).reduce((a, b) => a + b, 0)).toBe(8);
     expect(byLabel(s, 'vigil_pipeline_anomalies_total', 'type')).toEqual({ outlier: 0, spike: 2, drop: 1, trend_change: 0, pattern_change: 0 });
     expect(sampleValue(s, 'vigil_pipeline_alert_events_total', { status: 'firing', severity: 'critical' })).toBe(2);
     expect(sampleValue(s, 'vigil_pipeline_alert_events_total', { status: 'resolved', severity: 'critical' })).toBe(1);
@@ -251,7 +256,7 @@ describe('pipeline metrics', () => {
   it('gives each pipeline its own counters, plus the process metrics', async () => {
     const a = createPipelineMetrics(fakeSource());
     const b = createPipelineMetrics(fakeSource());
-    a.metricsBatch({ points: 10, seriesRefused: 0, dlq: [], anomalies: [], alerts: [], seconds: 0.01, scoringSeconds: 0.001 });
+    a.metricsBatch({ points: 10, seriesRefused: 0, duplicates: 0, dlq: [], anomalies: [], alerts: [], seconds: 0.01, scoringSeconds: 0.001 });
     const sa = await scrape(a);
     const sb = await scrape(b);
     expect(sampleValue(sa, 'vigil_pipeline_points_total')).toBe(10);
@@ -340,7 +345,7 @@ describe('metrics server over HTTP', () => {
 
   it('serves the Prometheus text of the attached pipeline and its health', async () => {
     const p = observed();
-    p.metrics.metricsBatch({ points: 42, seriesRefused: 0, dlq: [dlqMessage('missing-key')], anomalies: [], alerts: [], seconds: 0.01, scoringSeconds: 0.001 });
+    p.metrics.metricsBatch({ points: 42, seriesRefused: 0, duplicates: 0, dlq: [dlqMessage('missing-key')], anomalies: [], alerts: [], seconds: 0.01, scoringSeconds: 0.001 });
     server = await startMetricsServer({ host: '127.0.0.1', port: 0, logger, pipeline: p });
     expect(server.port).toBeGreaterThan(0);
     const res = await fetch(`${server.url}/metrics`);
