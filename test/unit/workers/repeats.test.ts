@@ -200,6 +200,19 @@ describe('repeated points', () => {
     expect(bytes(state).equals(before)).toBe(true);
   });
 
+  it('a series whose seasonal cycle is not declared (auto, the default) still compares exactly', () => {
+    const auto = detectorParams({ windowSize: 100, windowMs: Infinity, seasonPeriod: SEASON_AUTO });
+    const state = createSeriesState(auto);
+    const { values, timestamps } = stream(200);
+    score(state, auto, values, timestamps);
+    expect(inspectSeason(new Float64Array(state), stateLayout(auto).season)).toMatchObject({ on: false });
+    const nearly = values[190] + 1e-9;
+    expect(score(state, auto, [values[190], nearly], [timestamps[190], timestamps[190]]).repeats).toEqual([
+      { pointIndex: 0, kind: 'duplicate', firstValue: values[190] },
+      { pointIndex: 1, kind: 'conflict', firstValue: values[190] },
+    ]);
+  });
+
   it('refuses a dropRepeats that is not a boolean', () => {
     const state = createSeriesState(params);
     const task = { params, states: [state], series: new Uint32Array(1), values: Float64Array.of(1), timestamps: Float64Array.of(T0), dropRepeats: 'yes' as unknown as boolean };
