@@ -50,6 +50,11 @@ export async function waitCommitted(config: VigilConfig, logger: Logger, groupId
 /** Deletes the bench's topics and drops its database. */
 export async function removeBenchEnv(config: VigilConfig, logger: Logger): Promise<void> {
   await deleteTopicsWithPrefix(config, config.kafka.topicPrefix, logger).catch(() => undefined);
+  await dropDatabase(config);
+}
+
+/** Drops config.clickhouse.database (a bench's own). */
+export async function dropDatabase(config: VigilConfig): Promise<void> {
   const ch = createClickHouse(config, { database: null });
   await ch.command({ query: `DROP DATABASE IF EXISTS ${plainIdentifier(config.clickhouse.database)}` }).finally(() => ch.close());
 }

@@ -80,7 +80,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
   await assertClickHouseLogin(clickhouse, config, false);
   const sink = new ClickHouseSink(clickhouse, config.clickhouse.database);
   // Concurrency is already bounded by partitionsConsumedConcurrently: let every lane queue a task.
-  const pool = createScoringPool({ threads: config.pipeline.workerThreads, logger, maxQueue: 1024, taskTimeoutMs: config.pipeline.scoreTimeoutMs, filename: opts.scoringModule });
+  const pool = createScoringPool({ threads: config.pipeline.workerThreads, logger, maxQueue: Math.max(1024, config.kafka.partitions), taskTimeoutMs: config.pipeline.scoreTimeoutMs, filename: opts.scoringModule });
   opened.push(() => pool.close());
 
   let stopping = false;
@@ -280,7 +280,10 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: Math.min(config.kafka.partitions * 2, 8),
+    // Every batch of a fetch at once (metrics + commands partitions): kafkajs fetches again only
+    // when all of them are done, so a cap below that left the last batches of a fetch running
+    // alone after the others (the insert coalescer and the 1024-task pool queue absorb the rest).
+    partitionsConsumedConcurrently: config.kafka.partitions * 2,
     eachBatch: async (payload) => {
       const { topic, partition } = payload.batch;
       if (topic === topics.metrics) await partitions.lanes.run(partition, () => handleMetricsBatch(ctx, payload));

@@ -1,6 +1,6 @@
 /**
- * Group commit for one table's INSERTs. The pipeline runs up to eight partition lanes at once,
- * each inserting its own batch: eight small INSERTs that ClickHouse 18.16 handles one part (and
+ * Group commit for one table's INSERTs. The pipeline runs a lane per owned partition at once,
+ * each inserting its own batch: a dozen small INSERTs that ClickHouse 18.16 handles one part (and
  * one pass of every materialized view) at a time, through a client pool of ten sockets shared
  * with the derived tables and the state snapshots. Here the first write goes out at once; the
  * writes that arrive while it is in flight wait for it and then leave together as ONE insert.
