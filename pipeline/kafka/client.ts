@@ -9,6 +9,7 @@ import { VigilError } from '../../core/errors.ts';
 import type { KafkaConfig } from '../../core/kafka-config.ts';
 import { readPem } from '../../core/secrets.ts';
 import type { Logger } from '../../core/logger.ts';
+import { completeSends } from './complete-send.ts';
 
 /**
  * kafkajs 2.x's DefaultPartitioner is the Java client's murmur2 partitioner, so a key lands
@@ -234,12 +235,14 @@ export interface KafkaClientOptions {
   connectionTimeoutMs?: number;
   logLevel: KafkaLogLevel;
   logCreator?: logCreator;
+  /** Where a send re-sent for partitions kafkajs left out is reported (complete-send.ts). */
+  logger?: Logger;
 }
 
 /**
  * The one place a kafkajs client is built (Vigil's processes through createKafka, the producer
  * SDK with its own logger): timeouts and retries sized for a broker that restarts under us,
- * the SASL / TLS settings, and fail-fast on security refusals.
+ * the SASL / TLS settings, fail-fast on security refusals, and sends completed for every partition.
  */
 export function newKafkaClient(endpoint: KafkaEndpoint, options: KafkaClientOptions): Kafka {
   const kafkaOptions: KafkaJsConfig = {
@@ -256,7 +259,8 @@ export function newKafkaClient(endpoint: KafkaEndpoint, options: KafkaClientOpti
     logLevel: options.logLevel,
     ...(options.logCreator ? { logCreator: options.logCreator } : {}),
   };
-  const kafka = new Kafka(kafkaOptions);
+  // Every producer's send answered for all its partitions: kafkajs 2.2.4 can drop one silently.
+  const kafka = completeSends(new Kafka(kafkaOptions), options.logger);
   return endpoint.sasl || endpoint.ssl ? failFastOnSecurityErrors(kafka, endpoint, kafkaOptions) : kafka;
 }
 
@@ -267,5 +271,6 @@ export function createKafka(config: Pick<VigilConfig, 'kafka'>, logger: Logger, 
     connectionTimeoutMs: options.connectionTimeoutMs,
     logLevel: kafkaLogLevelFor(logger.level),
     logCreator: pinoLogCreator(logger),
+    logger,
   });
 }

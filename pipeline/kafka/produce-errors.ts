@@ -14,13 +14,17 @@ export const UNPRODUCIBLE_TYPES: ReadonlySet<string> = new Set([
   'UNSUPPORTED_COMPRESSION_TYPE',
 ]);
 
-/** The protocol error type of `err` or of one of its causes (kafkajs wraps them), if any. */
-export function kafkaErrorType(err: unknown, types: ReadonlySet<string>): string | undefined {
+/** `err` or the first of its causes (kafkajs wraps them) whose protocol error type is one of `types`, if any. */
+export function findKafkaError(err: unknown, types: ReadonlySet<string>): (Error & { type: string }) | undefined {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const type = String((e as { type?: unknown }).type);
-    if (types.has(type)) return type;
+    if (types.has(String((e as { type?: unknown }).type))) return e as Error & { type: string };
   }
   return undefined;
+}
+
+/** The protocol error type of `err` or of one of its causes, if any of `types`. */
+export function kafkaErrorType(err: unknown, types: ReadonlySet<string>): string | undefined {
+  return findKafkaError(err, types)?.type;
 }
 
 export function isUnproducible(err: unknown): boolean {

@@ -4,6 +4,7 @@ import { seriesId, type AlertCommand, type AlertEvent, type CommandResult } from
 import { decodeEvent } from '../codec/events.ts';
 import { toDlqMessage } from '../ingest/dlq.ts';
 import { RetryAbortedError } from './retry.ts';
+import { endAbandonedBatch } from './batch-retry.ts';
 import { emptyOutputs, outputPublisher } from './outputs.ts';
 import { maybeSnapshot, type PipelineContext } from './context.ts';
 import { commitBatch } from './stages/commit.ts';
@@ -47,7 +48,7 @@ export async function handleCommandsBatch(ctx: PipelineContext, payload: EachBat
     ctx.metrics.alertEvents(events);
   } catch (err) {
     ctx.partitions.discard(partition);
-    if (err instanceof RetryAbortedError) return;
+    if (err instanceof RetryAbortedError) return endAbandonedBatch(err, ctx.logger, partition);
     throw err;
   }
 }

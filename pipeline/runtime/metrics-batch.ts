@@ -13,6 +13,7 @@ import { duplicateTimestampDetail } from '../state/repeats.ts';
 import { admitSeries, seriesLimitDetail } from '../state/series-limit.ts';
 import { DUPLICATE_TIMESTAMP_REASON, SCORING_FAILED_REASON, SERIES_LIMIT_REASON } from './pipeline-metrics.ts';
 import { RetryAbortedError } from './retry.ts';
+import { endAbandonedBatch } from './batch-retry.ts';
 import { emptyOutputs, type OutputBatch } from './outputs.ts';
 import { maybeSnapshot, type PipelineContext } from './context.ts';
 import { decodeBatch, type DecodedBatch } from './stages/decode.ts';
@@ -124,10 +125,7 @@ async function processMetricsBatch(ctx: PipelineContext, payload: EachBatchPaylo
     await maybeSnapshot(ctx, state, false, payload);
   } catch (err) {
     ctx.partitions.discard(partition);
-    if (err instanceof RetryAbortedError) {
-      ctx.logger.info({ partition }, 'partition batch abandoned (revoked or stopping); it will be re-delivered');
-      return;
-    }
+    if (err instanceof RetryAbortedError) return endAbandonedBatch(err, ctx.logger, partition);
     ctx.partitions.progress.failed(partition, 'metrics batch', err, Date.now());
     throw err;
   }

@@ -56,15 +56,20 @@ export class OwnedPartitions {
   }
 
   /**
-   * The partition's state, rebuilt when missing or when the consumer's position is past what the
-   * state reflects (another instance committed more while this one was not the owner).
+   * The partition's state, rebuilt when missing or when it does not end right before the
+   * consumer's position: past it (another instance committed more while this one was not the
+   * owner) or before it (the consumer reads from an older committed offset again, e.g. after a
+   * rejoin: a state holding points newer than the position would skip them, unstored).
    * @param position first offset about to be processed, when known: the authority on where the
    *   group really is, unlike a committed offset fetched a moment earlier.
    */
   async ensureState(partition: number, position?: bigint): Promise<PartitionState> {
     const existing = this.states.get(partition);
-    if (existing && (position === undefined || position <= existing.stateOffset + 1n)) return existing;
-    if (existing) this.deps.logger.info({ partition, stateOffset: String(existing.stateOffset), position: String(position) }, 'state behind the group position: rebuilding');
+    if (existing && (position === undefined || position === existing.stateOffset + 1n)) return existing;
+    if (existing) {
+      const why = position! > existing.stateOffset ? 'state behind the group position: rebuilding' : 'position before the end of the state (offsets read again): rebuilding';
+      this.deps.logger.info({ partition, stateOffset: String(existing.stateOffset), position: String(position) }, why);
+    }
     const target = position ?? (await this.deps.committedOffset(partition));
     const state = await this.deps.store.rebuild(partition, target, async (s, points) => {
       await scorePoints(this.processorContext(s), points);

@@ -6,50 +6,21 @@
  * with the reason. At the end every point is stored once, every anomaly and alert transition of
  * the reference run is seen once, the gateway streams live events again, and all three are healthy.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { createLogger } from '../../core/logger.ts';
 import { startApi, type RunningApi } from '../../api/index.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
-import { ensureTopics } from '../../pipeline/kafka/topics.ts';
-import { createClickHouse } from '../../pipeline/storage/clickhouse.ts';
 import { startPipeline, type PipelineHandle } from '../../pipeline/runtime/pipeline.ts';
 import { startMetricsServer, type MetricsServer } from '../../pipeline/runtime/metrics-server.ts';
-import { createTestEnv, startSecondBroker, waitFor, type SecondBroker, type TestEnv } from '../support/index.ts';
+import { startSecondBroker, waitFor } from '../support/index.ts';
 import { faultLoad, startPacedLoad } from './support/load.ts';
-import { PARTITIONS, PIPELINE_OVERRIDES, catchUpMs, conclude, referenceRun, type Reference } from './support/run.ts';
+import { catchUpMs, conclude, getJson, privateKafkaFault } from './support/run.ts';
 import { waitForCommitted } from '../integration/pipeline/scenario.ts';
 
 const OUTAGE_MS = 20_000;
 const load = faultLoad();
-let broker: SecondBroker;
-let reference: Reference;
-let env: TestEnv;
-let ch: ClickHouseClient;
-
-beforeAll(async () => {
-  [broker, reference] = await Promise.all([startSecondBroker({ heap: '384m' }), referenceRun('f-broker', load)]);
-  env = await createTestEnv('f-broker', {
-    partitions: PARTITIONS,
-    topics: false,
-    overrides: { ...PIPELINE_OVERRIDES, kafka: { brokers: broker.brokers }, api: { port: 0 }, gateway: { port: 0 } },
-  });
-  await ensureTopics(env.config, env.logger);
-  ch = createClickHouse(env.config);
-});
-
-afterAll(async () => {
-  await ch?.close();
-  // The topics die with the private broker; only the database needs dropping.
-  await env?.cleanup().catch(() => undefined);
-  await broker?.close();
-});
-
-async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const f = privateKafkaFault('f-broker', load, () => startSecondBroker({ heap: '384m' }), { api: { port: 0 }, gateway: { port: 0 } });
 
 describe('fault 3: the Kafka broker stopped for 20 s under load', () => {
   it('pipeline, API and gateway report the outage, recover by themselves; every point once, every anomaly and transition once', async () => {
@@ -61,20 +32,20 @@ describe('fault 3: the Kafka broker stopped for 20 s under load', () => {
     let ws: WebSocket | undefined;
     try {
       http = await startMetricsServer({ host: '127.0.0.1', port: 0, logger });
-      pipeline = await startPipeline(env.config, logger, { instanceId: 'f-broker' });
+      pipeline = await startPipeline(f.env.config, logger, { instanceId: 'f-broker' });
       http.attach(pipeline);
-      api = await startApi(env.config, logger);
-      gateway = await startGateway(env.config, logger, { ensureTopics: false });
+      api = await startApi(f.env.config, logger);
+      gateway = await startGateway(f.env.config, logger, { ensureTopics: false });
       const liveAt: number[] = [];
       ws = new WebSocket(`ws://127.0.0.1:${gateway.port}/ws?channels=live`);
       ws.on('message', () => liveAt.push(Date.now()));
       await new Promise((resolve, reject) => ws!.once('open', resolve).once('error', reject));
       await waitFor(() => pipeline!.health().healthy, 60_000, { message: 'pipeline healthy before the fault' });
 
-      const paced = startPacedLoad(env.config, env.topics.metrics, load);
+      const paced = startPacedLoad(f.env.config, f.env.topics.metrics, load);
       await waitFor(() => paced.produced() >= load.points.length / 3, 120_000, { message: 'a third of the load sent' });
       const stoppedAt = Date.now();
-      await broker.stop('SIGTERM');
+      await f.kafka.stop('SIGTERM');
       type Sample = { at: number; status: number; body: Record<string, unknown> };
       const pipelineHealth: Sample[] = [];
       const apiHealth: Sample[] = [];
@@ -86,11 +57,11 @@ describe('fault 3: the Kafka broker stopped for 20 s under load', () => {
         await new Promise((r) => setTimeout(r, 1000));
       }
       const downMs = Date.now() - stoppedAt;
-      await broker.start();
+      await f.kafka.start();
       const restartedAt = Date.now();
-      const recoveryMs = await catchUpMs(env.config, env.topics.metrics, 180_000, restartedAt);
+      const recoveryMs = await catchUpMs(f.env.config, f.env.topics.metrics, 180_000, restartedAt);
       const sent = await paced.done;
-      await waitForCommitted(env.config, env.topics.metrics, 180_000);
+      await waitForCommitted(f.env.config, f.env.topics.metrics, 180_000);
 
       // Reported meanwhile, with the reason.
       // The broker check itself, not only a consumer crash kafkajs may or may not report.
@@ -119,9 +90,9 @@ describe('fault 3: the Kafka broker stopped for 20 s under load', () => {
         produced: sent.produced,
         sentInMs: sent.elapsedMs,
         recoveryMs,
-        reference,
-        ch,
-        db: env.config.clickhouse.database,
+        reference: f.reference,
+        ch: f.ch,
+        db: f.env.config.clickhouse.database,
       });
     } finally {
       ws?.close();

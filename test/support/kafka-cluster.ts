@@ -5,6 +5,7 @@
  * touched. Same jars and server.properties template as deploy/stack.ts and second-broker.ts.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { Admin } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -54,6 +55,25 @@ export function clusterProperties(template: string, id: number, brokerPorts: num
     .replace(/^min\.insync\.replicas=.*$/m, 'min.insync.replicas=2');
   if (props.includes(':1909')) throw new VigilError('deploy/kafka/server.properties has ports this helper does not rewrite', { action: 'update test/support/kafka-cluster.ts' });
   return props;
+}
+
+/**
+ * The `__consumer_offsets` partition holding a group (Kafka's GroupMetadataManager: Java
+ * `String.hashCode`, sign bit cleared, modulo the partition count): its leader is the group's
+ * coordinator.
+ */
+export function consumerOffsetsPartition(groupId: string, partitions: number): number {
+  let h = 0;
+  for (let i = 0; i < groupId.length; i++) h = (Math.imul(h, 31) + groupId.charCodeAt(i)) | 0;
+  return (h & 0x7fffffff) % partitions;
+}
+
+/** Node id of the group coordinator of `groupId` (the group must have been joined once). */
+export async function groupCoordinator(admin: Pick<Admin, 'fetchTopicMetadata'>, groupId: string): Promise<number> {
+  const [offsets] = (await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] })).topics;
+  if (!offsets || offsets.partitions.length === 0) throw new VigilError('__consumer_offsets has no partitions yet', { action: 'ask once a consumer group has joined' });
+  const p = consumerOffsetsPartition(groupId, offsets.partitions.length);
+  return offsets.partitions.find((x) => x.partitionId === p)!.leader;
 }
 
 export async function startKafkaCluster(options: { heap?: string; startTimeoutMs?: number } = {}): Promise<KafkaCluster> {

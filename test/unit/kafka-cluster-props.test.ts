@@ -1,7 +1,7 @@
 /** test/support/kafka-cluster.ts: each node's server.properties from the single-broker template. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { clusterProperties } from '../support/kafka-cluster.ts';
+import { clusterProperties, consumerOffsetsPartition } from '../support/kafka-cluster.ts';
 
 const template = readFileSync(new URL('../../deploy/kafka/server.properties', import.meta.url), 'utf8');
 
@@ -20,5 +20,16 @@ describe('clusterProperties', () => {
 
   it('refuses a template with a port it does not rewrite', () => {
     expect(() => clusterProperties(`${template}\nfoo=127.0.0.1:19094\n`, 1, [1, 2, 3], [4, 5, 6], '/d')).toThrow(/ports this helper does not rewrite/);
+  });
+});
+
+describe('consumerOffsetsPartition (the group coordinator is the leader of this __consumer_offsets partition)', () => {
+  it('is Java String.hashCode with the sign bit cleared, modulo the partition count, as Kafka computes it', () => {
+    // Java: "hello".hashCode() = 99162322, "test".hashCode() = 3556498, "Aa" and "BB" both 2112,
+    // "polygenelubricants".hashCode() = Integer.MIN_VALUE (Kafka's Utils.abs of it is 0).
+    expect(consumerOffsetsPartition('hello', 50)).toBe(99162322 % 50);
+    expect(consumerOffsetsPartition('test', 12)).toBe(3556498 % 12);
+    expect(consumerOffsetsPartition('Aa', 50)).toBe(consumerOffsetsPartition('BB', 50));
+    expect(consumerOffsetsPartition('polygenelubricants', 12)).toBe(0);
   });
 });

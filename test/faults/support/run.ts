@@ -2,14 +2,15 @@
  * The frame every fault test shares: the reference run of the load, the catch-up clock, and the
  * conclusion (tally, comparison with the reference, the table row, the assertions).
  */
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { VigilConfig } from '../../../core/config.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { createKafka } from '../../../pipeline/kafka/client.ts';
 import { createClickHouse } from '../../../pipeline/storage/clickhouse.ts';
 import { startPipeline } from '../../../pipeline/runtime/pipeline.ts';
-import { createTestEnv, waitFor } from '../../support/index.ts';
+import { createTestEnv, waitFor, type TestEnv } from '../../support/index.ts';
+import { ensureTopics } from '../../../pipeline/kafka/topics.ts';
 import { expectSameRows, producePoints, waitForCommitted } from '../../integration/pipeline/scenario.ts';
 import { derived, matchRows, pointTally, type Derived } from './tally.ts';
 import { WINDOW, type FaultLoad } from './load.ts';
@@ -48,6 +49,47 @@ export async function referenceRun(name: string, load: FaultLoad, pipelineOverri
     await ch.close();
     await env.cleanup().catch(() => undefined);
   }
+}
+
+export interface PrivateKafkaFault<K> {
+  kafka: K;
+  reference: Reference;
+  env: TestEnv;
+  ch: ClickHouseClient;
+}
+
+/**
+ * The frame of a fault file on a PRIVATE Kafka (broker or cluster) and the shared ClickHouse,
+ * as vitest hooks: the Kafka started beside the reference run, the run's topics created on it,
+ * a ClickHouse client on its database; afterwards the database dropped (the topics die with the
+ * private Kafka) and the Kafka closed. The returned object is filled once beforeAll has run.
+ */
+export function privateKafkaFault<K extends { brokers: string[]; close(): Promise<void> }>(
+  name: string,
+  load: FaultLoad,
+  start: () => Promise<K>,
+  overrides: Record<string, unknown> & { kafka?: Record<string, unknown> },
+): PrivateKafkaFault<K> {
+  const f = {} as PrivateKafkaFault<K>;
+  beforeAll(async () => {
+    [f.kafka, f.reference] = await Promise.all([start(), referenceRun(name, load)]);
+    const { kafka, ...rest } = overrides;
+    f.env = await createTestEnv(name, { partitions: PARTITIONS, topics: false, overrides: { ...PIPELINE_OVERRIDES, kafka: { brokers: f.kafka.brokers, ...kafka }, ...rest } });
+    await ensureTopics(f.env.config, f.env.logger);
+    f.ch = createClickHouse(f.env.config);
+  }, 300_000);
+  afterAll(async () => {
+    await f.ch?.close();
+    await f.env?.cleanup().catch(() => undefined);
+    await f.kafka?.close();
+  });
+  return f;
+}
+
+/** GET `url` → status and JSON body (a /health), bounded at 5 s. */
+export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 /**
