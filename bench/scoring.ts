@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     'season-period': { type: 'string', default: String(DETECTOR_DEFAULTS.seasonPeriod) },
     late: { type: 'string', default: '0' },
     'cpu-rounds': { type: 'string', default: '4' },
+    // the burst model's memory in points (default: the detector's, 2 × windowSize; 0: off)
+    'burst-memory': { type: 'string' },
   },
 });
 const threads = Number(args.threads);
@@ -47,7 +49,12 @@ const totalPoints = Number(args.points);
 const batchSize = Number(args.batch);
 const perPointCount = Number(args['per-point']);
 const late = Number(args.late);
-const params = detectorParams({ windowMs: 3_600_000, likelihoodGate: Number(args['likelihood-gate']), seasonPeriod: Number(args['season-period']) });
+const params = detectorParams({
+  windowMs: 3_600_000,
+  likelihoodGate: Number(args['likelihood-gate']),
+  seasonPeriod: Number(args['season-period']),
+  ...(args['burst-memory'] === undefined ? {} : { burstMemory: Number(args['burst-memory']) }),
+});
 
 interface Batch {
   partition: number;

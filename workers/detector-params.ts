@@ -68,6 +68,12 @@ export interface DetectorParams {
    * tests work on value − seasonal offset.
    */
   seasonPeriod: number;
+  /**
+   * Burst model (burst.ts): points of memory of this series' normal excursions past
+   * 0.75 · zThreshold; a series whose excursions are clearly more frequent and larger than
+   * Gaussian noise's needs a larger |z| to open an episode. 0: off. Default: 2 × windowSize.
+   */
+  burstMemory: number;
 }
 
 export const DETECTOR_DEFAULTS = {
@@ -108,6 +114,7 @@ export function detectorParams(overrides: Partial<DetectorParams> = {}): Detecto
     trendStride: (overrides.checkStride ?? DETECTOR_DEFAULTS.checkStride) * Math.max(1, Math.round(windowSize / 500)),
     minPoints: Math.min(DETECTOR_DEFAULTS.minPoints, Math.max(3, Math.floor(windowSize / 2))),
     likelihoodHistory: 4 * windowSize,
+    burstMemory: 2 * windowSize,
     ...overrides,
   };
   validateDetectorParams(params);
@@ -168,6 +175,7 @@ export function validateDetectorParams(params: DetectorParams): void {
   num(params, 'stdFloorRel', 0, 1);
   num(params, 'likelihoodGate', 0, 1);
   int(params, 'likelihoodHistory', 16, 100_000_000);
+  if (params.burstMemory !== 0) int(params, 'burstMemory', 2, 100_000_000);
   const sp = params.seasonPeriod;
   if (sp !== SEASON_AUTO && sp !== SEASON_NONE && !(Number.isInteger(sp) && sp >= MIN_SEASON_PERIOD && sp <= MAX_SEASON_PERIOD)) {
     fail(`seasonPeriod=${sp} must be -1 (auto), 0 (none) or a period in whole seconds in [${MIN_SEASON_PERIOD}, ${MAX_SEASON_PERIOD}]`);

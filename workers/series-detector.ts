@@ -27,6 +27,10 @@
  * deviation opens an episode only if it is also unusual for this series lately; a gated point
  * joins the baseline (clipped) as normal.
  *
+ * Burst model (burstMemory > 0, the default; burst.ts): the |z| that opens an episode rises above
+ * zThreshold on a side where this series' normal excursions have been clearly more frequent and
+ * larger than Gaussian noise's; a point below that bar joins the baseline (clipped) as normal.
+ *
  * Seasonal baseline (seasonPeriod ≠ 0, seasonal.ts): every point also teaches the seasonal model;
  * once it declares a cycle, the stored points are converted to residuals (value − seasonal
  * offset at their time) and every later point is judged as its residual, so z, the episodes and
@@ -40,6 +44,7 @@
  */
 import type { AnomalyType } from '../schemas/records.ts';
 import type { DetectorParams } from './detector-params.ts';
+import * as burst from './burst.ts';
 import * as likelihood from './likelihood.ts';
 import * as probability from './probability.ts';
 import * as robust from './robust.ts';
@@ -58,6 +63,8 @@ const { updateLikelihood, unfilteredLikelihood, HISTORY_BLOCKS } = likelihood;
 const LIKELIHOOD_MEAN = likelihood.L.mean;
 const { seasonOffset, centredShape, updateSeason, configuredPeriod, resetSeason, seasonHoldsTrend } = seasonal;
 const SEASON_ON = seasonal.Z.on;
+const { burstConfig, burstThreshold, observeNormal, dropRun } = burst;
+const BURST_RUN = burst.B.run;
 const SEASON_PERIOD = seasonal.Z.periodMs;
 
 /** What made the detector report: lets an alert say "level shift" rather than just "pattern change". */
@@ -181,6 +188,9 @@ export class SeriesDetector {
   private readonly seasonalOn: boolean;
   /** Seasonal offset at the current point (0 unless the cycle is modelled). */
   private season = 0;
+  /** The burst model runs (burstMemory > 0), with these constants. */
+  private readonly burstOn: boolean;
+  private readonly burst: burst.BurstConfig;
 
   /** step() first asks repeatOf and leaves a repeat unscored (ScoreTask.dropRepeats). */
   private readonly dropRepeats: boolean;
@@ -200,6 +210,8 @@ export class SeriesDetector {
     this.likelihoodBlock = Math.max(1, Math.round(params.likelihoodHistory / HISTORY_BLOCKS));
     // the period is per series (set when its state was created): the state says whether to run
     this.seasonalOn = this.f[layout.season + SEASON_PERIOD] > 0;
+    this.burstOn = params.burstMemory > 0;
+    this.burst = burstConfig(params.burstMemory > 0 ? params.burstMemory : 2, params.zThreshold);
   }
 
   /**
@@ -345,7 +357,10 @@ export class SeriesDetector {
     }
 
     const open = f[S.epOpen] !== 0;
-    const outOfBand = open ? absZ >= P.zExit : warm && absZInc >= P.zThreshold && !gated;
+    // a deviation this series' normal bursts reach is no anomaly (burst.ts): the bar rises
+    let threshold = P.zThreshold;
+    if (this.burstOn && warm && !open && absZInc >= threshold) threshold = burstThreshold(f, S.burst, seen, d, this.burst);
+    const outOfBand = open ? absZ >= P.zExit : warm && absZInc >= threshold && !gated;
     this.pushRecent(value, outOfBand, ts);
 
     // Point score, two tiers: a point that reports a NEW anomaly scores in [0.5, 1] (see emit);
@@ -365,10 +380,12 @@ export class SeriesDetector {
       if (outOfBand) heldOpen = 0.5 * strengthScore(absZ, P.zExit > 0 ? P.zExit : P.zThreshold);
       this.continueEpisode(value, ts, z, i);
     } else if (outOfBand) {
+      if (this.burstOn) dropRun(f, S.burst);
       this.openEpisode(value, ts, z, absZInc, mean, stdEff, incStd > stdEff ? incStd : stdEff, n, i);
     } else {
       strength = absZInc;
-      if (gated && absZInc >= P.zThreshold) {
+      if (this.burstOn && warm && (absZInc >= this.burst.watch || f[S.burst + BURST_RUN] !== 0)) observeNormal(f, S.burst, seen, d < 0 ? -absZInc : absZInc, this.burst);
+      if ((gated || threshold > P.zThreshold) && absZInc >= P.zThreshold) {
         // a usual deviation for this series: normal, but clipped like a returned episode so a
         // real outlier held back by the gate cannot blow up the spread
         const clip = RETURN_CLIP * P.zThreshold * stdEff;

@@ -10,7 +10,8 @@
  *   then Float64: SCALAR_SLOTS scalars (see `S`), the baseline values, the recent values and
  *   times; then Int32: the baseline times (ms relative to S.timeAnchor); then Uint8: one
  *   out-of-band flag per recent point; zero-padded to a multiple of 8 bytes; then Float64: the
- *   anomaly likelihood's region (LIKELIHOOD_SLOTS, fixed size, see likelihood.ts).
+ *   anomaly likelihood's region (LIKELIHOOD_SLOTS, fixed size, see likelihood.ts). The burst
+ *   model (burst.ts) keeps its BURST_SLOTS among the scalars, from S.burst.
  *
  * The open episode has no buffer of its own: its points are the newest epCount points of the
  * recent ring (recentCapacity >= spikeMaxPoints + 1, see layoutFields).
@@ -19,6 +20,7 @@ import { VigilError } from '../core/errors.ts';
 import { layoutFields, validateDetectorParams, type DetectorParams } from './detector-params.ts';
 import { LIKELIHOOD_SLOTS, resetLikelihood } from './likelihood.ts';
 import { SEASON_SLOTS, resetSeason } from './seasonal.ts';
+import { BURST_SLOTS } from './burst.ts';
 
 /**
  * 2: trend-following slots (trVersion..trExpected).
@@ -81,7 +83,13 @@ export const S = {
   // it from the ring). Slot 41 was reserved (0) in older snapshots of this layout, which read as
   // "not known", so no layout bump: the repeat check (series-detector.ts) is the same either way.
   newestTime: 41,
+  // the burst model (burst.ts): BURST_SLOTS slots from here; all zero (as in a state written
+  // before it existed) is its valid empty state, so it needed no layout change
+  burst: 42,
 } as const;
+
+// the scalar slots follow the 4 header slots; the burst model's block must fit among them
+if (S.burst + BURST_SLOTS > HEADER_BYTES / 8 + SCALAR_SLOTS) throw new Error('series-state: the burst model slots overflow the scalar slots');
 
 export interface StateLayout {
   windowSize: number;
