@@ -78,7 +78,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
   const clickhouse: ClickHouseClient = createClickHouse(config);
   opened.push(() => clickhouse.close());
   await assertClickHouseLogin(clickhouse, config, false);
-  const sink = new ClickHouseSink(clickhouse, config.clickhouse.database);
+  const sink = new ClickHouseSink(clickhouse, config.clickhouse.database, { combinePoints: config.clickhouse.cluster === null });
   // Concurrency is already bounded by partitionsConsumedConcurrently: let every lane queue a task.
   const pool = createScoringPool({ threads: config.pipeline.workerThreads, logger, maxQueue: Math.max(1024, config.kafka.partitions), taskTimeoutMs: config.pipeline.scoreTimeoutMs, filename: opts.scoringModule });
   opened.push(() => pool.close());

@@ -36,27 +36,38 @@ function int(n: bigint | number): string {
 /** Rows per combined INSERT: well under max_insert_block_size (1,048,576), so one INSERT stays one block. */
 const MAX_COMBINED_ROWS = 250_000;
 
+export interface SinkOptions {
+  /**
+   * Combine concurrent batches' points into one INSERT (default). Off on a cluster: there a
+   * retried points INSERT must be the same block as the attempt whose answer was lost, so that
+   * replicated deduplication drops it even when the replica asked for the stored offsets has
+   * not fetched that attempt's part yet; a combined insert's block depends on what else was
+   * waiting.
+   */
+  combinePoints?: boolean;
+}
+
 export class ClickHouseSink {
-  private readonly points: InsertCoalescer<Buffer>;
+  private readonly points: InsertCoalescer<Buffer> | null;
+  private readonly sendPoints: (chunks: Buffer[]) => Promise<void>;
   private readonly jsonTables = new Map<string, InsertCoalescer<unknown[]>>();
 
   constructor(
     private readonly client: ClickHouseClient,
     private readonly database: string,
+    options: SinkOptions = {},
   ) {
     const query = `INSERT INTO ${this.table('points')} (${POINT_COLUMNS.join(', ')}) FORMAT RowBinary`;
-    this.points = new InsertCoalescer<Buffer>({
-      maxRows: MAX_COMBINED_ROWS,
-      send: async (chunks) => {
-        const { stream } = await this.client.exec({ query, values: Readable.from(chunks) });
-        for await (const _ of stream); // the answer is empty; read it so the socket is reused
-      },
-    });
+    this.sendPoints = async (chunks) => {
+      const { stream } = await this.client.exec({ query, values: Readable.from(chunks) });
+      for await (const _ of stream); // the answer is empty; read it so the socket is reused
+    };
+    this.points = options.combinePoints === false ? null : new InsertCoalescer<Buffer>({ maxRows: MAX_COMBINED_ROWS, send: this.sendPoints });
   }
 
   /** Inserts sent and batches they carried, per table (fewer inserts than batches = combined). */
   insertStats(): Record<string, { inserts: number; chunks: number }> {
-    const out: Record<string, { inserts: number; chunks: number }> = { points: { ...this.points.stats } };
+    const out: Record<string, { inserts: number; chunks: number }> = this.points ? { points: { ...this.points.stats } } : {};
     for (const [name, c] of this.jsonTables) out[name] = { ...c.stats };
     return out;
   }
@@ -85,11 +96,13 @@ export class ClickHouseSink {
    * Points on their own: once an INSERT of them succeeded, the rollup views counted them, so
    * nothing else's failure may send them again. A batch's points are in exactly one INSERT (with
    * other partitions' batches when they arrive together), which is atomic and keeps the stored
-   * offsets of a partition a prefix (the re-delivery skip relies on it).
+   * offsets of a partition a prefix (the re-delivery skip relies on it). `nowMs` is the rows'
+   * ingested_at: the caller keeps it for every attempt of a batch, so a retry repeats the block.
    */
   async writePoints(points: ScoredPoint[], nowMs = Date.now()): Promise<void> {
     if (points.length === 0) return;
-    await this.points.write(pointsRowBinary(points, nowMs), points.length);
+    const chunk = pointsRowBinary(points, nowMs);
+    await (this.points ? this.points.write(chunk, points.length) : this.sendPoints([chunk]));
   }
 
   /** Rows derived from points, deduplicated by their ids: safe to insert again. */

@@ -20,6 +20,7 @@ export function pipelineChildEnv(config: VigilConfig, extra: Record<string, stri
     VIGIL_KAFKA_PARTITIONS: String(config.kafka.partitions),
     VIGIL_CLICKHOUSE_URL: config.clickhouse.url,
     VIGIL_CLICKHOUSE_DATABASE: config.clickhouse.database,
+    ...(config.clickhouse.cluster === null ? {} : { VIGIL_CLICKHOUSE_CLUSTER: config.clickhouse.cluster }),
     VIGIL_WINDOW_SIZE: String(config.pipeline.windowSize),
     VIGIL_WORKER_THREADS: String(config.pipeline.workerThreads),
     VIGIL_SNAPSHOT_INTERVAL_MS: String(config.pipeline.snapshotIntervalMs),

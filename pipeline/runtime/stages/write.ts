@@ -28,13 +28,16 @@ export async function writeBatch(deps: WriteDeps, state: PartitionState, process
   let fresh = processed.scored.filter((p) => BigInt(p.offset) > state.maxInsertedOffset);
   const lastFresh = fresh.at(-1);
   let pointsAttempted = false;
+  // One ingested_at for every attempt: a retry then sends the same rows, the same block, which a
+  // replicated table drops if the lost attempt was stored after all (docs/operations.md, cluster).
+  const ingestedAtMs = Date.now();
   const insertPoints = async () => {
     if (pointsAttempted) {
       const stored = await deps.sink.maxInsertedOffset(partition);
       fresh = fresh.filter((p) => BigInt(p.offset) > stored);
     }
     pointsAttempted = true;
-    await deps.sink.writePoints(fresh);
+    await deps.sink.writePoints(fresh, ingestedAtMs);
   };
   await Promise.all([
     deps.retry('ClickHouse insert (points)', insertPoints, payload).then(() => {
