@@ -50,7 +50,7 @@ for (const [period, step, windowSize] of CASES) {
     const v = 100 + 10 * Math.sin((2 * Math.PI * ts) / (period * 1000)) + (rand() + rand() + rand() - 1.5) * 2;
     raw.set(ts, v);
     scoreBatch({ params, states: [state], series: new Uint32Array(1), values: Float64Array.of(v), timestamps: Float64Array.of(ts), dropRepeats: true });
-    if (i < N / 2 || f[L.season + Z.on] !== 1) continue;
+    if (i < N / 2 || f[L.season + Z.on] === 0) continue;
     const n = f[S.baseCount];
     const sd = Math.sqrt(f[S.baseM2] / (n - 1));
     const head = f[S.recentHead] | 0;

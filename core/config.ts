@@ -129,9 +129,10 @@ export const configSchema = z
         /** 0 = any free port (tests), -1 = no endpoint. */
         httpPort: z.number().int().min(-1).max(65535).default(9464),
         /**
-         * Seasonal baseline of every series (workers/seasonal.ts): 'auto' models a daily cycle
-         * once a series shows one, 'none' never models one, a number is a known period in seconds
-         * (480 s to a year) modelled from the first full period on. Default 'auto': see
+         * Seasonal baseline of every series (workers/seasonal.ts): 'auto' models a daily cycle,
+         * and a day-of-week shape on top of it, once a series shows them; 'none' never models
+         * one; a number is a known period in seconds (480 s to a year) modelled from the first
+         * full period on (no weekly part). Default 'auto': see
          * docs/detection.md ("Seasonal baseline") for the figures behind it.
          */
         seasonPeriod: seasonPeriodSchema.default('auto'),

@@ -62,10 +62,10 @@ export interface DetectorParams {
   /** Points of history the likelihood's long-term distribution spans (in 16 blocks). */
   likelihoodHistory: number;
   /**
-   * Seasonal baseline (seasonal.ts), in seconds: -1 = auto (a daily cycle is modelled once the
-   * data show one), 0 = none (never modelled, costs nothing), > 0 = this known period (modelled
-   * as soon as every phase has been seen). Once a cycle is modelled, z, typing and the shape
-   * tests work on value − seasonal offset.
+   * Seasonal baseline (seasonal.ts), in seconds: -1 = auto (a daily cycle, and a day-of-week
+   * shape on top of it, are modelled once the data show them), 0 = none (never modelled, costs
+   * nothing), > 0 = this known period (modelled as soon as every phase has been seen). Once a
+   * cycle is modelled, z, typing and the shape tests work on value − seasonal offset.
    */
   seasonPeriod: number;
   /**

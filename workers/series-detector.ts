@@ -61,7 +61,7 @@ const { newTrendTestResult, trendChangeTest } = trendTest;
 const { medianInPlace } = robust;
 const { updateLikelihood, unfilteredLikelihood, HISTORY_BLOCKS } = likelihood;
 const LIKELIHOOD_MEAN = likelihood.L.mean;
-const { seasonOffset, centredShape, updateSeason, configuredPeriod, resetSeason, seasonHoldsTrend } = seasonal;
+const { seasonOffset, offsetFor, updateSeason, configuredPeriod, resetSeason, seasonHoldsTrend } = seasonal;
 const SEASON_ON = seasonal.Z.on;
 const { burstConfig, burstThreshold, observeNormal, dropRun } = burst;
 const BURST_RUN = burst.B.run;
@@ -223,7 +223,7 @@ export class SeriesDetector {
     const f = new Float64Array(state);
     if (configuredPeriod(f, layout.season) === seasonPeriod) return false;
     const detector = new SeriesDetector(state, layout, params, 0, []);
-    if (f[layout.season + SEASON_ON] === 1) detector.convertStored(0);
+    if (f[layout.season + SEASON_ON] !== 0) detector.convertStored(0);
     resetSeason(f, new Float32Array(state), layout.season, seasonPeriod);
     return true;
   }
@@ -267,7 +267,7 @@ export class SeriesDetector {
       if (age >= count) continue;
       const clamped = raw > MAX_MAGNITUDE ? MAX_MAGNITUDE : raw < -MAX_MAGNITUDE ? -MAX_MAGNITUDE : raw;
       // residuals only while the cycle is on (declared); before, the ring holds raw values
-      const residual = this.seasonalOn && f[this.L.season + SEASON_ON] === 1;
+      const residual = this.seasonalOn && f[this.L.season + SEASON_ON] !== 0;
       const season = residual ? seasonOffset(f, this.f32, this.L.season, ts) : 0;
       const stored = f[this.L.recentValues + pos];
       const value = clamped - season;
@@ -426,15 +426,16 @@ export class SeriesDetector {
   }
 
   /**
-   * Re-expresses every stored point as a residual (toResidual 1: value − offset at its time) or
-   * back as a raw value (0), with the seasonal model's current shape, and recomputes the
-   * baseline. A followed trend was measured on the old values: it is no longer followed.
+   * Re-expresses every stored point without the seasonal components in `mask` (seasonal.DAILY |
+   * WEEKLY; 0: the raw value) instead of those it is stored without now, with the model's
+   * current shapes, and recomputes the baseline. A followed trend was measured on the old
+   * values: it is no longer followed.
    */
-  private convertStored(toResidual: number): void {
+  private convertStored(mask: number): void {
     const f = this.f;
     const f32 = this.f32;
     const sb = this.L.season;
-    const sign = toResidual === 1 ? -1 : 1;
+    const from = f[sb + SEASON_ON];
     const W = this.L.windowSize;
     const head = f[S.baseHead] | 0;
     const count = f[S.baseCount] | 0;
@@ -443,7 +444,8 @@ export class SeriesDetector {
     const anchor = f[S.timeAnchor];
     for (let k = 0; k < count; k++) {
       const pos = (head + k) % W;
-      f[bv + pos] += sign * centredShape(f, f32, sb, anchor + this.t32[bt + pos]);
+      const t = anchor + this.t32[bt + pos];
+      f[bv + pos] += offsetFor(f, f32, sb, t, from) - offsetFor(f, f32, sb, t, mask);
     }
     const C = this.L.recentCapacity;
     const rHead = f[S.recentHead] | 0;
@@ -452,11 +454,12 @@ export class SeriesDetector {
     const rt = this.L.recentTimes;
     for (let k = 0; k < rCount; k++) {
       const pos = (rHead + k) % C;
-      f[rv + pos] += sign * centredShape(f, f32, sb, f[rt + pos]);
+      const t = f[rt + pos];
+      f[rv + pos] += offsetFor(f, f32, sb, t, from) - offsetFor(f, f32, sb, t, mask);
     }
     if (count > 0) this.recomputeBaseline();
     f[S.trVersion] = 0;
-    f[sb + SEASON_ON] = toResidual;
+    f[sb + SEASON_ON] = mask;
   }
 
   private floorStd(std: number, mean: number): number {

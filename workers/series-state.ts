@@ -10,8 +10,10 @@
  *   then Float64: SCALAR_SLOTS scalars (see `S`), the baseline values, the recent values and
  *   times; then Int32: the baseline times (ms relative to S.timeAnchor); then Uint8: one
  *   out-of-band flag per recent point; zero-padded to a multiple of 8 bytes; then Float64: the
- *   anomaly likelihood's region (LIKELIHOOD_SLOTS, fixed size, see likelihood.ts). The burst
- *   model (burst.ts) keeps its BURST_SLOTS among the scalars, from S.burst.
+ *   anomaly likelihood's region (LIKELIHOOD_SLOTS, see likelihood.ts; none at all while the
+ *   likelihoodGate param is 0, the default: the layer never runs then); then the seasonal
+ *   baseline's region (SEASON_SLOTS, see seasonal.ts). The burst model (burst.ts) keeps its
+ *   BURST_SLOTS among the scalars, from S.burst.
  *
  * The open episode has no buffer of its own: its points are the newest epCount points of the
  * recent ring (recentCapacity >= spikeMaxPoints + 1, see layoutFields).
@@ -27,10 +29,12 @@ import { BURST_SLOTS } from './burst.ts';
  * 3: ≤ 20 KiB at the default window: baseline times as Int32 offsets, episode read from the
  *    recent ring, out-of-band flags instead of a second ring of clean values.
  * 4: the anomaly likelihood region appended (592 bytes).
- * 5: the seasonal baseline region appended (512 bytes: 48 Float32 knot means and weights).
+ * 5: the seasonal baseline region appended (624 bytes: 36 Float32 knot means, weights and interval means).
+ * 6: the likelihood region only when its gate is on (params.likelihoodGate > 0); the seasonal
+ *    region holds a weekly component too (seasonal.ts).
  * Older snapshots are refused (STATE_LAYOUT) and the pipeline replays the series' points.
  */
-export const LAYOUT_VERSION = 5;
+export const LAYOUT_VERSION = 6;
 const MAGIC_0 = 0x56; // 'V'
 const MAGIC_1 = 0x53; // 'S'
 const HEADER_BYTES = 32;
@@ -103,8 +107,10 @@ export interface StateLayout {
   baseTimes: number;
   /** Byte index of the recent points' out-of-band flags (1: held out of the baseline). */
   recentFlags: number;
-  /** Float64 index of the anomaly likelihood's region (likelihood.ts). */
+  /** Float64 index of the anomaly likelihood's region (likelihood.ts); empty while its gate is off. */
   likelihood: number;
+  /** Float64 slots of that region: LIKELIHOOD_SLOTS with the gate on, else 0. */
+  likelihoodSlots: number;
   /** Float64 index of the seasonal baseline's region (seasonal.ts). */
   season: number;
   /** Total bytes (a multiple of 8). */
@@ -125,9 +131,11 @@ export function stateLayout(params: DetectorParams): StateLayout {
   const baseTimesByte = at * 8;
   const recentFlags = baseTimesByte + windowSize * 4;
   const likelihood = Math.ceil((recentFlags + recentCapacity) / 8);
-  const season = likelihood + LIKELIHOOD_SLOTS;
+  // a layer that never runs needs no room: its 592 bytes hold the weekly component instead
+  const likelihoodSlots = params.likelihoodGate > 0 ? LIKELIHOOD_SLOTS : 0;
+  const season = likelihood + likelihoodSlots;
   const bytes = (season + SEASON_SLOTS) * 8;
-  return { windowSize, episodeCapacity, recentCapacity, baseValues, recentValues, recentTimes, baseTimes: baseTimesByte / 4, recentFlags, likelihood, season, bytes };
+  return { windowSize, episodeCapacity, recentCapacity, baseValues, recentValues, recentTimes, baseTimes: baseTimesByte / 4, recentFlags, likelihood, likelihoodSlots, season, bytes };
 }
 
 /** Bytes of one series' state under these params (the whole per-series memory of the detector). */
@@ -159,7 +167,7 @@ export function createSeriesState(params: DetectorParams, seasonPeriod = params.
   const f = new Float64Array(buffer);
   f[S.lastStart] = -Infinity;
   f[S.timeAnchor] = NaN;
-  resetLikelihood(f, layout.likelihood);
+  if (layout.likelihoodSlots > 0) resetLikelihood(f, layout.likelihood);
   resetSeason(f, new Float32Array(buffer), layout.season, seasonPeriod);
   return buffer;
 }
@@ -184,7 +192,10 @@ export function layoutMismatch(bytes: ArrayBufferLike | Uint8Array, layout: Stat
   if (stored[0] !== expected[0] || stored[1] !== expected[1] || stored[2] !== expected[2]) {
     return `sized for windowSize/episode/recent = ${stored.join('/')}, params need ${expected.join('/')}`;
   }
-  if (byteLength !== layout.bytes) return `${byteLength} bytes, params need ${layout.bytes}`;
+  if (byteLength !== layout.bytes) {
+    const why = Math.abs(byteLength - layout.bytes) === LIKELIHOOD_SLOTS * 8 ? ' (likelihoodGate turned on or off: its region exists only while it is on)' : '';
+    return `${byteLength} bytes, params need ${layout.bytes}${why}`;
+  }
   return null;
 }
 

@@ -129,11 +129,13 @@ function drawBaseline(rng: Prng): Baseline {
 }
 
 /** Smooth weekend dip: 0 on weekdays, 1 on Saturday/Sunday, raised-cosine edges of 6 hours. */
-function weekendShare(t: number): number {
+export function weekendShare(t: number): number {
   const weekMs = (((t - START_MS) % WEEK_MS) + WEEK_MS) % WEEK_MS;
   const edge = DAY_MS / 4;
   const satStart = 5 * DAY_MS;
-  if (weekMs < satStart - edge) return weekMs < edge ? 0.5 + 0.5 * Math.cos((Math.PI * weekMs) / edge) : 0;
+  // (until 2026-12-07 Monday 00:00 – 06:00 repeated Sunday's closing edge: the dip jumped back
+  // in full at midnight and ramped out again, a sawtooth no weekend has)
+  if (weekMs < satStart - edge) return 0;
   if (weekMs < satStart) return 0.5 - 0.5 * Math.cos((Math.PI * (weekMs - (satStart - edge))) / edge);
   if (weekMs < WEEK_MS - edge) return 1;
   return 0.5 + 0.5 * Math.cos((Math.PI * (weekMs - (WEEK_MS - edge))) / edge);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BASELINE_FEATURES, DETECTION_DELAY_ROWS, STEPS_MS, generateCorpus, generateSeries, type CorpusSeries } from '../../../bench/corpus/generate.ts';
+import { BASELINE_FEATURES, DETECTION_DELAY_ROWS, STEPS_MS, generateCorpus, generateSeries, weekendShare, type CorpusSeries } from '../../../bench/corpus/generate.ts';
 import { LATE_GRACE_ROWS, judgeSeries, summarize, type Report } from '../../../bench/corpus/evaluate.ts';
 import { ANOMALY_TYPES } from '../../../schemas/records.ts';
 
@@ -13,6 +13,21 @@ describe('labelled corpus generator', () => {
     expect(again[17].timestamps).toEqual(corpus[17].timestamps);
     const other = generateCorpus({ seed: 2, perType: 12, normal: 30 });
     expect(other[17].values).not.toEqual(corpus[17].values);
+  });
+
+  it('the weekly dip is a weekend: none on weekdays, full on Saturday and Sunday, smooth 6-hour edges', () => {
+    const monday = Date.UTC(2026, 0, 5);
+    const at = (day: number, hour: number) => weekendShare(monday + (day * 24 + hour) * 3_600_000);
+    for (const hour of [0, 3, 6, 12]) expect(at(0, hour), `Monday ${hour}:00`).toBe(0);
+    expect(at(2, 12)).toBe(0);
+    expect(at(4, 21)).toBeCloseTo(0.5, 9);
+    expect(at(5, 12)).toBe(1);
+    expect(at(6, 12)).toBe(1);
+    expect(at(6, 21)).toBeCloseTo(0.5, 9);
+    // continuous everywhere, across the week's wrap too: no step of more than a raised-cosine minute
+    let largest = 0;
+    for (let m = 0; m < 2 * 7 * 24 * 60; m++) largest = Math.max(largest, Math.abs(weekendShare(monday + (m + 1) * 60_000) - weekendShare(monday + m * 60_000)));
+    expect(largest).toBeLessThan(0.01);
   });
 
   it('holds perType series of each type, then the normal ones', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectorParams } from '../../../workers/detector-params.ts';
 import { LIKELIHOOD_SLOTS } from '../../../workers/likelihood.ts';
-import { createSeriesState, stateLayout } from '../../../workers/series-state.ts';
+import { createSeriesState, restoreSeriesState, snapshotSeriesState, stateLayout } from '../../../workers/series-state.ts';
 import { rng, scoreSeries, series, T0, STEP_MS } from './synthetic.ts';
 import { scoreBatch } from '../../../workers/score-batch.ts';
 
@@ -31,15 +31,20 @@ function burstyCounter(n: number, seed: number) {
 const pointReports = (findings: { type: string; version: number }[]) => findings.filter((f) => f.version === 1 && (f.type === 'outlier' || f.type === 'spike' || f.type === 'drop')).length;
 
 describe('likelihood gate in the detector (likelihoodGate)', () => {
-  it('is off by default, and then the likelihood region is never touched (no cost, nothing stored)', () => {
+  it('is off by default, and then the likelihood region takes no room (layout 6: no cost, nothing stored)', () => {
     expect(off.likelihoodGate).toBe(0);
+    expect(stateLayout(off).likelihoodSlots).toBe(0);
+    expect(stateLayout(gated).likelihoodSlots).toBe(LIKELIHOOD_SLOTS);
+    expect(stateLayout(gated).bytes - stateLayout(off).bytes).toBe(LIKELIHOOD_SLOTS * 8);
+    // with the gate on the region is there and written
     const { values, timestamps } = burstyCounter(5000, 1);
-    const state = createSeriesState(off);
-    const { likelihood } = stateLayout(off);
-    const fresh = new Float64Array(createSeriesState(off)).slice(likelihood, likelihood + LIKELIHOOD_SLOTS);
-    scoreSeries(off, values, timestamps, state);
-    expect(new Float64Array(state).slice(likelihood, likelihood + LIKELIHOOD_SLOTS)).toEqual(fresh);
-    expect(fresh.length).toBe(LIKELIHOOD_SLOTS);
+    const state = createSeriesState(gated);
+    const { likelihood } = stateLayout(gated);
+    const fresh = new Float64Array(createSeriesState(gated)).slice(likelihood, likelihood + LIKELIHOOD_SLOTS);
+    scoreSeries(gated, values, timestamps, state);
+    expect(new Float64Array(state).slice(likelihood, likelihood + LIKELIHOOD_SLOTS)).not.toEqual(fresh);
+    // a state of one setting is refused under the other (the pipeline replays instead)
+    expect(() => restoreSeriesState(snapshotSeriesState(state), off)).toThrow(/bytes, params need .*likelihoodGate/);
   });
 
   it('a bursty counter raises fewer outliers on its usual bursts', () => {

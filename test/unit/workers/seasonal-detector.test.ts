@@ -183,3 +183,83 @@ describe('trend reports while a cycle may still be found (auto)', () => {
     expect(trend[0].pointIndex).toBe(plain[0].pointIndex);
   });
 });
+
+describe('weekly component in the detector (auto)', () => {
+  const Q = 900_000; // 15 minutes: 96 points a day
+  const WEEK = 7 * DAY_MS;
+  const daily = detectorParams({ windowMs: Infinity, seasonPeriod: 86_400 });
+  /** T0 is a Monday: Saturday and Sunday 200 lower (10 noise sd), 6-hour edges, on a ±150 daily cycle. */
+  function weeklySeries(days: number, extra: (i: number) => number = () => 0, seed = 41) {
+    const g = gaussian(seed);
+    const n = (days * DAY_MS) / Q;
+    const values = new Float64Array(n);
+    const timestamps = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = i * Q;
+      const h = (t % WEEK) / 3_600_000;
+      const edge = (x: number) => 0.5 - 0.5 * Math.cos(Math.PI * x);
+      const weekend = h < 114 ? 0 : h < 120 ? edge((h - 114) / 6) : h < 162 ? 1 : 1 - edge((h - 162) / 6);
+      values[i] = 1000 + 150 * Math.sin((2 * Math.PI * t) / DAY_MS) - 200 * weekend + 20 * g() + extra(i);
+      timestamps[i] = T0 + t;
+    }
+    return { values, timestamps };
+  }
+  const fromDay = (d: number) => (d * DAY_MS) / Q;
+
+  it('from its second weekend on, a daily cycle with a weekend dip stays silent and is judged on the noise; the daily model alone judges it on the dip', () => {
+    const { values, timestamps } = weeklySeries(35);
+    const r = scoreSeries(auto, values, timestamps);
+    expect(inspectSeason(new Float64Array(r.state), stateLayout(auto).season)).toMatchObject({ on: true, weeklyOn: true });
+    const late = r.findings.filter((f) => f.version === 1 && f.pointIndex >= fromDay(12));
+    // nothing but, at most, a Gaussian-tail outlier (~0.14 expected in 2,208 points)
+    expect(late.filter((f) => f.type !== 'outlier')).toEqual([]);
+    expect(late.length).toBeLessThanOrEqual(1);
+    // judged as residuals of both: the spread is the noise's
+    expect(r.std.at(-1)!).toBeLessThan(30);
+    // the daily model alone (a configured period has no weekly component) takes the first
+    // weekend's drop as a new regime and from then on its baseline spans both levels: 5 noise sd
+    const dailyOnly = scoreSeries(daily, values, timestamps);
+    expect(dailyOnly.std.at(-1)!).toBeGreaterThan(80);
+  });
+
+  it('a spike on the fourth Saturday is reported as a spike, with the weekend value as expected', () => {
+    const at = fromDay(26) + 48; // Saturday of week 4, 12:00
+    const { values, timestamps } = weeklySeries(30, (i) => (i >= at && i < at + 6 ? 160 : 0), 43);
+    const r = scoreSeries(auto, values, timestamps);
+    const firsts = r.findings.filter((f) => f.version === 1 && f.pointIndex >= fromDay(12));
+    expect(firsts).toHaveLength(1);
+    expect(firsts[0].pointIndex).toBeGreaterThanOrEqual(at);
+    expect(firsts[0].pointIndex).toBeLessThan(at + 3);
+    expect(r.findings.filter((f) => f.startTimestamp === firsts[0].startTimestamp).at(-1)!.type).toBe('spike');
+    // the weekend's value there (level − dip + cycle), not the weekday one
+    expect(Math.abs(firsts[0].expected - (values[at] - 160))).toBeLessThan(60);
+    // with the daily model alone the same 8-sd spike hides in that spread
+    const d = scoreSeries(daily, values, timestamps);
+    expect(d.findings.some((f) => f.pointIndex >= at && f.pointIndex < at + 6)).toBe(false);
+  });
+
+  it('batches split anywhere give the same result as one batch, across the weekly declaration', () => {
+    const { values, timestamps } = weeklySeries(16);
+    const whole = scoreSeries(auto, values, timestamps);
+    const state = createSeriesState(auto);
+    const cut = [0, 700, 1001, 1100, 1234, 1500];
+    const parts = cut.map((from, k) => scoreSeries(auto, values.slice(from, cut[k + 1]), timestamps.slice(from, cut[k + 1]), state));
+    expect(Array.from(parts.flatMap((p) => Array.from(p.score)))).toEqual(Array.from(whole.score));
+    expect(Buffer.from(new Uint8Array(state)).equals(snapshotSeriesState(whole.state))).toBe(true);
+    expect(inspectSeason(new Float64Array(state), stateLayout(auto).season).weeklyOn).toBe(true);
+  });
+
+  it('a restored state switched to none turns the residuals of both components back into raw values', () => {
+    const { values, timestamps } = weeklySeries(16);
+    const r = scoreSeries(auto, values, timestamps);
+    const layout = stateLayout(auto);
+    const restored = restoreSeriesState(snapshotSeriesState(r.state), auto);
+    expect(SeriesDetector.reconfigureSeason(restored, layout, auto, SEASON_NONE)).toBe(true);
+    const s = inspectSeriesState(restored, auto);
+    let mean = 0;
+    for (let i = values.length - s.baselinePoints; i < values.length; i++) mean += values[i] / s.baselinePoints;
+    // (back with the shapes of now, not of when each residual was taken: within half a noise sd)
+    expect(Math.abs(s.mean - mean)).toBeLessThan(10);
+    expect(inspectSeason(new Float64Array(restored), layout.season)).toMatchObject({ periodMs: 0, on: false, weeklyOn: false });
+  });
+});

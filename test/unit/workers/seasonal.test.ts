@@ -5,6 +5,7 @@ import {
   DAY_MS,
   inspectSeason,
   KNOTS,
+  offsetFor,
   R_OFF,
   R_ON,
   resetSeason,
@@ -162,5 +163,81 @@ describe('seasonal model: hysteresis', () => {
     const late = run.explained.slice(run.explained.length / 2);
     expect(late.some((e) => e > R_OFF)).toBe(true);
     expect(run.wanted.every((w) => w === 0)).toBe(true);
+  });
+});
+
+describe('seasonal model: the weekly component (auto mode)', () => {
+  const WEEK = 7 * DAY_MS;
+  /** 1 on Saturday and Sunday, 0 Monday – Friday, 6-hour raised-cosine edges (T0 is a Monday). */
+  const weekend = (t: number) => {
+    const d = (((t % WEEK) + WEEK) % WEEK) / HOUR;
+    const edge = (x: number) => 0.5 - 0.5 * Math.cos(Math.PI * x);
+    if (d < 114) return 0;
+    if (d < 120) return edge((d - 114) / 6);
+    if (d < 162) return 1;
+    return 1 - edge((d - 162) / 6);
+  };
+  const weeklyMask = 2;
+
+  it('finds a weekend dip on top of a daily cycle at 15-minute steps and learns the day-of-week shape', () => {
+    const r = region(SEASON_AUTO);
+    // dip 60 = 12 noise sd; a daily cycle ±30
+    const run = feed(r, { value: (t, g) => 500 + cycle(30)(t) - 60 * weekend(t) + 5 * g(), stepMs: 900_000, days: 35, jitter: 0.2 });
+    const firstWeekly = run.wanted.findIndex((w) => (w & weeklyMask) !== 0);
+    expect(firstWeekly).toBeGreaterThan(0);
+    // a week to see every knot, then predicted out of sample: by the second weekend
+    expect(run.times[firstWeekly]).toBeGreaterThan(WEEK);
+    expect(run.times[firstWeekly]).toBeLessThan(12.5 * DAY_MS);
+    expect(run.wanted.slice(firstWeekly).every((w) => w === 3)).toBe(true);
+    const s = inspectSeason(r.f, 0);
+    expect(s).toMatchObject({ wanted: true, weeklyWanted: true });
+    expect(s.weeklyExplained).toBeGreaterThan(0.8);
+    // both components together give the cycle and the dip: Saturday noon against Wednesday noon
+    const sat = offsetFor(r.f, r.f32, 0, T0 + 5 * WEEK + 5 * DAY_MS + 12 * HOUR, 3);
+    const wed = offsetFor(r.f, r.f32, 0, T0 + 5 * WEEK + 2 * DAY_MS + 12 * HOUR, 3);
+    expect(sat - wed).toBeGreaterThan(-66);
+    expect(sat - wed).toBeLessThan(-54);
+    // and every hour of a week close to the truth (up to a constant): within a noise sd away from
+    // the weekend's edges, within 2.4 on them (a straight line between 6-hourly knots misses a
+    // raised-cosine edge by up to a tenth of the dip, 6 here, on either side of its middle)
+    const truth = (t: number) => cycle(30)(t) - 60 * weekend(t);
+    const diffs: number[] = [];
+    for (let h = 0; h < 168; h += 1) {
+      const t = 5 * WEEK + h * HOUR;
+      diffs.push(offsetFor(r.f, r.f32, 0, T0 + t, 3) - truth(t));
+    }
+    const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
+    for (const [h, d] of diffs.entries()) {
+      const onEdge = (h >= 114 && h <= 120) || h >= 162 || h === 0;
+      expect(Math.abs(d - mean), `hour ${h} of the week`).toBeLessThan(onEdge ? 12 : 5);
+    }
+  });
+
+  it('finds a weekly shape without a daily cycle, through a one-day gap', () => {
+    const r = region(SEASON_AUTO);
+    const run = feed(r, { value: (t, g) => 80 - 10 * weekend(t) + g(), stepMs: 600_000, days: 28, gaps: [[200, 224]] });
+    expect(run.wanted.at(-1)).toBe(weeklyMask);
+    expect(inspectSeason(r.f, 0)).toMatchObject({ wanted: false, weeklyWanted: true });
+  });
+
+  it.each([
+    ['a daily cycle alone', (t: number, g: () => number) => 500 + cycle(30)(t) + 5 * g()],
+    ['Gaussian noise', (_t: number, g: () => number) => 100 + 3 * g()],
+    ['a linear trend', (t: number, g: () => number) => 100 + (t / DAY_MS) * 5 + 3 * g()],
+    ['a random walk', ((): ((t: number, g: () => number) => number) => {
+      let level = 100;
+      return (_t, g) => (level += 0.3 * g());
+    })()],
+  ])('does not find a weekly component in %s over 5 weeks', (_name, value) => {
+    const r = region(SEASON_AUTO);
+    const run = feed(r, { value, stepMs: 900_000, days: 35 });
+    expect(run.wanted.every((w) => (w & weeklyMask) === 0)).toBe(true);
+    expect(inspectSeason(r.f, 0).weeklyExplained).toBeLessThan(R_ON);
+  });
+
+  it('a configured period never gets a weekly component', () => {
+    const r = region(86_400);
+    const run = feed(r, { value: (t, g) => 500 + cycle(30)(t) - 60 * weekend(t) + 5 * g(), stepMs: 900_000, days: 28 });
+    expect(run.wanted.every((w) => (w & weeklyMask) === 0)).toBe(true);
   });
 });

@@ -69,8 +69,9 @@ describe('series state buffer', () => {
     }
   });
 
-  it.each([2, 3, 4])('refuses a real version-%i snapshot (earlier build) with STATE_LAYOUT; replaying its points builds a working state', (version) => {
-    // written by the LAYOUT_VERSION 2 / 3 / 4 builds (4: main 9fc8a06, before the seasonal region):
+  it.each([2, 3, 4, 5])('refuses a real version-%i snapshot (earlier build) with STATE_LAYOUT; replaying its points builds a working state', (version) => {
+    // written by the LAYOUT_VERSION 2 / 3 / 4 / 5 builds (4: main 9fc8a06, before the seasonal
+    // region; 5: main 5d57879, before the weekly component and the gate-sized likelihood region):
     // windowSize 50, 120 points 10 + sin(i) one second apart
     const old = Buffer.from(readFileSync(new URL(`./fixtures/series-state-v${version}-window50.b64`, import.meta.url), 'utf8'), 'base64');
     const p50 = detectorParams({ windowSize: 50, windowMs: Infinity });
@@ -113,13 +114,19 @@ describe('series state buffer', () => {
     expect(inspectSeriesState(state, p).baselinePoints).toBe(1);
   });
 
-  it('holds the seasonal region: a layout-5 state at the default window is at most 20 KiB', () => {
-    expect(LAYOUT_VERSION).toBe(5);
+  it('holds the seasonal region with its weekly component: a layout-6 state at the default window is at most 20 KiB', () => {
+    expect(LAYOUT_VERSION).toBe(6);
     const defaults = defaultDetectorParams(loadConfig({ env: {} }).pipeline);
     const layout = stateLayout(defaults);
-    expect(layout.season).toBeGreaterThanOrEqual(layout.likelihood + LIKELIHOOD_SLOTS);
+    // the likelihood gate is off by default: its region takes no room
+    expect(layout.likelihoodSlots).toBe(0);
+    expect(layout.season).toBe(layout.likelihood);
     expect(layout.bytes).toBe((layout.season + SEASON_SLOTS) * 8);
     expect(layout.bytes).toBeLessThanOrEqual(20 * 1024);
+    // with the gate on it is there, and the state may exceed 20 KiB by it
+    const gated = stateLayout({ ...defaults, likelihoodGate: 0.3 });
+    expect(gated.season).toBe(gated.likelihood + LIKELIHOOD_SLOTS);
+    expect(gated.bytes).toBe(layout.bytes + LIKELIHOOD_SLOTS * 8);
   });
 
   it('rejects invalid params with the offending field named', () => {
