@@ -5,7 +5,7 @@
  *
  * Produces series × points metric records into a fresh topic set, then measures in the same run:
  *  - ceiling: a bare kafkajs consumer group reading every record with eachBatch and doing nothing
- *    (what the broker and client deliver on this machine);
+ *    (what the broker and client deliver on this machine), with the pipeline's fetch sizes;
  *  - vigil:   from `startPipeline` (group join included, as for the ceiling) until every offset is committed — decode,
  *    scoring on the worker pool, alert/SLA monitors, ClickHouse inserts, output produces,
  *    commits and state snapshots.
@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig, topicNames, type VigilConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
 import { createKafka } from '../pipeline/kafka/client.ts';
+import { fetchOptions } from '../pipeline/kafka/fetch-options.ts';
 import { ensureTopics } from '../pipeline/kafka/topics.ts';
 import { migrate } from '../pipeline/storage/migrate.ts';
 import { startPipeline } from '../pipeline/runtime/pipeline.ts';
@@ -62,7 +63,7 @@ const cpuMs = () => {
 async function ceiling(round: number): Promise<number> {
   const t0 = performance.now(); // like the pipeline's figure: from connect (group join included)
   const kafka = createKafka(config, logger);
-  const consumer = kafka.consumer({ groupId: `bench.${id}.ceiling.${round}`, maxBytesPerPartition: config.pipeline.maxBytesPerPartition });
+  const consumer = kafka.consumer({ groupId: `bench.${id}.ceiling.${round}`, ...fetchOptions(config) });
   await consumer.connect();
   await consumer.subscribe({ topic: topics.metrics, fromBeginning: true });
   let seen = 0;

@@ -17,6 +17,7 @@ import type { Logger } from '../../core/logger.ts';
 import { createKafka } from '../kafka/client.ts';
 import { CoPartitionedAssigner } from '../kafka/co-partitioned-assigner.ts';
 import { checkReplication } from '../kafka/replication.ts';
+import { fetchOptions } from '../kafka/fetch-options.ts';
 import { resolveProduceBudget } from '../kafka/topic-limits.ts';
 import { assertClickHouseLogin, createClickHouse } from '../storage/clickhouse.ts';
 import { ClickHouseSink } from '../storage/writer.ts';
@@ -257,7 +258,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
     partitionAssigners: [CoPartitionedAssigner],
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
-    maxBytesPerPartition: config.pipeline.maxBytesPerPartition,
+    ...fetchOptions(config),
     allowAutoTopicCreation: false,
     // A failed batch is re-fetched after a restart and its partition state rebuilt; never give up.
     retry: { retries: 10, restartOnFailure: async () => !stopping },
