@@ -51,7 +51,7 @@ export const command: Command = {
     const client = createClickHouse(config, { database: null });
     const dryRun = values['dry-run'] === true;
     try {
-      const result = await applyRetention(client, config.clickhouse.database, policy, new Date(), { dryRun });
+      const result = await applyRetention(client, config.clickhouse.database, policy, new Date(), { dryRun, cluster: config.clickhouse.cluster });
       if (values.json === true) {
         process.stdout.write(`${JSON.stringify({ database: config.clickhouse.database, dryRun, policy, ...result })}\n`);
       } else {

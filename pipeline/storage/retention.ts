@@ -8,6 +8,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ident, sql } from '../../api/sql.ts';
 import { VigilError } from '../../core/errors.ts';
+import { localTable } from './cluster-ddl.ts';
 
 export interface RetentionTable {
   /** The DateTime column of `PARTITION BY toYYYYMM(<column>)`. */
@@ -91,19 +92,35 @@ export function partitionsToDrop(parts: readonly PartitionInfo[], policy: Retent
     .sort((a, b) => a.table.localeCompare(b.table) || a.partition.localeCompare(b.partition));
 }
 
-/** Active parts of the retention tables, summed per partition. */
-export async function listPartitions(client: ClickHouseClient, database: string): Promise<PartitionInfo[]> {
-  const query = sql`SELECT table, partition, sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts
-    WHERE database = ${database} AND active AND table IN ${Object.keys(RETENTION_TABLES)}
+/**
+ * Active parts of the retention tables, summed per partition. On a cluster (clickhouse.cluster)
+ * the parts are those of the `<table>_local` tables on one replica of every shard (the `cluster`
+ * table function), reported under the table's own name: rows and bytes are the cluster's.
+ */
+export async function listPartitions(client: ClickHouseClient, database: string, cluster: string | null = null): Promise<PartitionInfo[]> {
+  const names = Object.keys(RETENTION_TABLES);
+  const query =
+    cluster === null
+      ? sql`SELECT table, partition, sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts
+    WHERE database = ${database} AND active AND table IN ${names}
+    GROUP BY table, partition ORDER BY table, partition`
+      : sql`SELECT table, partition, sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM cluster(${ident(cluster)}, system, parts)
+    WHERE database = ${database} AND active AND table IN ${names.map(localTable)}
     GROUP BY table, partition ORDER BY table, partition`;
   const rs = await client.query({ query: query.text, format: 'JSONEachRow' });
   const rows = await rs.json<{ table: string; partition: string; rows: string | number; bytes: string | number }>();
-  return rows.map((r) => ({ table: r.table, partition: r.partition, rows: Number(r.rows), bytes: Number(r.bytes) }));
+  const name = (table: string) => (cluster === null ? table : table.replace(/_local$/, ''));
+  return rows.map((r) => ({ table: name(r.table), partition: r.partition, rows: Number(r.rows), bytes: Number(r.bytes) }));
 }
 
-/** `ALTER TABLE db.table DROP PARTITION YYYYMM`: identifiers from the code, the value checked digits. */
-export function dropStatement(database: string, p: Pick<PartitionInfo, 'table' | 'partition'>): string {
+/**
+ * `ALTER TABLE db.table DROP PARTITION YYYYMM`: identifiers from the code, the value checked
+ * digits. On a cluster the local table's, ON CLUSTER (replicated: once per shard, the other
+ * replica follows).
+ */
+export function dropStatement(database: string, p: Pick<PartitionInfo, 'table' | 'partition'>, cluster: string | null = null): string {
   if (!Object.hasOwn(RETENTION_TABLES, p.table) || !/^\d{6}$/.test(p.partition)) throw new VigilError(`refusing to drop ${p.table} partition ${p.partition}`, { action: 'only YYYYMM partitions of the retention tables are dropped' });
+  if (cluster !== null) return sql`ALTER TABLE ${ident(database)}.${ident(localTable(p.table))} ON CLUSTER ${ident(cluster)} DROP PARTITION ${Number(p.partition)}`.text;
   return sql`ALTER TABLE ${ident(database)}.${ident(p.table)} DROP PARTITION ${Number(p.partition)}`.text;
 }
 
@@ -122,19 +139,20 @@ export async function applyRetention(
   database: string,
   policy: RetentionPolicy,
   now: Date,
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; cluster?: string | null } = {},
 ): Promise<RetentionResult> {
+  const cluster = options.cluster ?? null;
   // A misspelt database would otherwise be a run that finds nothing to drop, every day.
   const exists = await client.query({ query: sql`SELECT name FROM system.databases WHERE name = ${database}`.text, format: 'JSONEachRow' });
   if ((await exists.json()).length === 0) {
     throw new VigilError(`ClickHouse has no database ${database}`, { action: 'set VIGIL_CLICKHOUSE_DATABASE (clickhouse.database) to the database Vigil writes' });
   }
-  const parts = await listPartitions(client, database);
+  const parts = await listPartitions(client, database, cluster);
   const drop = partitionsToDrop(parts, policy, now);
   if (!options.dryRun) {
     for (const p of drop) {
       try {
-        await client.command({ query: dropStatement(database, p) });
+        await client.command({ query: dropStatement(database, p, cluster) });
       } catch (cause) {
         throw new VigilError(`ClickHouse refused to drop ${database}.${p.table} partition ${p.partition} (${p.bytes} bytes)`, {
           cause,

@@ -5,7 +5,8 @@
  * cluster and into a database of the shared stack's single server; every documented query must
  * give the same answer on both. Then what the effectively-once guarantee rests on: a re-sent
  * identical block is dropped on either replica and does not reach the rollups again, while a
- * different block whose rollup rows happen to be identical is counted.
+ * different block whose rollup rows happen to be identical is counted. Last, retention drops
+ * partitions on every shard and replica.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +15,9 @@ import type { VigilConfig } from '../../core/config.ts';
 import { createClickHouse, type ClickHouseClient } from '../../pipeline/storage/clickhouse.ts';
 import { localTable, SHARDING_KEYS } from '../../pipeline/storage/cluster-ddl.ts';
 import { migrate } from '../../pipeline/storage/migrate.ts';
+import { applyRetention, defaultPolicy, listPartitions, MAX_MONTHS, type RetentionPolicy } from '../../pipeline/storage/retention.ts';
 import { startClickHouseCluster, type ClickHouseCluster } from '../support/clickhouse-cluster.ts';
-import { createTestEnv, testConfig, type TestEnv } from '../support/index.ts';
+import { createTestEnv, testConfig, waitFor, type TestEnv } from '../support/index.ts';
 import { buildDataset, type Dataset } from '../integration/sql-docs/dataset.ts';
 import { differences } from '../integration/sql-docs/compare.ts';
 import { loadDataset } from '../integration/sql-docs/load.ts';
@@ -176,5 +178,27 @@ describe('replicated deduplication, as the writer relies on it', () => {
     for (const [j, s] of cluster.servers.entries()) {
       if (holders[j] === 4) expect(await rollup(on(s.httpUrl), 'points_1m_local')).toEqual({ n: '4', s: 4 });
     }
+  });
+});
+
+describe('retention on the cluster', () => {
+  it('lists the partitions of every shard under the tables\' names and drops them ON CLUSTER, on both replicas', async () => {
+    const parts = await listPartitions(writer, db, cluster.name);
+    const points = parts.filter((p) => p.table === 'points');
+    expect(points.length).toBeGreaterThan(0);
+    expect(parts.some((p) => p.table.endsWith('_local'))).toBe(false);
+    // One replica per shard: the cluster's rows, each counted once.
+    expect(points.reduce((n, p) => n + p.rows, 0)).toBe(await count(writer, `SELECT count() AS n FROM ${db}.points`));
+    const anomaliesBefore = await count(writer, `SELECT count() AS n FROM ${db}.anomalies`);
+    // Far in the future with points kept one month: every points partition goes, nothing else.
+    const policy = { ...Object.fromEntries(Object.keys(defaultPolicy()).map((t) => [t, MAX_MONTHS])), points: 1 } as RetentionPolicy;
+    const result = await applyRetention(writer, db, policy, new Date(Date.UTC(2100, 0, 1)), { cluster: cluster.name });
+    expect(result.dropped.map((p) => `${p.table} ${p.partition}`)).toEqual(points.map((p) => `points ${p.partition}`));
+    const left = await waitFor(async () => {
+      const counts = await Promise.all(cluster.servers.map((s) => count(on(s.httpUrl), `SELECT count() AS n FROM ${db}.points_local`)));
+      return counts.every((n) => n === 0) ? counts : null;
+    }, 60_000, { intervalMs: 500, message: 'points dropped on all four servers' });
+    expect(left).toEqual([0, 0, 0, 0]);
+    expect(await count(writer, `SELECT count() AS n FROM ${db}.anomalies`)).toBe(anomaliesBefore);
   });
 });

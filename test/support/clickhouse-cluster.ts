@@ -6,6 +6,7 @@
  * own. The shared stack's server (18123 / 19000) is never touched.
  */
 import { LOCAL_CLICKHOUSE_USERS } from '../../core/clickhouse-config.ts';
+import { VigilError } from '../../core/errors.ts';
 import { freePort } from '../../core/free-port.ts';
 import { startPrivateClickHouse, type PrivateClickHouse } from './private-clickhouse.ts';
 import { startZooKeeper, type PrivateZooKeeper } from './zookeeper.ts';
@@ -72,7 +73,36 @@ async function distinctPorts(n: number): Promise<number[]> {
   return [...ports];
 }
 
-export async function startClickHouseCluster(options: { shards?: number; replicas?: number; startTimeoutMs?: number } = {}): Promise<ClickHouseCluster> {
+interface StartOptions {
+  shards?: number;
+  replicas?: number;
+  startTimeoutMs?: number;
+}
+
+/**
+ * Starts the cluster; once more on fresh ports if a server did not come up as itself (its ports
+ * are picked before any server starts, and another test on the machine may take one meanwhile).
+ */
+export async function startClickHouseCluster(options: StartOptions = {}): Promise<ClickHouseCluster> {
+  try {
+    return await startOnce(options);
+  } catch (err) {
+    console.warn(`[clickhouse-cluster] first start failed, retrying on other ports: ${(err as Error).message.slice(0, 300)}`);
+    return startOnce(options);
+  }
+}
+
+/** The {shard} / {replica} macros the server on `httpUrl` answers with: proves the port is ours. */
+async function macrosOf(httpUrl: string): Promise<string> {
+  const user = LOCAL_CLICKHOUSE_USERS.writer;
+  const res = await fetch(`${httpUrl}/?query=${encodeURIComponent("SELECT groupArray(concat(macro, '=', substitution)) FROM (SELECT * FROM system.macros ORDER BY macro) FORMAT TSV")}`, {
+    headers: { 'X-ClickHouse-User': user.username, 'X-ClickHouse-Key': user.password },
+    signal: AbortSignal.timeout(5000),
+  });
+  return (await res.text()).trim();
+}
+
+async function startOnce(options: StartOptions): Promise<ClickHouseCluster> {
   const shardCount = options.shards ?? 2;
   const replicaCount = options.replicas ?? 2;
   const zookeeper = await startZooKeeper();
@@ -95,6 +125,9 @@ export async function startClickHouseCluster(options: { shards?: number; replica
       const extraXml = clusterServerXml({ shard: l.shard, replica: l.replica, interserverPort: l.ports.interserver, zookeeperPort: zookeeper.port, shards });
       const ch = await startPrivateClickHouse({ ports: { http: l.ports.http, tcp: l.ports.tcp }, extraXml, startTimeoutMs: options.startTimeoutMs ?? 60_000 });
       servers.push({ ...ch, shard: l.shard, replica: l.replica, ports: l.ports });
+      const want = `['replica=${macroReplica(l.replica)}','shard=${macroShard(l.shard)}']`;
+      const got = await macrosOf(ch.httpUrl).catch((e: unknown) => String(e));
+      if (got !== want) throw new VigilError(`the server answering on ${ch.httpUrl} is not shard ${l.shard} replica ${l.replica} (macros ${got.slice(0, 200)})`, { action: 'another process took the port: start again' });
     }
   } catch (err) {
     await close();

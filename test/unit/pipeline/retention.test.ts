@@ -95,6 +95,10 @@ describe('dropStatement', () => {
     expect(() => dropStatement('vigil', part('points', '202608; DROP'))).toThrow(/refusing to drop/);
     expect(() => dropStatement('vigil', part('silences', '202608'))).toThrow(/refusing to drop/);
     expect(() => dropStatement('vigil; DROP', part('points', '202608'))).toThrow(/not a plain identifier/);
+    // On a cluster: the local table, on every shard.
+    expect(dropStatement('vigil', part('points', '202608'), 'vigil_cluster')).toBe('ALTER TABLE vigil.points_local ON CLUSTER vigil_cluster DROP PARTITION 202608');
+    expect(() => dropStatement('vigil', part('points', '202608'), 'c; DROP')).toThrow(/not a plain identifier/);
+    expect(() => dropStatement('vigil', part('points', '202608; DROP'), 'vigil_cluster')).toThrow(/refusing to drop/);
   });
 });
 
