@@ -120,6 +120,13 @@ const LOG_SCALE_SD = 1;
 const MIN_NOISE_SHARE = 0.1;
 /** New anomalies within about a window (decayed count, this one included) that make them "recurring". */
 const RECURRING_ONSETS = 3;
+/**
+ * The least spread z is measured against on a whole-number series (no fractional value among the
+ * newest baseCount points): the sd of rounding to whole units, 1/√12. A counter whose baseline is
+ * all one value (12, 12, 12, …) otherwise scores a step of one unit — its resolution — at
+ * z ≈ 1e5 (1 / the relative floor): a change the data cannot resolve is no evidence.
+ */
+const ROUNDING_SD = 1 / Math.sqrt(12);
 /** Largest magnitude the statistics take in: (2·1e150)² · 1e6 points still fits a double. */
 export const MAX_MAGNITUDE = 1e150;
 /** Returned episode points re-enter the baseline clipped at this many zThresholds. */
@@ -329,7 +336,9 @@ export class SeriesDetector {
     const n = f[S.baseCount];
     const mean = n > 0 ? f[S.baseMean] : value;
     const std = n > 1 ? Math.sqrt(f[S.baseM2] / (n - 1)) : 0;
-    const stdEff = this.floorStd(std, mean);
+    if (clamped !== Math.floor(clamped)) f[S.lastFraction] = seen;
+    let stdEff = this.floorStd(std, mean);
+    if (stdEff < ROUNDING_SD && seen - f[S.lastFraction] > n) stdEff = ROUNDING_SD;
     const z = n > 0 ? (value - mean) / stdEff : 0;
     const warm = n >= P.minPoints;
     const absZ = z < 0 ? -z : z;

@@ -90,6 +90,10 @@ export const S = {
   // the burst model (burst.ts): BURST_SLOTS slots from here; all zero (as in a state written
   // before it existed) is its valid empty state, so it needed no layout change
   burst: 42,
+  // pointsSeen of the newest raw value that was not a whole number (0 in older snapshots: read
+  // as "none yet", which the next fractional point corrects): whole-number series are judged
+  // with their rounding noise as the least spread (series-detector.ts, ROUNDING_SD)
+  lastFraction: 48,
 } as const;
 
 // the scalar slots follow the 4 header slots; the burst model's block must fit among them
