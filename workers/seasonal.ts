@@ -371,6 +371,20 @@ function flushInterval(f: Float64Array, f32: Float32Array, base: number): void {
   const ref = f[base + Z.ref];
   if (covered) {
     if (f[base + Z.shifted] === 0) {
+      // The first period's knots learnt value − ref as it came, so a drift left a ramp in them
+      // (one period's worth of drift, a step where the period wrapped) that the exponential
+      // average takes days to forget and the trend test reads as slope changes. This interval
+      // and the one a period before share their phase: their difference is the drift over a
+      // period, whatever the cycle. Each knot is moved to where it would be now.
+      const before = f32[ring + j];
+      if (before === before) {
+        const perInterval = (xMean - ref - before) / KNOTS;
+        for (let q = 0; q < KNOTS; q++) {
+          const d = slotOf(interval - q, KNOTS);
+          f32[k + q] += perInterval * (d === 0 ? KNOTS : d);
+        }
+        recount(f, f32, base);
+      }
       const c = f[base + Z.center];
       for (let q = 0; q < KNOTS; q++) f32[k + q] -= c;
       f[base + Z.shifted] = 1;
