@@ -2,7 +2,8 @@
  * Producer SDK throughput: createMetricProducer (validate, key, Avro single-object encode, send;
  * idempotent, acks = all) against a plain kafkajs producer sending the same records — the same
  * bytes, the same keys, the same partitioner, the same batch sizes, idempotent, acks = all — in
- * the same run.
+ * the same run; and that same kafkajs producer with completeSends (pipeline/kafka/complete-send.ts,
+ * on every Vigil producer), so the check's own cost is measured against the peer.
  *
  *   npx tsx bench/producer.ts [--points 200000] [--batches 5000,20000] [--concurrency 1,8] [--partitions 12] [--rounds 2]
  *
@@ -18,11 +19,11 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { Partitioners, logLevel, type Message } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
 import { emitResult, markdownTable, type BenchTable, type Cell, type Headline } from './support/result.ts';
 import { loadConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
-import { newKafkaClient } from '../pipeline/kafka/client.ts';
+import { completeSends } from '../pipeline/kafka/complete-send.ts';
 import { deleteTopicsWithPrefix, ensureTopics } from '../pipeline/kafka/topics.ts';
 import { createMetricProducer } from '../pipeline/sdk/producer.ts';
 import { frameSingleObject } from '../pipeline/codec/framing.ts';
@@ -95,9 +96,15 @@ async function main() {
   // The same bytes the SDK sends (test/unit/sdk/producer.test.ts decodes them back).
   const messages: Message[] = points.map((p) => ({ key: `${p.source}/${p.metric}`, value: frameSingleObject(writer.fingerprint, writer.type.toBuffer(p)) }));
 
-  const kafka = newKafkaClient({ brokers: config.kafka.brokers, sasl: null, ssl: null }, { clientId: `bench-producer-${id}`, logLevel: logLevel.NOTHING });
-  const plain = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  // The peer is kafkajs alone (not newKafkaClient, whose producers complete their sends); the
+  // same producer with completeSends shows what that check costs every Vigil producer.
+  const kafkaOptions = { brokers: config.kafka.brokers, clientId: `bench-producer-${id}`, logLevel: logLevel.NOTHING };
+  const kafka = new Kafka(kafkaOptions);
+  const producerOptions = { idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner };
+  const plain = kafka.producer(producerOptions);
+  const completed = completeSends(new Kafka(kafkaOptions)).producer(producerOptions);
   await plain.connect();
+  await completed.connect();
   const sdks = new Map<number, ReturnType<typeof createMetricProducer>>();
   for (const b of batchSizes) {
     const sdk = createMetricProducer({ config, maxBatchPoints: b });
@@ -106,8 +113,9 @@ async function main() {
   }
   // Warm-up: metadata, producer ids, JIT.
   await plain.send({ topic, messages: messages.slice(0, 2000), acks: -1 });
+  await completed.send({ topic, messages: messages.slice(0, 2000), acks: -1 });
   for (const sdk of sdks.values()) await sdk.send(points.slice(0, 2000));
-  let sentTotal = 2000 * (1 + sdks.size);
+  let sentTotal = 2000 * (2 + sdks.size);
 
   type Key = string;
   const samples = new Map<Key, { rate: number[]; cpu: number[] }>();
@@ -125,8 +133,9 @@ async function main() {
         const sdk = sdks.get(b)!;
         for (const c of concurrencies) {
           add(`peer ${b} ${c}`, totalPoints, await drive(messageChunks, c, (chunk) => plain.send({ topic, messages: chunk, acks: -1 })));
+          add(`completed ${b} ${c}`, totalPoints, await drive(messageChunks, c, (chunk) => completed.send({ topic, messages: chunk, acks: -1 })));
           add(`sdk ${b} ${c}`, totalPoints, await drive(pointChunks, c, (chunk) => sdk.send(chunk)));
-          sentTotal += 2 * totalPoints;
+          sentTotal += 3 * totalPoints;
         }
       }
     }
@@ -139,6 +148,7 @@ async function main() {
     if (onTopic !== sentTotal) throw new Error(`the topic holds ${onTopic} records, ${sentTotal} were acknowledged`);
   } finally {
     await plain.disconnect();
+    await completed.disconnect();
     for (const sdk of sdks.values()) await sdk.close();
     await deleteTopicsWithPrefix(config, config.kafka.topicPrefix, logger).catch(() => {});
   }
@@ -149,8 +159,10 @@ async function main() {
     for (const c of concurrencies) {
       const peer = samples.get(`peer ${b} ${c}`)!;
       const sdk = samples.get(`sdk ${b} ${c}`)!;
-      const [pr, sr] = [Math.round(median(peer.rate)), Math.round(median(sdk.rate))];
+      const done = samples.get(`completed ${b} ${c}`)!;
+      const [pr, sr, dr] = [Math.round(median(peer.rate)), Math.round(median(sdk.rate)), Math.round(median(done.rate))];
       rows.push(['kafkajs plain, pre-encoded (peer)', b, c, pr, Number(median(peer.cpu).toFixed(2)), '']);
+      rows.push(['kafkajs + completeSends, pre-encoded', b, c, dr, Number(median(done.cpu).toFixed(2)), `${((dr / pr) * 100).toFixed(1)} %`]);
       rows.push(['vigil SDK (validate + encode + send)', b, c, sr, Number(median(sdk.cpu).toFixed(2)), `${((sr / pr) * 100).toFixed(1)} %`]);
       headlines.push({ figure: `SDK points/s, ${b} per call, ${c} in flight`, value: sr, unit: 'points/s', reference: { kind: 'peer', label: 'plain kafkajs producer', value: pr }, higherIsBetter: true });
     }
