@@ -133,6 +133,19 @@ describe('docs/sql.md through the Distributed tables', () => {
   }
 });
 
+describe('the read-only user on the cluster', () => {
+  it('cannot write through a Distributed table', async () => {
+    const reader = createClickHouse(config, { reader: true, database: null });
+    try {
+      await expect(reader.insert({ table: `${db}.silences`, values: [{ id: 'x', version: 1 }], format: 'JSONEachRow' })).rejects.toThrow(/readonly|Code: 164/i);
+      await expect(reader.command({ query: `DROP TABLE ${db}.silences` })).rejects.toThrow(/readonly|Code: 164/i);
+    } finally {
+      await reader.close();
+    }
+    expect(await count(writer, `SELECT count() AS n FROM ${db}.silences`)).toBe(0);
+  });
+});
+
 describe('replicated deduplication, as the writer relies on it', () => {
   const point = (offset: number, value: number) => ({
     source: 'dedup',
