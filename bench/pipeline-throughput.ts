@@ -1,7 +1,7 @@
 /**
  * End-to-end pipeline throughput on the real local stack (npm run stack:up first).
  *
- *   npx tsx bench/pipeline-throughput.ts [--series 200] [--points 500] [--threads 1] [--rounds 1]
+ *   npx tsx bench/pipeline-throughput.ts [--series 200] [--points 500] [--threads 1] [--rounds 1] [--instances 1,2,3]
  *
  * Produces series × points metric records into a fresh topic set, then measures in the same run:
  *  - ceiling: a bare kafkajs consumer group reading every record with eachBatch and doing nothing
@@ -13,10 +13,17 @@
  * group each, and a fresh database for each vigil run, so no run finds another's points): on a
  * shared machine the load moves between runs, and a pair measured back to back says more than
  * runs minutes apart; the headline is the median round.
+ * With --instances 1,2,3 (each 1–4) vigil is, in turn within every round, that many
+ * `./bin/vigil pipeline` processes in one consumer group sharing the 12 partitions (issue #11
+ * point 2: what a second or third instance on the same machine buys), each on a fresh group and
+ * database; timed from spawn (process start-up included, the same for every count), their CPU
+ * read from /proc; the window-state figures are not available then. The headline is the first count's.
  * Also prints window state bytes per series and the process RSS. Bounded by the record count;
  * loopback only; the topics and database are deleted afterwards.
  */
 import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, topicNames, type VigilConfig } from '../core/config.ts';
@@ -25,17 +32,20 @@ import { createKafka } from '../pipeline/kafka/client.ts';
 import { fetchOptions } from '../pipeline/kafka/fetch-options.ts';
 import { ensureTopics } from '../pipeline/kafka/topics.ts';
 import { migrate } from '../pipeline/storage/migrate.ts';
+import { spawnPipeline } from '../test/support/pipeline-process.ts';
 import { startPipeline } from '../pipeline/runtime/pipeline.ts';
 import { emitResult, markdownTable, type BenchTable } from './support/result.ts';
 import { dropDatabase, produceSynthetic, removeBenchEnv, runBench, waitCommitted } from './support/stack-bench.ts';
 
 const { values: args } = parseArgs({
-  options: { series: { type: 'string', default: '200' }, points: { type: 'string', default: '500' }, threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '1' } },
+  options: { series: { type: 'string', default: '200' }, points: { type: 'string', default: '500' }, threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '1' }, instances: { type: 'string', default: '0' } },
 });
 const SERIES = Math.min(Math.max(1, Number(args.series) || 200), 5000);
 const POINTS = Math.min(Math.max(10, Number(args.points) || 500), 10_000);
 const THREADS = Math.min(Math.max(1, Number(args.threads) || 1), 8);
 const ROUNDS = Math.min(Math.max(1, Number(args.rounds) || 1), 10);
+/** Empty: the pipeline in this process (window state and RSS reported); else process counts to run in turn. */
+const INSTANCES = args.instances === '0' ? [] : [...new Set(args.instances.split(',').map((x) => Math.min(Math.max(1, Math.floor(Number(x)) || 1), 4)))];
 const TOTAL = SERIES * POINTS;
 const logger = createLogger('warn', { bench: 'pipeline-throughput' });
 
@@ -87,6 +97,39 @@ function roundConfig(round: number): VigilConfig {
   return { ...config, kafka: { ...config.kafka, groupId: `${config.kafka.groupId}.${round}` }, clickhouse: { ...config.clickhouse, database: `${config.clickhouse.database}_r${round}` } };
 }
 
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+/** CPU ms (all threads) of a live process, from /proc; NaN where there is no /proc. */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** N `vigil pipeline` processes in one group, from spawn until every offset is committed. */
+async function vigilProcesses(round: number, count: number) {
+  const cfg = roundConfig(round);
+  await migrate(cfg, { logger });
+  const t0 = performance.now();
+  const children = Array.from({ length: count }, () => spawnPipeline(cfg));
+  const early = Promise.race(children.map((c) => c.exited.then((how) => Promise.reject(new Error(`a pipeline process exited early (${how})`)))));
+  await Promise.race([waitCommitted(cfg, logger, cfg.kafka.groupId), early]);
+  const ms = performance.now() - t0;
+  const cpu = children.reduce((sum, c) => sum + processCpuMs(c.child.pid!), 0);
+  early.catch(() => undefined);
+  for (const c of children) c.child.kill('SIGTERM');
+  await Promise.all(children.map((c) => c.exited));
+  return { ms, cpu };
+}
+
 async function vigil(round: number) {
   const cfg = roundConfig(round);
   if (round > 0) await migrate(cfg, { logger });
@@ -127,6 +170,15 @@ async function main() {
       const ceilingCpu = cpuMs() - c0;
       rows.push(['ceiling: bare consumer group, no work', label, Number((ceilingMs / 1000).toFixed(2)), rate(ceilingMs), perK(ceilingCpu), '', `${load} → ${loadavg()}`]);
       load = loadavg();
+      if (INSTANCES.length > 0) {
+        for (const [i, count] of INSTANCES.entries()) {
+          load = loadavg();
+          const v = await vigilProcesses(r * INSTANCES.length + i, count);
+          rows.push([`vigil: ${count} pipeline process(es), one group`, label, Number((v.ms / 1000).toFixed(2)), rate(v.ms), perK(v.cpu), `${((100 * ceilingMs) / v.ms).toFixed(1)} %`, `${load} → ${loadavg()}`]);
+          if (i === 0) rounds.push({ ceiling: rate(ceilingMs), vigil: rate(v.ms) });
+        }
+        continue;
+      }
       c0 = cpuMs();
       const v = await vigil(r);
       const vigilCpu = cpuMs() - c0;
@@ -141,7 +193,7 @@ async function main() {
       }
     }
     const table: BenchTable = {
-      title: `pipeline throughput: ${SERIES} series × ${POINTS} points = ${TOTAL} records, 12 partitions, ${THREADS} worker thread(s), Node ${process.version}`,
+      title: `pipeline throughput: ${SERIES} series × ${POINTS} points = ${TOTAL} records, 12 partitions, ${THREADS} worker thread(s)${INSTANCES.length > 0 ? ' per process' : ''}, Node ${process.version}`,
       columns: ['path', 'round', 'seconds', 'records/s', 'process CPU ms per 1k records', 'of ceiling', 'load before → after'],
       rows,
     };
@@ -156,7 +208,7 @@ async function main() {
       notes,
     });
   } finally {
-    for (let r = 1; r < ROUNDS; r++) await dropDatabase(roundConfig(r)).catch(() => undefined);
+    for (let r = 1; r < ROUNDS * Math.max(1, INSTANCES.length); r++) await dropDatabase(roundConfig(r)).catch(() => undefined);
     await removeBenchEnv(config, logger);
   }
 }
