@@ -127,6 +127,12 @@ export async function migrate(config: Pick<VigilConfig, 'clickhouse' | 'logLevel
       await client.command({ query: createDatabaseDdl(db, cluster) });
     } catch (cause) {
       if (isLoginRefused(cause)) throw loginRefusedError(config, false, cause);
+      if (cluster !== null && /Code: 170\b|cluster .* not found|ZooKeeper|distributed_ddl/i.test(String((cause as Error)?.message ?? cause))) {
+        throw new VigilError(`ClickHouse at ${config.clickhouse.url} cannot run ON CLUSTER ${cluster} (clickhouse.cluster)`, {
+          cause,
+          action: `define cluster ${cluster} in remote_servers of every server, with <zookeeper>, <distributed_ddl> and the {shard}/{replica} macros (docs/operations.md "Running on a ClickHouse cluster"), or unset clickhouse.cluster for one server`,
+        });
+      }
       throw new VigilError(`cannot create ClickHouse database ${database} at ${config.clickhouse.url}`, {
         cause,
         action: "start the local stack with 'npm run stack:up' or fix VIGIL_CLICKHOUSE_URL / credentials",

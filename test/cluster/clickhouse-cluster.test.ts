@@ -89,6 +89,17 @@ describe('migrations ON CLUSTER', () => {
   });
 });
 
+describe('a cluster the servers do not know', () => {
+  it('stops the migrations with what to configure, creating nothing', async () => {
+    const wrong = { ...config, clickhouse: { ...config.clickhouse, cluster: 'no_such_cluster', database: `${db}_wrong` } };
+    const err = await migrate(wrong).then(() => null, (e: unknown) => e as Error);
+    expect(err?.message).toMatch(/cannot run ON CLUSTER no_such_cluster \(clickhouse\.cluster\)/);
+    expect(err?.message).toMatch(/remote_servers of every server/);
+    expect(String((err?.cause as Error)?.message)).toMatch(/Code: 170/);
+    expect(await count(writer, `SELECT count() AS n FROM system.databases WHERE name = '${db}_wrong'`)).toBe(0);
+  });
+});
+
 describe('docs/sql.md through the Distributed tables', () => {
   beforeAll(async () => {
     const singleWriter = createClickHouse(single.config);
