@@ -5,8 +5,9 @@ import { createSeriesState, restoreSeriesState, snapshotSeriesState, stateLayout
 import { rng, scoreSeries, series, T0, STEP_MS } from './synthetic.ts';
 import { scoreBatch } from '../../../workers/score-batch.ts';
 
-const off = detectorParams({ windowMs: Infinity });
-const gated = detectorParams({ windowMs: Infinity, likelihoodGate: 0.3 });
+// the burst model off: these tests measure the gate alone (burst.test.ts has the model's own)
+const off = detectorParams({ windowMs: Infinity, burstMemory: 0 });
+const gated = detectorParams({ windowMs: Infinity, likelihoodGate: 0.3, burstMemory: 0 });
 
 /** A counter with usual bursts: noise sd 1 around 100, 1 – 4 points of +4 – 6 sd on ~2 % of points. */
 function burstyCounter(n: number, seed: number) {
