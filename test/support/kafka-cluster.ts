@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VigilError } from '../../core/errors.ts';
 import { freePort } from '../../core/free-port.ts';
-import { answers, assertKafkaJars, javaBin, kafkaJvmCommon, kafkaServerJvm } from './second-broker.ts';
+import { answers, assertKafkaJars, brokerOutputTail, javaBin, kafkaJvmCommon, kafkaServerJvm } from './second-broker.ts';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -106,13 +106,7 @@ export async function startKafkaCluster(options: { heap?: string; startTimeoutMs
     let child: ChildProcess | null = null;
     let exited: Promise<void> = Promise.resolve();
     let exitCode: number | null = null;
-    const tail = () => {
-      try {
-        return readFileSync(stdoutFile, 'utf8').split('\n').slice(-15).join('\n');
-      } catch {
-        return '(no output)';
-      }
-    };
+    const tail = () => brokerOutputTail(nodeDir, stdoutFile);
     const node = {
       nodeId: id,
       broker,

@@ -103,6 +103,23 @@ export async function answers(brokers: string[], security: Pick<KafkaConfig, 'sa
   }
 }
 
+/**
+ * What a test broker said before it died: the end of its stdout and of its server.log (log4j
+ * writes there, and the folder is deleted when the start fails, so the error must carry it).
+ */
+export function brokerOutputTail(dir: string, stdoutFile: string, lines = 15): string {
+  const last = (file: string) => {
+    try {
+      return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  };
+  const out = last(stdoutFile);
+  const log = last(path.join(dir, 'server.log'));
+  return [out && `stdout:\n${out}`, log && `server.log:\n${log}`].filter(Boolean).join('\n') || '(no output)';
+}
+
 /** JVM arguments every test broker shares: its log dir, the repo's log4j2 config, the jars. */
 export function kafkaJvmCommon(dir: string): string[] {
   return [`-Dkafka.logs.dir=${dir}`, `-Dlog4j2.configurationFile=${path.join(repoRoot, 'deploy', 'kafka', 'log4j2.xml')}`, '-Djava.awt.headless=true', '-cp', `${libDir}/*`];
@@ -167,13 +184,7 @@ export async function startSecondBroker(options: SecondBrokerOptions = {}): Prom
   let exited: Promise<void> = Promise.resolve();
   let closed = false;
 
-  const tail = () => {
-    try {
-      return readFileSync(stdoutFile, 'utf8').split('\n').slice(-15).join('\n');
-    } catch {
-      return '(no output)';
-    }
-  };
+  const tail = () => brokerOutputTail(dir, stdoutFile);
 
   async function start(): Promise<void> {
     if (child) return;

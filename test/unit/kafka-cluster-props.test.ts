@@ -1,7 +1,10 @@
 /** test/support/kafka-cluster.ts: each node's server.properties from the single-broker template. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clusterProperties, consumerOffsetsPartition } from '../support/kafka-cluster.ts';
+import { brokerOutputTail } from '../support/second-broker.ts';
 
 const template = readFileSync(new URL('../../deploy/kafka/server.properties', import.meta.url), 'utf8');
 
@@ -31,5 +34,21 @@ describe('consumerOffsetsPartition (the group coordinator is the leader of this 
     expect(consumerOffsetsPartition('test', 12)).toBe(3556498 % 12);
     expect(consumerOffsetsPartition('Aa', 50)).toBe(consumerOffsetsPartition('BB', 50));
     expect(consumerOffsetsPartition('polygenelubricants', 12)).toBe(0);
+  });
+});
+
+describe('brokerOutputTail (what a test broker said before it died, kept in the error: its folder is deleted)', () => {
+  it('carries the end of stdout and of server.log, or says there was none', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-tail-'));
+    try {
+      const stdout = path.join(dir, 'stdout.log');
+      expect(brokerOutputTail(dir, stdout)).toBe('(no output)');
+      writeFileSync(stdout, 'starting\n');
+      writeFileSync(path.join(dir, 'server.log'), [...Array.from({ length: 30 }, (_, i) => `line ${i}`), 'ERROR Address already in use', ''].join('\n'));
+      const tail = brokerOutputTail(dir, stdout, 3);
+      expect(tail).toBe('stdout:\nstarting\nserver.log:\nline 28\nline 29\nERROR Address already in use');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
