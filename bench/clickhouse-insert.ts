@@ -22,7 +22,8 @@ import { migrate } from '../pipeline/storage/migrate.ts';
 import { pointRow } from '../pipeline/storage/rows.ts';
 import { POINT_COLUMNS, pointsRowBinary } from '../pipeline/storage/row-binary.ts';
 import { ClickHouseSink } from '../pipeline/storage/writer.ts';
-import { STANDARD_METRICS, type ScoredPoint } from '../schemas/records.ts';
+import type { ScoredPoint } from '../schemas/records.ts';
+import { lanePointsOf } from './support/lane-points.ts';
 import { emitResult, markdownTable, type BenchTable } from './support/result.ts';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '8000' }, lanes: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' } } });
@@ -34,23 +35,7 @@ const id = randomBytes(3).toString('hex');
 const config: VigilConfig = loadConfig({ overrides: { logLevel: 'warn', clickhouse: { database: `bench_${id}` } } });
 const logger = createLogger('warn', { bench: 'clickhouse-insert' });
 
-let offset = 0;
-function lanePoints(lane: number): ScoredPoint[] {
-  const t0 = Date.now() - ROWS * 1000;
-  return Array.from({ length: ROWS }, (_, i) => ({
-    source: `svc-${i % 250}`,
-    metric: STANDARD_METRICS[i % STANDARD_METRICS.length],
-    value: 50 + (i % 13),
-    timestamp: t0 + i * 1000,
-    tags: {},
-    partition: lane,
-    offset: String(offset++),
-    mean: 50,
-    std: 3,
-    zscore: 0.5,
-    anomalyScore: 0.1,
-  }));
-}
+const lanePoints = lanePointsOf(ROWS);
 
 async function main() {
   await migrate(config, { logger });

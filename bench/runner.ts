@@ -76,6 +76,14 @@ export const BENCHES: Record<string, BenchSpec> = {
     timeoutSeconds: 180,
     what: 'points INSERT by format, combined vs one per lane',
   },
+  'cluster-insert': {
+    script: 'bench/clickhouse-cluster-insert.ts',
+    full: [],
+    quick: ['--rows', '2000', '--rounds', '2'],
+    stack: true,
+    timeoutSeconds: 240,
+    what: 'points INSERT through a private 2×2 ClickHouse cluster vs the single server',
+  },
   dashboard: {
     script: 'bench/dashboard-api.ts',
     full: [],
