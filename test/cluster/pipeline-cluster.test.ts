@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VigilConfig } from '../../core/config.ts';
+import { startApi } from '../../api/index.ts';
 import { freePort } from '../../core/free-port.ts';
 import { createLogger } from '../../core/logger.ts';
 import { startPipeline } from '../../pipeline/runtime/pipeline.ts';
@@ -193,5 +194,23 @@ describe('the pipeline over a ClickHouse cluster', () => {
     expect(reference.anomalies.length, 'the load finds anomalies (else there is nothing to compare)').toBeGreaterThanOrEqual(3);
     expect(reference.transitions.length).toBeGreaterThanOrEqual(2);
     expectSameAnswers(await answers(config), reference);
+
+    // The API over the cluster answers as over the single server.
+    const key = 'chc-reader-key-0123456789';
+    const apiConfig = (c: VigilConfig): VigilConfig => ({ ...c, api: { ...c.api, port: 0, apiKeys: [{ key, roles: ['read'], name: 'reader' }] } });
+    const apis = await Promise.all([startApi(apiConfig(config), createLogger('error')), startApi(apiConfig(env.config), createLogger('error'))]);
+    try {
+      for (const url of ['/api/v1/alerts?limit=500', '/api/v1/anomalies?limit=500', '/api/v1/sla', '/api/v1/dashboard-stats']) {
+        const [got, want] = await Promise.all(apis.map(async (a) => a.app.inject({ method: 'GET', url, headers: { 'x-api-key': key } })));
+        expect(want.statusCode, `${url} on the single server: ${want.body.slice(0, 300)}`).toBe(200);
+        expect(got.statusCode, `${url} on the cluster: ${got.body.slice(0, 300)}`).toBe(200);
+        // Apart from when it was answered and the consumer group (each run has its own).
+        const body = (text: string) => JSON.parse(text, (k, v: unknown) => (k === 'generatedAt' || k === 'groupId' ? undefined : v));
+        expect(body(got.body), url).toEqual(body(want.body));
+        expect(got.body.length, url).toBeGreaterThan(50);
+      }
+    } finally {
+      await Promise.all(apis.map((a) => a.close()));
+    }
   });
 });

@@ -5,6 +5,8 @@
  * users.xml plus the cluster elements below). Each server can be stopped and started on its
  * own. The shared stack's server (18123 / 19000) is never touched.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { LOCAL_CLICKHOUSE_USERS } from '../../core/clickhouse-config.ts';
 import { VigilError } from '../../core/errors.ts';
 import { freePort } from '../../core/free-port.ts';
@@ -102,6 +104,52 @@ async function macrosOf(httpUrl: string): Promise<string> {
   return (await res.text()).trim();
 }
 
+const errTail = (dir: string) => {
+  try {
+    return readFileSync(path.join(dir, 'log', 'clickhouse-server.err.log'), 'utf8').split('\n').slice(-20).join('\n');
+  } catch {
+    return '(no log)';
+  }
+};
+
+/**
+ * A first ON CLUSTER query, answered by all four, before the cluster is handed out: the
+ * servers' ZooKeeper sessions and ON CLUSTER queues are then running. A server that died
+ * meanwhile (seen once in a while on the first ON CLUSTER query of a fresh 18.16 cluster) is
+ * named with its log and started again, and the query repeated.
+ */
+async function warmUp(servers: ClusterServer[]): Promise<void> {
+  const user = LOCAL_CLICKHOUSE_USERS.writer;
+  const headers = { 'X-ClickHouse-User': user.username, 'X-ClickHouse-Key': user.password };
+  // Each server's ZooKeeper session first (a query of system.zookeeper opens it, bounded wait).
+  for (const s of servers) {
+    const deadline = Date.now() + 60_000;
+    const ask = () =>
+      fetch(`${s.httpUrl}/`, { method: 'POST', headers, body: "SELECT count() FROM system.zookeeper WHERE path = '/'", signal: AbortSignal.timeout(10_000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
+    while (!(await ask())) {
+      if (Date.now() > deadline) throw new VigilError(`shard ${s.shard} replica ${s.replica} has no ZooKeeper session after 60 s:\n${errTail(s.dir)}`, { action: 'read the log above' });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  for (let attempt = 1; ; attempt++) {
+    const answer = await fetch(`${servers[0].httpUrl}/`, {
+      method: 'POST',
+      headers,
+      body: `CREATE DATABASE IF NOT EXISTS vigil_cluster_ready ON CLUSTER ${CLUSTER_NAME}`,
+      signal: AbortSignal.timeout(120_000),
+    }).then(async (r) => (r.ok ? null : `HTTP ${r.status}: ${(await r.text()).slice(0, 300)}`), (e: unknown) => String(e));
+    const dead = servers.filter((s) => s.pid() === null);
+    if (answer === null && dead.length === 0) return;
+    const what = `${answer ?? 'answered'}; down: ${dead.map((s) => `shard ${s.shard} replica ${s.replica}:\n${errTail(s.dir)}`).join('\n') || 'none'}`;
+    if (attempt >= 3) throw new VigilError(`the private ClickHouse cluster does not answer ON CLUSTER queries: ${what}`, { action: 'read the logs above' });
+    console.warn(`[clickhouse-cluster] warm-up ON CLUSTER query failed (attempt ${attempt}): ${what}`);
+    for (const s of dead) await s.start();
+  }
+}
+
 async function startOnce(options: StartOptions): Promise<ClickHouseCluster> {
   const shardCount = options.shards ?? 2;
   const replicaCount = options.replicas ?? 2;
@@ -129,6 +177,7 @@ async function startOnce(options: StartOptions): Promise<ClickHouseCluster> {
       const got = await macrosOf(ch.httpUrl).catch((e: unknown) => String(e));
       if (got !== want) throw new VigilError(`the server answering on ${ch.httpUrl} is not shard ${l.shard} replica ${l.replica} (macros ${got.slice(0, 200)})`, { action: 'another process took the port: start again' });
     }
+    await warmUp(servers);
   } catch (err) {
     await close();
     throw err;
