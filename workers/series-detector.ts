@@ -735,13 +735,11 @@ export class SeriesDetector {
    * is dated after it, so starts stay in order and anomaly ids stay unique with bounded state.
    */
   private recentTimeAfterLastStart(index: number): number {
-    const f = this.f;
-    const C = this.L.recentCapacity;
-    const head = f[S.recentHead] | 0;
-    const count = f[S.recentCount] | 0;
+    const count = this.f[S.recentCount] | 0;
+    const lastStart = this.f[S.lastStart];
     let k = index < 0 ? 0 : index;
-    while (k < count - 1 && f[this.L.recentTimes + ((head + k) % C)] <= f[S.lastStart]) k++;
-    return f[this.L.recentTimes + ((head + k) % C)];
+    while (k < count - 1 && this.recentTime(k) <= lastStart) k++;
+    return this.recentTime(k);
   }
 
   /** Timestamp of the recent point at `index` (0 = oldest). */
