@@ -46,6 +46,7 @@ import { emptyOutputs, publishOutputs } from '../pipeline/runtime/outputs.ts';
 import { createMetricProducer, type MetricPointInput } from '../pipeline/sdk/producer.ts';
 import { profileFor } from '../pipeline/loadgen/profiles.ts';
 import { STANDARD_METRICS, seriesId, type LiveSnapshot, type ScoredPoint } from '../schemas/records.ts';
+import { ident, sql } from '../api/sql.ts';
 import { emitResult, markdownTable, type BenchTable, type Cell } from './support/result.ts';
 
 const { values: args } = parseArgs({
@@ -58,7 +59,7 @@ const { values: args } = parseArgs({
     'live-throttle-ms': { type: 'string' },
   },
 });
-const SERIES = Math.min(Math.max(8, Number(args.series) || 100), 500);
+const SERIES = Math.min(Math.max(8, Number(args.series) || 100), 2000);
 /** Points per second per series; a divisor of the 10 ticks per second. */
 const RATE = [1, 2, 5, 10].includes(Number(args.rate)) ? Number(args.rate) : 5;
 const SECONDS = Math.min(Math.max(10, Number(args.seconds) || 30), 60);
@@ -71,6 +72,8 @@ const MEASURED_TICKS = SECONDS * (1000 / TICK_MS);
 const TAIL_TICKS = 3 * (1000 / TICK_MS);
 const WARMUP_POINTS = 100; // the detector reaches full confidence at 2 × minPoints (60)
 const SPIKE_SIGMAS = 10;
+/** How often the spikes' points are looked for in ClickHouse (the stored row's resolution). */
+const STORED_POLL_MS = 50;
 
 const logger = createLogger('warn', { bench: 'alert-latency' });
 const id = randomBytes(3).toString('hex');
@@ -147,6 +150,8 @@ interface Spike {
   anomalyWs?: number;
   alertWs?: number;
   anomalyKafka?: number;
+  /** When the spike's point was first readable in ClickHouse's points table. */
+  storedAt?: number;
 }
 const step = coprimeStep(SERIES);
 const spikeSpan = MEASURED_TICKS - 40; // none in the first 2 s nor the last 2 s of the window
@@ -237,16 +242,63 @@ async function waitForOutput(child: Child, pattern: RegExp, timeoutMs: number): 
   }
 }
 
-/** Sums of the pipeline's batch histograms from its /metrics (absent if the endpoint is off). */
-async function pipelineBatchFigures(port: number): Promise<{ batches: number; batchSeconds: number; scoringSeconds: number } | null> {
+/** Sums of the pipeline's batch histograms and pool counters from its /metrics (absent if the endpoint is off). */
+async function pipelineBatchFigures(port: number) {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
     const read = (name: string) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm'))?.[1] ?? NaN);
-    const figures = { batches: read('vigil_pipeline_batch_seconds_count'), batchSeconds: read('vigil_pipeline_batch_seconds_sum'), scoringSeconds: read('vigil_pipeline_scoring_seconds_sum') };
+    const figures = {
+      batches: read('vigil_pipeline_batch_seconds_count'),
+      batchSeconds: read('vigil_pipeline_batch_seconds_sum'),
+      scoringSeconds: read('vigil_pipeline_scoring_seconds_sum'),
+      producedSeconds: read('vigil_pipeline_outputs_produced_seconds_sum'),
+      produceSeconds: read('vigil_pipeline_produce_seconds_sum'),
+      poolWaitSeconds: read('vigil_pipeline_worker_pool_wait_seconds'),
+      poolTaskSeconds: read('vigil_pipeline_worker_pool_task_seconds'),
+      fetchRounds: read('vigil_pipeline_fetch_round_seconds_count'),
+      fetchRoundSeconds: read('vigil_pipeline_fetch_round_seconds_sum'),
+    };
     return Number.isFinite(figures.batches) ? figures : null;
   } catch {
     return null;
   }
+}
+type BatchFigures = NonNullable<Awaited<ReturnType<typeof pipelineBatchFigures>>>;
+
+/**
+ * Polls ClickHouse for the spikes' points (they are the measured points a query can name:
+ * one series, one timestamp each) and notes when each is readable. The interval bounds the
+ * resolution; the query names the bench's own values through the API's binding.
+ */
+function watchStoredSpikes(pending: () => Spike[], intervalMs: number): { stop(): Promise<void> } {
+  const ch = createClickHouse(config);
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const due = pending().filter((k) => k.sentAt !== undefined && k.storedAt === undefined);
+      if (due.length > 0) {
+        const query = sql`SELECT source, metric, timestamp_ms FROM ${ident(config.clickhouse.database)}.points PREWHERE timestamp_ms IN ${due.map((k) => k.ts!)} WHERE source IN ${[...new Set(due.map((k) => k.series.source))]}`;
+        try {
+          const rows = (await (await ch.query({ query: query.text, format: 'JSONEachRow' })).json()) as Array<{ source: string; metric: string; timestamp_ms: string }>;
+          const at = clock();
+          for (const r of rows) {
+            const spike = spikeByPoint.get(`${seriesId(r.source, r.metric)}@${Number(r.timestamp_ms)}`);
+            if (spike) spike.storedAt ??= at;
+          }
+        } catch {
+          // a slow or failed poll only delays the next one
+        }
+      }
+      await sleep(intervalMs);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      await ch.close();
+    },
+  };
 }
 
 // ---------------------------------------------------------------- Kafka helpers
@@ -424,6 +476,7 @@ async function main() {
 
     // Measured load: one SDK send per 100 ms tick (the points of the series due in it).
     phase = 'live';
+    const stored = watchStoredSpikes(() => spikes, STORED_POLL_MS);
     const before = await pipelineBatchFigures(metricsPort);
     const beforeAt = clock();
     let pointsSent = 0;
@@ -481,8 +534,9 @@ async function main() {
     if (failures.length > 0) throw failures[0];
     // Let the last events arrive (bounded).
     const drainUntil = clock() + 5000;
-    while (clock() < drainUntil && spikes.some((k) => k.alertWs === undefined || k.anomalyWs === undefined)) await sleep(100);
+    while (clock() < drainUntil && spikes.some((k) => k.alertWs === undefined || k.anomalyWs === undefined || k.storedAt === undefined)) await sleep(100);
     await sleep(1000);
+    await stored.stop();
     const after = await pipelineBatchFigures(metricsPort);
     const loadAfter = os.loadavg();
     const scrapeSeconds = (clock() - beforeAt) / 1000;
@@ -515,17 +569,22 @@ async function main() {
         row('anomaly: spike → anomaly record on Kafka (plain consumer)', lat((k) => k.anomalyKafka), sent.length),
         row('anomaly: spike → anomaly event on WebSocket', lat((k) => k.anomalyWs), sent.length),
         row('alert: spike → alert event on WebSocket', lat((k) => k.alertWs), sent.length),
+        row(`stored: spike → its point readable in ClickHouse (polled every ${STORED_POLL_MS} ms)`, lat((k) => k.storedAt), sent.length),
       ],
     };
     console.log(markdownTable(table));
     console.log('');
     const notes: string[] = [];
     if (before && after) {
-      const batches = batchCount;
+      const batches = Math.max(1, batchCount);
+      const perBatch = (pick: (f: BatchFigures) => number) => (((pick(after) - pick(before)) / batches) * 1000).toFixed(1);
+      const rounds = after.fetchRounds - before.fetchRounds;
       notes.push(
-        `pipeline during the load: ${batches} metrics batches (${(batches / scrapeSeconds).toFixed(1)}/s over ${scrapeSeconds.toFixed(0)} s, ${pointsPerBatch} points/batch), ` +
-          `mean batch decode → commit ${(((after.batchSeconds - before.batchSeconds) / Math.max(1, batches)) * 1000).toFixed(1)} ms, ` +
-          `of which scoring ${(((after.scoringSeconds - before.scoringSeconds) / Math.max(1, batches)) * 1000).toFixed(1)} ms`,
+        `pipeline during the load: ${batchCount} metrics batches (${(batchCount / scrapeSeconds).toFixed(1)}/s over ${scrapeSeconds.toFixed(0)} s, ${pointsPerBatch} points/batch), ` +
+          `mean batch decode → commit ${perBatch((f) => f.batchSeconds)} ms, of which scoring ${perBatch((f) => f.scoringSeconds)} ms ` +
+          `(waiting for the worker thread ${perBatch((f) => f.poolWaitSeconds)} ms, worker round trip ${perBatch((f) => f.poolTaskSeconds)} ms); ` +
+          `decode → outputs acknowledged on Kafka ${perBatch((f) => f.producedSeconds)} ms (the produce itself ${perBatch((f) => f.produceSeconds)} ms); ` +
+          `${rounds} fetches, mean fetch answer → next fetch ${rounds > 0 ? (((after.fetchRoundSeconds - before.fetchRoundSeconds) / rounds) * 1000).toFixed(1) : '–'} ms`,
       );
     } else {
       notes.push('pipeline batch figures: n/a (no /metrics endpoint on the pipeline)');
@@ -547,6 +606,13 @@ async function main() {
       headlines: [
         { figure: 'spike → alert on WebSocket p50', value: pct(alerts, 0.5), unit: 'ms', reference: { ...floor, label: `${floor.label} p50`, value: pct(samples.floor, 0.5) }, higherIsBetter: false },
         { figure: 'spike → alert on WebSocket p99', value: pct(alerts, 0.99), unit: 'ms', reference: { ...floor, label: `${floor.label} p99`, value: pct(samples.floor, 0.99) }, higherIsBetter: false },
+        {
+          figure: 'spike → point readable in ClickHouse p99',
+          value: pct(lat((k) => k.storedAt), 0.99),
+          unit: 'ms',
+          reference: { kind: 'floor', label: "one batch's ClickHouse insert alone, median", value: pct(probe.clickhouse, 0.5) },
+          higherIsBetter: false,
+        },
       ],
       notes,
     });

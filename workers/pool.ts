@@ -40,6 +40,10 @@ export interface ScoringPoolStats {
   completed: number;
   /** Share of the pool's time spent running tasks since start, [0, 1]. */
   utilization: number;
+  /** Seconds tasks spent waiting for a thread, summed since start (a lane's share of a busy pool). */
+  waitSeconds: number;
+  /** Seconds from hand-over to result, summed since start (the round trip: messaging, run, transfer back). */
+  runSeconds: number;
 }
 
 export interface ScoringPool {
@@ -135,13 +139,18 @@ export function createScoringPool(options: ScoringPoolOptions): ScoringPool {
     else running--;
   };
   let closed = false;
+  let waitSeconds = 0;
+  let runSeconds = 0;
   piscina.on('error', (err: unknown) => logger.error({ err }, 'scoring worker failed'));
   logger.info({ threads, module: taskModule, taskTimeoutMs: options.taskTimeoutMs }, 'scoring pool started');
 
   return {
     async run(task: ScoreTask): Promise<ScoreResult> {
       if (closed) throw new VigilError('scoring pool is closed', { action: 'create a new pool; close() is final' });
+      const queuedAt = performance.now();
       await acquire();
+      const handedAt = performance.now();
+      waitSeconds += (handedAt - queuedAt) / 1000;
       const started = new Int32Array(new SharedArrayBuffer(4));
       const ac = new AbortController();
       const clock = options.taskTimeoutMs ? runClock(started, options.taskTimeoutMs, ac) : undefined;
@@ -165,12 +174,13 @@ export function createScoringPool(options: ScoringPoolOptions): ScoringPool {
           action: 'see the cause; a bad task is rejected before any series state changes',
         });
       } finally {
+        runSeconds += (performance.now() - handedAt) / 1000;
         clock?.done();
         release();
       }
     },
     stats(): ScoringPoolStats {
-      return { threads, queued: waiting.length + piscina.queueSize, completed: piscina.completed, utilization: piscina.utilization };
+      return { threads, queued: waiting.length + piscina.queueSize, completed: piscina.completed, utilization: piscina.utilization, waitSeconds, runSeconds };
     },
     async close(): Promise<void> {
       if (closed) return;

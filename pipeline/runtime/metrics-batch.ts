@@ -95,7 +95,7 @@ async function processMetricsBatch(ctx: PipelineContext, payload: EachBatchPaylo
     outputs.anomalies = processed.anomalies;
     outputs.alerts = processed.alerts;
     outputs.live = liveSnapshots(processed.lastBySeries, ctx.config.pipeline.liveThrottleMs, Date.now());
-    await writeBatch(ctx, state, processed, outputs, payload);
+    const written = await writeBatch(ctx, state, processed, outputs, payload);
     await ctx.beforeCommit?.(partition, lastOffset);
     await commitBatch(ctx.retry, 'offset commit', payload, lastOffset);
     if (BigInt(lastOffset) > state.stateOffset) state.stateOffset = BigInt(lastOffset);
@@ -121,6 +121,8 @@ async function processMetricsBatch(ctx: PipelineContext, payload: EachBatchPaylo
       alerts: processed.alerts,
       seconds: (performance.now() - batchStartedAt) / 1000,
       scoringSeconds,
+      producedSeconds: (written.producedAt - batchStartedAt) / 1000,
+      produceSeconds: written.produceSeconds,
     });
     await maybeSnapshot(ctx, state, false, payload);
   } catch (err) {

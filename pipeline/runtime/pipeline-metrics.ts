@@ -121,7 +121,7 @@ export interface GaugeSource {
     seriesLimit: number;
     windowBytes: number;
     lastBatchAt: number | null;
-    pool: { threads: number; queued: number; utilization: number };
+    pool: { threads: number; queued: number; utilization: number; waitSeconds?: number; runSeconds?: number };
   };
   consumerStatus(): ConsumerStatus;
   /** Owned partitions found stalled at the last check (see partition-progress.ts). */
@@ -145,11 +145,17 @@ export interface MetricsBatchFigures {
   seconds: number;
   /** Scoring alone (worker pool round trip included). */
   scoringSeconds: number;
+  /** Decode to the batch's Kafka outputs acknowledged: the pipeline's share of an alert's latency. */
+  producedSeconds?: number;
+  /** The Kafka produce of the batch's outputs alone. */
+  produceSeconds?: number;
 }
 
 export interface PipelineMetrics {
   readonly registry: Registry;
   metricsBatch(figures: MetricsBatchFigures): void;
+  /** A fetch's batches all done: how long that fetch's records held the next fetch back (kafkajs's fetch barrier). */
+  fetchRound(seconds: number): void;
   commandsBatch(results: readonly CommandResult[], invalid: number): void;
   alertEvents(events: readonly AlertEvent[]): void;
   retry(what: string): void;
@@ -197,6 +203,14 @@ export function createPipelineMetrics(source: GaugeSource, opts: { lagCacheMs?: 
   });
   const batchSeconds = new Histogram({ name: 'vigil_pipeline_batch_seconds', help: 'Metrics batch time from decode to offset commit', buckets: BATCH_BUCKETS, registers });
   const scoringSeconds = new Histogram({ name: 'vigil_pipeline_scoring_seconds', help: 'Scoring time of a metrics batch (worker pool round trip)', buckets: BATCH_BUCKETS, registers });
+  const producedSeconds = new Histogram({ name: 'vigil_pipeline_outputs_produced_seconds', help: "Metrics batch time from decode until its Kafka outputs (alerts, anomalies, live) are acknowledged", buckets: BATCH_BUCKETS, registers });
+  const produceSeconds = new Histogram({ name: 'vigil_pipeline_produce_seconds', help: "Kafka produce of a metrics batch's outputs", buckets: BATCH_BUCKETS, registers });
+  const fetchRoundSeconds = new Histogram({
+    name: 'vigil_pipeline_fetch_round_seconds',
+    help: 'From a fetch answer to the next fetch request: every batch of a fetch must finish before kafkajs fetches again',
+    buckets: BATCH_BUCKETS,
+    registers,
+  });
 
   const seriesRefused = new Counter({
     name: 'vigil_pipeline_series_refused_total',
@@ -238,6 +252,8 @@ export function createPipelineMetrics(source: GaugeSource, opts: { lagCacheMs?: 
   gauge('vigil_pipeline_series_limit', 'Series each metrics partition may hold (pipeline.maxSeries over the partitions); points of new series beyond it are dead-lettered', (s) => s.seriesLimit);
   gauge('vigil_pipeline_window_state_bytes', 'Bytes of scoring window state in memory', (s) => s.windowBytes);
   gauge('vigil_pipeline_worker_pool_utilization', 'Share of worker pool time spent scoring since start, 0..1', (s) => s.pool.utilization);
+  gauge('vigil_pipeline_worker_pool_wait_seconds', 'Seconds scoring tasks waited for a worker thread, summed since start', (s) => s.pool.waitSeconds ?? 0);
+  gauge('vigil_pipeline_worker_pool_task_seconds', 'Seconds from a task handed to a thread to its result, summed since start', (s) => s.pool.runSeconds ?? 0);
   gauge('vigil_pipeline_worker_pool_queued', 'Scoring tasks waiting for a worker thread', (s) => s.pool.queued);
   gauge('vigil_pipeline_worker_threads', 'Worker pool threads', (s) => s.pool.threads);
   gauge('vigil_pipeline_last_batch_timestamp_seconds', 'When the last metrics batch was committed (0 = never)', (s) => (s.lastBatchAt ?? 0) / 1000);
@@ -308,12 +324,17 @@ export function createPipelineMetrics(source: GaugeSource, opts: { lagCacheMs?: 
       batches.inc();
       batchSeconds.observe(f.seconds);
       scoringSeconds.observe(f.scoringSeconds);
+      if (f.producedSeconds !== undefined) producedSeconds.observe(f.producedSeconds);
+      if (f.produceSeconds !== undefined) produceSeconds.observe(f.produceSeconds);
       for (const m of f.dlq) {
         const reason = dlqReason(m);
         dlqBy(reason, { reason }).inc();
       }
       for (const a of f.anomalies) anomalyBy(a.type, { type: a.type }).inc();
       countAlerts(f.alerts);
+    },
+    fetchRound(seconds) {
+      fetchRoundSeconds.observe(seconds);
     },
     commandsBatch(results, invalid) {
       for (const r of results) {

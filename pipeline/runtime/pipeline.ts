@@ -275,6 +275,15 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
     consumerEvent(payload.restart ? 'crash-restart' : 'crash');
   });
   consumer.on(consumer.events.STOP, () => consumerEvent('stop'));
+  // The fetch barrier's cost, measured: from a fetch's answer to the next request for more.
+  let fetchAnsweredAt: number | undefined;
+  consumer.on(consumer.events.FETCH, () => {
+    fetchAnsweredAt = performance.now();
+  });
+  consumer.on(consumer.events.FETCH_START, () => {
+    if (fetchAnsweredAt !== undefined) metrics.fetchRound((performance.now() - fetchAnsweredAt) / 1000);
+    fetchAnsweredAt = undefined;
+  });
   opened.push(() => consumer.disconnect());
   await consumer.connect();
   await consumer.subscribe({ topics: [topics.metrics, topics.commands], fromBeginning: true });

@@ -21,7 +21,14 @@ export interface WriteDeps {
   retry: BatchRetry;
 }
 
-export async function writeBatch(deps: WriteDeps, state: PartitionState, processed: ProcessedBatch, outputs: OutputBatch, payload: BatchControl): Promise<void> {
+export interface WriteTimes {
+  /** performance.now() when the Kafka outputs were acknowledged. */
+  producedAt: number;
+  /** The produce alone, in seconds. */
+  produceSeconds: number;
+}
+
+export async function writeBatch(deps: WriteDeps, state: PartitionState, processed: ProcessedBatch, outputs: OutputBatch, payload: BatchControl): Promise<WriteTimes> {
   const partition = state.partition;
   // A failed points INSERT may have been applied anyway (its answer lost): before another
   // attempt, ask ClickHouse where the partition's stored prefix ends.
@@ -39,11 +46,17 @@ export async function writeBatch(deps: WriteDeps, state: PartitionState, process
     pointsAttempted = true;
     await deps.sink.writePoints(fresh, ingestedAtMs);
   };
+  const produceStartedAt = performance.now();
+  const times: WriteTimes = { producedAt: produceStartedAt, produceSeconds: 0 };
   await Promise.all([
     deps.retry('ClickHouse insert (points)', insertPoints, payload).then(() => {
       if (lastFresh) state.maxInsertedOffset = BigInt(lastFresh.offset);
     }),
     deps.retry('ClickHouse insert', () => deps.sink.writeDerived({ anomalies: processed.anomalies, alerts: processed.alerts, sla: processed.sla }), payload),
-    deps.retry('Kafka produce', outputPublisher(deps.producer, deps.topics, deps.encoder, outputs, deps.publish), payload),
+    deps.retry('Kafka produce', outputPublisher(deps.producer, deps.topics, deps.encoder, outputs, deps.publish), payload).then(() => {
+      times.producedAt = performance.now();
+      times.produceSeconds = (times.producedAt - produceStartedAt) / 1000;
+    }),
   ]);
+  return times;
 }

@@ -158,6 +158,15 @@ describe('GET /metrics', () => {
     expect(sampleValue(s, 'vigil_pipeline_scoring_seconds_count')).toBe(batches);
     expect(sampleValue(s, 'vigil_pipeline_batch_seconds_sum')).toBeGreaterThan(0);
     expect(sampleValue(s, 'vigil_pipeline_batch_seconds_sum')!).toBeGreaterThanOrEqual(sampleValue(s, 'vigil_pipeline_scoring_seconds_sum')!);
+    // The alert path's share: decode → outputs acknowledged, within decode → commit; the produce within that.
+    expect(sampleValue(s, 'vigil_pipeline_outputs_produced_seconds_count')).toBe(batches);
+    expect(sampleValue(s, 'vigil_pipeline_outputs_produced_seconds_sum')!).toBeGreaterThan(0);
+    expect(sampleValue(s, 'vigil_pipeline_outputs_produced_seconds_sum')!).toBeLessThanOrEqual(sampleValue(s, 'vigil_pipeline_batch_seconds_sum')!);
+    expect(sampleValue(s, 'vigil_pipeline_produce_seconds_sum')!).toBeLessThanOrEqual(sampleValue(s, 'vigil_pipeline_outputs_produced_seconds_sum')!);
+    expect(sampleValue(s, 'vigil_pipeline_fetch_round_seconds_count')!).toBeGreaterThanOrEqual(1);
+    // Scoring's worker round trips are part of the batches' scoring time.
+    expect(sampleValue(s, 'vigil_pipeline_worker_pool_task_seconds')!).toBeGreaterThan(0);
+    expect(sampleValue(s, 'vigil_pipeline_worker_pool_task_seconds')! + sampleValue(s, 'vigil_pipeline_worker_pool_wait_seconds')!).toBeLessThanOrEqual(sampleValue(s, 'vigil_pipeline_scoring_seconds_sum')! + 1e-6);
     expect(sampleValue(s, 'vigil_pipeline_owned_partitions')).toBe(env.config.kafka.partitions);
     const seriesByPartition = byLabel(s, 'vigil_pipeline_series', 'partition');
     expect(Object.values(seriesByPartition).reduce((a, b) => a + b, 0)).toBe(series.length); // svc-bad sent no valid point

@@ -315,7 +315,7 @@ describe('metrics server over HTTP', () => {
     const metrics = createPipelineMetrics(fakeSource());
     const h: PipelineHealth = {
       status: 'running', healthy: true, instanceId: 'i-1', groupId: 'g', ownedPartitions: [0], series: 1, lastBatchAt: null, lastError: null, stalledPartitions: [], seriesLimit: { perPartition: 100, refusingPartitions: [] }, uptimeSeconds: 1,
-      pool: { threads: 1, queued: 0, completed: 0, utilization: 0 }, kafka: { reachable: true }, ...health,
+      pool: { threads: 1, queued: 0, completed: 0, utilization: 0, waitSeconds: 0, runSeconds: 0 }, kafka: { reachable: true }, ...health,
     };
     return { metrics, registry: metrics.registry, health: () => h };
   }
