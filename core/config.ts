@@ -136,8 +136,11 @@ export const configSchema = z
          * docs/detection.md ("Seasonal baseline") for the figures behind it.
          */
         seasonPeriod: seasonPeriodSchema.default('auto'),
-        /** Per-metric period overrides, keyed by metric name: { "orders_per_minute": 604800, "queue_depth": "none" }. */
-        seasonPeriods: z.record(z.string().min(1).max(256), seasonPeriodSchema).default({}),
+        /**
+         * Period overrides keyed by series id (`<source>/<metric>`) or by metric name; a series id
+         * wins over its metric: { "checkout/orders_per_minute": 604800, "queue_depth": "none" }.
+         */
+        seasonPeriods: z.record(z.string().min(1).max(1024), seasonPeriodSchema).default({}),
       })
       .strict()
       .prefault({}),

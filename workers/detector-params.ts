@@ -130,9 +130,15 @@ export function defaultDetectorParams(pipeline: Pick<VigilConfig['pipeline'], 'w
   });
 }
 
-/** The seasonPeriod param of one metric: its override in pipeline.seasonPeriods, else the pipeline's. */
-export function metricSeasonPeriod(pipeline: Pick<VigilConfig['pipeline'], 'seasonPeriod' | 'seasonPeriods'>, metric: string): number {
-  const own = Object.hasOwn(pipeline.seasonPeriods, metric) ? pipeline.seasonPeriods[metric] : undefined;
+/**
+ * The seasonPeriod param of one series: its override in pipeline.seasonPeriods keyed by its series
+ * id (`<source>/<metric>`), else by its metric name, else the pipeline's. The series key wins so
+ * one service's known weekly cycle can be set without changing every source of that metric.
+ */
+export function seriesSeasonPeriod(pipeline: Pick<VigilConfig['pipeline'], 'seasonPeriod' | 'seasonPeriods'>, source: string, metric: string): number {
+  const overrides = pipeline.seasonPeriods;
+  const seriesKey = `${source}/${metric}`;
+  const own = Object.hasOwn(overrides, seriesKey) ? overrides[seriesKey] : Object.hasOwn(overrides, metric) ? overrides[metric] : undefined;
   return seasonPeriodParam(own ?? pipeline.seasonPeriod);
 }
 

@@ -21,15 +21,12 @@ import { fetchOptions } from '../kafka/fetch-options.ts';
 import { resolveProduceBudget } from '../kafka/topic-limits.ts';
 import { assertClickHouseLogin, createClickHouse } from '../storage/clickhouse.ts';
 import { ClickHouseSink } from '../storage/writer.ts';
-import type { SeriesEntry } from '../state/partition-state.ts';
-import { StateStore, type SeriesFactory } from '../state/state-store.ts';
+import { StateStore } from '../state/state-store.ts';
+import { createSeriesFactory } from '../state/series-factory.ts';
 import type { EventEncoder, PublishOptions } from './outputs.ts';
 import { startDefinitionsFollower, type DefinitionsFollower } from './definitions-follower.ts';
 import { createScoringPool } from '../../workers/pool.ts';
-import { createSeriesState, restoreSeriesState, stateLayout } from '../../workers/series-state.ts';
-import { SeriesDetector } from '../../workers/series-detector.ts';
-import { defaultDetectorParams, metricSeasonPeriod } from '../../workers/detector-params.ts';
-import { SeriesMonitor } from '../alerts/series-monitor.ts';
+import { defaultDetectorParams } from '../../workers/detector-params.ts';
 import type { DefinitionSet } from '../alerts/definitions.ts';
 import { encodeEvent } from '../codec/events.ts';
 import { cachedAsync, consumerLag, createPipelineMetrics, nextConsumerStatus, type ConsumerEvent, type ConsumerStatus, type PartitionLag } from './pipeline-metrics.ts';
@@ -94,33 +91,7 @@ async function openPipeline(config: VigilConfig, rootLogger: Logger, opts: Pipel
 
   let definitions: DefinitionSet | undefined;
   const defs = () => definitions ?? follower.definitions;
-  const layout = stateLayout(params);
-  // a restored state follows the config's current seasonal period (it may have changed since the snapshot)
-  const restoreWindow = (base64: string, metric: string) => {
-    const state = restoreSeriesState(Buffer.from(base64, 'base64'), params);
-    SeriesDetector.reconfigureSeason(state, layout, params, metricSeasonPeriod(config.pipeline, metric));
-    return state;
-  };
-  const factory: SeriesFactory = {
-    fresh: (id, source, metric): SeriesEntry => ({
-      id,
-      source,
-      metric,
-      window: createSeriesState(params, metricSeasonPeriod(config.pipeline, metric)),
-      monitor: new SeriesMonitor(source, metric, defs()),
-      dirty: true,
-      lastLiveAt: 0,
-    }),
-    restore: (row): SeriesEntry => ({
-      id: row.series_id,
-      source: row.source,
-      metric: row.metric,
-      window: restoreWindow(row.window_state, row.metric),
-      monitor: SeriesMonitor.fromJSON(JSON.parse(row.monitor_state), row.source, row.metric, defs()),
-      dirty: false,
-      lastLiveAt: 0,
-    }),
-  };
+  const factory = createSeriesFactory(config.pipeline, params, defs);
   const store = new StateStore(sink, factory, logger);
 
   const admin = kafka.admin();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configEnvVars, loadConfig, topicNames } from '../../core/config.ts';
 import { VigilError } from '../../core/errors.ts';
-import { defaultDetectorParams, metricSeasonPeriod, seasonPeriodParam } from '../../workers/detector-params.ts';
+import { defaultDetectorParams, seasonPeriodParam, seriesSeasonPeriod } from '../../workers/detector-params.ts';
 import { SEASON_AUTO, SEASON_NONE } from '../../workers/seasonal.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-config-'));
@@ -108,20 +108,38 @@ describe('hostile config files', () => {
     expect(msg).toContain(`${field}: broker must be host:port`);
   });
 
-  it('seasonPeriod: auto / none / seconds, per metric overrides win; the detector param follows', () => {
-    const c = loadConfig({ env: {}, file: file('season.json', JSON.stringify({ pipeline: { seasonPeriod: 'none', seasonPeriods: { orders: 604800, cpu: 'auto' } } })) });
+  it('seasonPeriod: auto / none / seconds; a series-id override wins over a metric override, which wins over the default', () => {
+    const overrides = { orders: 604800, cpu: 'auto', 'checkout/orders': 86400, 'web/cpu': 'none' };
+    const c = loadConfig({ env: {}, file: file('season.json', JSON.stringify({ pipeline: { seasonPeriod: 'none', seasonPeriods: overrides } })) });
     expect(c.pipeline.seasonPeriod).toBe('none');
     expect(defaultDetectorParams(c.pipeline).seasonPeriod).toBe(SEASON_NONE);
-    expect(metricSeasonPeriod(c.pipeline, 'orders')).toBe(604800);
-    expect(metricSeasonPeriod(c.pipeline, 'cpu')).toBe(SEASON_AUTO);
-    expect(metricSeasonPeriod(c.pipeline, 'other')).toBe(SEASON_NONE);
-    // a metric named like an Object.prototype member is no override
-    expect(metricSeasonPeriod(c.pipeline, 'constructor')).toBe(SEASON_NONE);
+    expect(seriesSeasonPeriod(c.pipeline, 'shop', 'orders')).toBe(604800);
+    expect(seriesSeasonPeriod(c.pipeline, 'checkout', 'orders')).toBe(86400);
+    expect(seriesSeasonPeriod(c.pipeline, 'db', 'cpu')).toBe(SEASON_AUTO);
+    expect(seriesSeasonPeriod(c.pipeline, 'web', 'cpu')).toBe(SEASON_NONE);
+    expect(seriesSeasonPeriod(c.pipeline, 'web', 'other')).toBe(SEASON_NONE);
+    // the series key is the whole id: a source that merely starts like one is not matched
+    expect(seriesSeasonPeriod(c.pipeline, 'checkout-eu', 'orders')).toBe(604800);
+    // names like Object.prototype members are no override, as series or as metric
+    expect(seriesSeasonPeriod(c.pipeline, 'constructor', 'toString')).toBe(SEASON_NONE);
+    expect(seriesSeasonPeriod(c.pipeline, 'web', '__proto__')).toBe(SEASON_NONE);
     const d = loadConfig({ env: {} }).pipeline;
     // the default is auto (docs/detection.md "Seasonal baseline": the figures that decided it)
     expect(d.seasonPeriod).toBe('auto');
     expect(defaultDetectorParams(d).seasonPeriod).toBe(SEASON_AUTO);
-    expect(metricSeasonPeriod(d, 'anything')).toBe(SEASON_AUTO);
+    expect(seriesSeasonPeriod(d, 'any', 'thing')).toBe(SEASON_AUTO);
+  });
+
+  it.each([
+    ['a period under 480 s', { 'web/cpu': 60 }, 'a seasonal period is at least 480 seconds'],
+    ['a fractional period', { cpu: 86400.5 }, 'seasonPeriods'],
+    ['an unknown word', { cpu: 'weekly' }, 'seasonPeriods'],
+    ['an empty key', { '': 86400 }, 'seasonPeriods'],
+    ['a key over 1024 characters', { ['s'.repeat(1021) + '/cpu']: 86400 }, 'seasonPeriods'],
+  ])('seasonPeriods with %s is refused naming the field', (_what, overrides, expected) => {
+    const msg = refusal({ env: {}, file: file('season-bad.json', JSON.stringify({ pipeline: { seasonPeriods: overrides } })) });
+    expect(msg).toContain('pipeline.seasonPeriods');
+    expect(msg).toContain(expected);
   });
 
   it('an unknown top-level key is refused naming it (typos must not be ignored)', () => {
