@@ -1,7 +1,7 @@
 /**
  * End-to-end pipeline throughput on the real local stack (npm run stack:up first).
  *
- *   npx tsx bench/pipeline-throughput.ts [--series 200] [--points 500] [--threads 1] [--rounds 1] [--instances 1,2,3]
+ *   npx tsx bench/pipeline-throughput.ts [--series 200] [--points 500] [--threads 1] [--rounds 1] [--instances 1,2,3] [--partition-mib 1]
  *
  * Produces series × points metric records into a fresh topic set, then measures in the same run:
  *  - ceiling: a bare kafkajs consumer group reading every record with eachBatch and doing nothing
@@ -38,7 +38,7 @@ import { emitResult, markdownTable, type BenchTable } from './support/result.ts'
 import { dropDatabase, produceSynthetic, removeBenchEnv, runBench, waitCommitted } from './support/stack-bench.ts';
 
 const { values: args } = parseArgs({
-  options: { series: { type: 'string', default: '200' }, points: { type: 'string', default: '500' }, threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '1' }, instances: { type: 'string', default: '0' } },
+  options: { series: { type: 'string', default: '200' }, points: { type: 'string', default: '500' }, threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '1' }, instances: { type: 'string', default: '0' }, 'partition-mib': { type: 'string', default: '' } },
 });
 const SERIES = Math.min(Math.max(1, Number(args.series) || 200), 5000);
 const POINTS = Math.min(Math.max(10, Number(args.points) || 500), 10_000);
@@ -47,6 +47,8 @@ const ROUNDS = Math.min(Math.max(1, Number(args.rounds) || 1), 10);
 /** Empty: the pipeline in this process (window state and RSS reported); else process counts to run in turn. */
 const INSTANCES = args.instances === '0' ? [] : [...new Set(args.instances.split(',').map((x) => Math.min(Math.max(1, Math.floor(Number(x)) || 1), 4)))];
 const TOTAL = SERIES * POINTS;
+/** --partition-mib N: pipeline.maxBytesPerPartition for this run (both the ceiling and vigil fetch with it); default the config's. */
+const PARTITION_BYTES = args['partition-mib'] ? Math.round(Math.min(Math.max(0.0625, Number(args['partition-mib']) || 1), 64) * 1_048_576) : undefined;
 const logger = createLogger('warn', { bench: 'pipeline-throughput' });
 
 const id = randomBytes(3).toString('hex');
@@ -55,7 +57,7 @@ const config: VigilConfig = loadConfig({
     logLevel: 'warn',
     kafka: { topicPrefix: `bench.${id}.`, groupId: `bench.${id}.pipeline`, partitions: 12 },
     clickhouse: { database: `bench_${id}` },
-    pipeline: { workerThreads: THREADS },
+    pipeline: { workerThreads: THREADS, ...(PARTITION_BYTES ? { maxBytesPerPartition: PARTITION_BYTES } : {}) },
   },
 });
 const topics = topicNames(config);

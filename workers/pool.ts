@@ -111,7 +111,9 @@ export function createScoringPool(options: ScoringPoolOptions): ScoringPool {
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 60_000,
-    execArgv: ['--import', 'tsx'],
+    // `node --cpu-prof` reaches a worker thread only through its own execArgv: pass it on, so a
+    // profile of the pipeline includes the scoring thread (a .cpuprofile per thread).
+    execArgv: ['--import', 'tsx', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof'))],
   });
   const taskModule = options.filename ?? SCORE_TASK_MODULE;
   const maxQueue = options.maxQueue ?? Infinity;
