@@ -18,6 +18,14 @@ export interface DetectorParams {
   minPoints: number;
   /** |z| at or above this opens an anomaly episode. */
   zThreshold: number;
+  /**
+   * A lone point with |z| in [zThreshold, zConfirm) is reported only if the next point confirms
+   * it (still past zExit on the same side); at zConfirm or above it is reported at once. The
+   * tail of 4σ is passed by chance every ~16,000 rows of Gaussian noise (more on the heavier
+   * tails of real residuals), that of 4σ and then 2σ every ~700,000 (docs/detection.md,
+   * "Confirming a borderline point"). zConfirm = zThreshold: every point at once.
+   */
+  zConfirm: number;
   /** |z| below this counts as "back to normal" inside an episode (hysteresis band). */
   zExit: number;
   /** Consecutive normal points that close an episode. */
@@ -96,6 +104,9 @@ export const DETECTOR_DEFAULTS = {
   seasonPeriod: SEASON_AUTO,
 } as const;
 
+/** zConfirm's default as a multiple of zThreshold (5 at the default 4: docs/detection.md). */
+export const CONFIRM_RATIO = 1.25;
+
 /** Longest known period accepted (seconds): a year. */
 export const MAX_SEASON_PERIOD = 366 * 86_400;
 /** Shortest known period accepted (seconds): 48 knots of at least 10 s. */
@@ -113,6 +124,7 @@ export function detectorParams(overrides: Partial<DetectorParams> = {}): Detecto
     varianceWindow: Math.max(30, Math.round(windowSize / 10)),
     trendStride: (overrides.checkStride ?? DETECTOR_DEFAULTS.checkStride) * Math.max(1, Math.round(windowSize / 500)),
     minPoints: Math.min(DETECTOR_DEFAULTS.minPoints, Math.max(3, Math.floor(windowSize / 2))),
+    zConfirm: (overrides.zThreshold ?? DETECTOR_DEFAULTS.zThreshold) * CONFIRM_RATIO,
     likelihoodHistory: 4 * windowSize,
     burstMemory: 2 * windowSize,
     ...overrides,
@@ -164,6 +176,7 @@ export function validateDetectorParams(params: DetectorParams): void {
   num(params, 'windowMs', 1); // Infinity allowed: count-only window
   int(params, 'minPoints', 2, params.windowSize);
   num(params, 'zThreshold', 0.5, 1e6);
+  num(params, 'zConfirm', params.zThreshold, 1e6);
   num(params, 'zExit', 0, params.zThreshold);
   int(params, 'returnPoints', 1, 1000);
   int(params, 'outlierMaxPoints', 1, 1000);

@@ -7,7 +7,9 @@
  *  1. expire baseline points older than windowMs;
  *  2. mean/std of the baseline BEFORE the point, z = (value - mean) / max(std, floor);
  *  3. episode logic: a warm baseline and an inclusive |z| >= zThreshold open an episode (finding
- *     v1, "outlier"); while open, points are held out of the baseline; more than outlierMaxPoints
+ *     v1, "outlier"; a lone point below zConfirm is reported only when the next point is still
+ *     past zExit on its side, else its episode closes unreported); while open, points are held
+ *     out of the baseline; more than outlierMaxPoints
  *     out-of-band points refine it to spike/drop; returnPoints consecutive points back inside
  *     zExit close it (its points then join the baseline, clipped) — a spike/drop that lasted a
  *     third of a variance window first runs the variance test, and becomes a pattern_change
@@ -195,6 +197,8 @@ export class SeriesDetector {
   private readonly seasonalOn: boolean;
   /** Seasonal offset at the current point (0 unless the cycle is modelled). */
   private season = 0;
+  /** zConfirm / zThreshold: a point opening an episode below this × its bar waits for the next. */
+  private readonly confirmRatio: number;
   /** The burst model runs (burstMemory > 0), with these constants. */
   private readonly burstOn: boolean;
   private readonly burst: burst.BurstConfig;
@@ -217,6 +221,7 @@ export class SeriesDetector {
     this.likelihoodBlock = Math.max(1, Math.round(params.likelihoodHistory / HISTORY_BLOCKS));
     // the period is per series (set when its state was created): the state says whether to run
     this.seasonalOn = this.f[layout.season + SEASON_PERIOD] > 0;
+    this.confirmRatio = params.zConfirm / params.zThreshold;
     this.burstOn = params.burstMemory > 0;
     this.burst = burstConfig(params.burstMemory > 0 ? params.burstMemory : 2, params.zThreshold);
   }
@@ -390,7 +395,10 @@ export class SeriesDetector {
       this.continueEpisode(value, ts, z, i);
     } else if (outOfBand) {
       if (this.burstOn) dropRun(f, S.burst);
-      this.openEpisode(value, ts, z, absZInc, mean, stdEff, incStd > stdEff ? incStd : stdEff, n, i);
+      // a borderline lone point waits for the next one (confirmPending): until then it scores
+      // by its deviation, below 0.5, like any point that reports nothing
+      if (absZInc < threshold * this.confirmRatio) strength = absZInc;
+      this.openEpisode(value, ts, z, absZInc, mean, stdEff, incStd > stdEff ? incStd : stdEff, n, i, absZInc < threshold * this.confirmRatio);
     } else {
       strength = absZInc;
       if (this.burstOn && warm && (absZInc >= this.burst.watch || f[S.burst + BURST_RUN] !== 0)) observeNormal(f, S.burst, seen, d < 0 ? -absZInc : absZInc, this.burst);
@@ -632,6 +640,7 @@ export class SeriesDetector {
       this.resetBaseline();
       for (let k = 0; k < count; k++) this.pushBaseline(this.epValue(k), this.epTime(k));
       f[S.epOpen] = 0;
+      f[S.epPending] = 0;
     }
   }
 
@@ -755,10 +764,12 @@ export class SeriesDetector {
     return start;
   }
 
-  private openEpisode(value: number, ts: number, z: number, absZInc: number, mean: number, stdEff: number, incStd: number, n: number, i: number): void {
+  private openEpisode(value: number, ts: number, z: number, absZInc: number, mean: number, stdEff: number, incStd: number, n: number, i: number, pending: boolean): void {
     const f = this.f;
     f[S.epOpen] = 1;
-    f[S.epStart] = this.reserveStart(ts);
+    // a waiting episode takes its start only once reported (confirmPending): one that closes
+    // unreported leaves the next report's start where it would have been
+    f[S.epStart] = pending ? (ts > f[S.lastStart] ? ts : f[S.lastStart] + 1) : this.reserveStart(ts);
     f[S.epType] = OUTLIER;
     f[S.epVersion] = 1;
     f[S.epCount] = 0;
@@ -773,7 +784,27 @@ export class SeriesDetector {
     f[S.epWarm] = n;
     this.bufferEpisodePoint(value, z);
     const conf = this.warmFactor(n) * confidenceFromZ(absZInc, this.L.windowSize);
-    this.emit(i, OUTLIER, 1, f[S.epStart], conf, strengthScore(absZInc, this.P.zThreshold), z, mean, 1, 'isolated');
+    const score = strengthScore(absZInc, this.P.zThreshold);
+    if (pending) {
+      f[S.epPending] = 1;
+      f[S.epPendingConf] = conf;
+      f[S.epPendingScore] = score;
+      return;
+    }
+    f[S.epPending] = 0;
+    this.emit(i, OUTLIER, 1, f[S.epStart], conf, score, z, mean, 1, 'isolated');
+  }
+
+  /**
+   * The waiting episode's first report, made at point i (its start stays the opening point's):
+   * the next point confirmed it, or something refines it before that.
+   */
+  private confirmPending(i: number, z: number): void {
+    const f = this.f;
+    if (f[S.epPending] === 0) return;
+    f[S.epPending] = 0;
+    this.reserveStart(f[S.epStart]);
+    this.emit(i, OUTLIER, 1, f[S.epStart], f[S.epPendingConf], f[S.epPendingScore], z, f[S.epExpected], f[S.epCount], 'isolated');
   }
 
   /** Counts the newest recent point (just pushed) into the episode. */
@@ -797,6 +828,17 @@ export class SeriesDetector {
     const f = this.f;
     const P = this.P;
     this.bufferEpisodePoint(value, z);
+    if (f[S.epPending] !== 0) {
+      // a borderline lone point: reported if this one is still past zExit on its side, else it
+      // was the tail of the noise, and the episode closes unreported (its point joins the
+      // baseline clipped, as a returned one)
+      if ((z >= P.zExit && f[S.epPeakZ] > 0) || (z <= -P.zExit && f[S.epPeakZ] < 0)) this.confirmPending(i, z);
+      else {
+        f[S.epPending] = 0;
+        this.closeReturnedEpisode();
+        return;
+      }
+    }
     if (f[S.epNormalRun] >= P.returnPoints) {
       // A burst that held out a good share of a variance window may have been the first swing
       // of a wider spread. Ask now: its points are not in the baseline yet, so the baseline still
@@ -969,6 +1011,7 @@ export class SeriesDetector {
     const score = strengthScore(logRatio, Math.log(P.varianceRatio));
     const keep = V - split - 1; // points from the one that opens the first post-split term
     if (f[S.epOpen] !== 0) {
+      this.confirmPending(i, z);
       f[S.epVersion] += 1;
       f[S.epType] = PATTERN;
       this.emit(i, PATTERN, f[S.epVersion], f[S.epStart], conf, score, z, f[S.epExpected], f[S.epCount], 'variance');

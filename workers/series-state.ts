@@ -94,6 +94,12 @@ export const S = {
   // as "none yet", which the next fractional point corrects): whole-number series are judged
   // with their rounding noise as the least spread (series-detector.ts, ROUNDING_SD)
   lastFraction: 48,
+  // an episode opened by a lone point below zConfirm waits for the next point before it is
+  // reported (series-detector.ts): 1 while it waits, with the report's confidence and score
+  // kept until then. 0 in older snapshots reads "nothing waiting": no layout change
+  epPending: 49,
+  epPendingConf: 50,
+  epPendingScore: 51,
 } as const;
 
 // the scalar slots follow the 4 header slots; the burst model's block must fit among them

@@ -38,19 +38,25 @@ export interface SeriesOutcome {
   falseReports: AnomalyType[];
 }
 
-interface Episode {
+export interface Episode<R extends Report = Report> {
   firstRow: number;
+  /** The report made at firstRow (its first version). */
+  first: R;
   finalType: AnomalyType;
   finalVersion: number;
 }
 
-function episodes(reports: Report[]): Episode[] {
-  const byStart = new Map<number, Episode>();
+/** Reports grouped by start timestamp, in order of their first report. */
+export function episodes<R extends Report>(reports: R[]): Episode<R>[] {
+  const byStart = new Map<number, Episode<R>>();
   for (const r of reports) {
     const e = byStart.get(r.startTimestamp);
-    if (!e) byStart.set(r.startTimestamp, { firstRow: r.pointIndex, finalType: r.type, finalVersion: r.version });
+    if (!e) byStart.set(r.startTimestamp, { firstRow: r.pointIndex, first: r, finalType: r.type, finalVersion: r.version });
     else {
-      if (r.pointIndex < e.firstRow) e.firstRow = r.pointIndex;
+      if (r.pointIndex < e.firstRow) {
+        e.firstRow = r.pointIndex;
+        e.first = r;
+      }
       if (r.version >= e.finalVersion) {
         e.finalVersion = r.version;
         e.finalType = r.type;

@@ -116,12 +116,12 @@ describe('burst model in the detector (burstMemory)', () => {
     expect(Array.from(a.zscore)).toEqual(Array.from(b.zscore));
   });
 
-  it('stops reporting the usual bursts of a bursty counter, still reports a real spike and a drop on it', () => {
+  it('stops reporting the usual bursts of a bursty counter, still reports a real spike and a drop on it (a lone point: past zConfirm)', () => {
     const zs = burstyZ(6000, 8);
     const values = new Float64Array(6000);
     const timestamps = new Float64Array(6000);
     for (let i = 0; i < 6000; i++) {
-      values[i] = 200 + zs[i] + (i >= 4000 && i < 4004 ? 14 : 0) + (i === 5000 ? -7 : 0);
+      values[i] = 200 + zs[i] + (i >= 4000 && i < 4004 ? 14 : 0) + (i === 5000 ? -9 : 0);
       timestamps[i] = 1_700_000_000_000 + i * 60_000;
     }
     const points = (fs: { type: string; version: number; pointIndex: number }[], lo: number, hi: number) =>
