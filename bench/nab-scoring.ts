@@ -64,14 +64,19 @@ export interface SweepResult {
   falsePositives: number;
 }
 
-/**
- * Weight of a detection at each row (NAB sweeper.calcSweepScore), probation rows left out.
- * Returns the ids of the windows that count: as in NAB's sweeper, a window lying wholly inside
- * the probation period has no scorable row and is neither missed nor detectable.
- */
-function scorableRows(file: LabelledFile, firstWindowId: number, profile: CostProfile, out: ScorableRow[]): number[] {
+/** What a detection at each row of a file is worth under a profile (NAB sweeper.calcSweepScore). */
+export interface RowWeights {
+  /** TP: the window's value if it is the earliest detection; FP: added to the score. */
+  weight: Float64Array;
+  /** Index of the file's window the row lies in, -1 outside every window. */
+  window: Int32Array;
+  /** Rows before this one are NAB's probation period: never scored. */
+  probation: number;
+}
+
+export function rowWeights(file: LabelledFile, profile: CostProfile): RowWeights {
   const n = file.scores.length;
-  const probation = probationRows(n);
+  const out: RowWeights = { weight: new Float64Array(n), window: new Int32Array(n).fill(-1), probation: probationRows(n) };
   const maxTP = scaledSigmoid(-1);
   let w = 0; // next window
   let cur = -1; // index of the window we are in
@@ -79,23 +84,33 @@ function scorableRows(file: LabelledFile, firstWindowId: number, profile: CostPr
   let prevWidth = 0;
   for (let i = 0; i < n; i++) {
     if (cur < 0 && w < file.windows.length && i === file.windows[w][0]) cur = w++;
-    let weight: number;
     if (cur >= 0) {
       const [left, right] = file.windows[cur];
       const width = right - left + 1;
-      weight = (scaledSigmoid(-(right - i + 1) / width) * profile.tpWeight) / maxTP;
+      out.weight[i] = (scaledSigmoid(-(right - i + 1) / width) * profile.tpWeight) / maxTP;
+      out.window[i] = cur;
     } else if (prevRight < 0) {
-      weight = -profile.fpWeight;
+      out.weight[i] = -profile.fpWeight;
     } else {
-      weight = scaledSigmoid(Math.abs(prevRight - i) / (prevWidth - 1)) * profile.fpWeight;
+      out.weight[i] = scaledSigmoid(Math.abs(prevRight - i) / (prevWidth - 1)) * profile.fpWeight;
     }
-    if (i >= probation) out.push({ score: file.scores[i], window: cur >= 0 ? firstWindowId + cur : -1, weight });
     if (cur >= 0 && i === file.windows[cur][1]) {
       prevRight = i;
       prevWidth = file.windows[cur][1] - file.windows[cur][0] + 1;
       cur = -1;
     }
   }
+  return out;
+}
+
+/**
+ * The file's scorable rows (probation left out), pushed onto `out`. Returns the ids of the
+ * windows that count: as in NAB's sweeper, a window lying wholly inside the probation period has
+ * no scorable row and is neither missed nor detectable.
+ */
+function scorableRows(file: LabelledFile, firstWindowId: number, profile: CostProfile, out: ScorableRow[]): number[] {
+  const { weight, window, probation } = rowWeights(file, profile);
+  for (let i = probation; i < weight.length; i++) out.push({ score: file.scores[i], window: window[i] >= 0 ? firstWindowId + window[i] : -1, weight: weight[i] });
   return file.windows.flatMap(([, end], k) => (end >= probation ? [firstWindowId + k] : []));
 }
 

@@ -82,6 +82,13 @@ export interface DetectorParams {
    * Gaussian noise's needs a larger |z| to open an episode. 0: off. Default: 2 × windowSize.
    */
   burstMemory: number;
+  /**
+   * Report rarity (report-rarity.ts): points of memory of this series' new reports and their
+   * strengths; a new report's confidence is divided by (1 + the decayed number of earlier
+   * reports at least as strong)^0.75. 0: divided by √(1 + the decayed number of earlier reports,
+   * whatever their strength, over about a window) instead. Default: RARITY_MEMORY_WINDOWS × windowSize.
+   */
+  rarityMemory: number;
 }
 
 export const DETECTOR_DEFAULTS = {
@@ -106,6 +113,8 @@ export const DETECTOR_DEFAULTS = {
 
 /** zConfirm's default as a multiple of zThreshold (5 at the default 4: docs/detection.md). */
 export const CONFIRM_RATIO = 1.25;
+/** Default report-rarity memory in windows (docs/detection.md, "Report rarity", has the sweep). */
+export const RARITY_MEMORY_WINDOWS = 16;
 
 /** Longest known period accepted (seconds): a year. */
 export const MAX_SEASON_PERIOD = 366 * 86_400;
@@ -127,6 +136,7 @@ export function detectorParams(overrides: Partial<DetectorParams> = {}): Detecto
     zConfirm: (overrides.zThreshold ?? DETECTOR_DEFAULTS.zThreshold) * CONFIRM_RATIO,
     likelihoodHistory: 4 * windowSize,
     burstMemory: 2 * windowSize,
+    rarityMemory: RARITY_MEMORY_WINDOWS * windowSize,
     ...overrides,
   };
   validateDetectorParams(params);
@@ -195,6 +205,7 @@ export function validateDetectorParams(params: DetectorParams): void {
   num(params, 'likelihoodGate', 0, 1);
   int(params, 'likelihoodHistory', 16, 100_000_000);
   if (params.burstMemory !== 0) int(params, 'burstMemory', 2, 100_000_000);
+  if (params.rarityMemory !== 0) int(params, 'rarityMemory', 2, 100_000_000);
   const sp = params.seasonPeriod;
   if (sp !== SEASON_AUTO && sp !== SEASON_NONE && !(Number.isInteger(sp) && sp >= MIN_SEASON_PERIOD && sp <= MAX_SEASON_PERIOD)) {
     fail(`seasonPeriod=${sp} must be -1 (auto), 0 (none) or a period in whole seconds in [${MIN_SEASON_PERIOD}, ${MAX_SEASON_PERIOD}]`);

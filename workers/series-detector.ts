@@ -49,6 +49,7 @@ import type { DetectorParams } from './detector-params.ts';
 import * as burst from './burst.ts';
 import * as likelihood from './likelihood.ts';
 import * as probability from './probability.ts';
+import * as rarity from './report-rarity.ts';
 import * as robust from './robust.ts';
 import * as seasonal from './seasonal.ts';
 import { S as SLOTS, type StateLayout } from './series-state.ts';
@@ -68,6 +69,7 @@ const SEASON_ON = seasonal.Z.on;
 const { burstConfig, burstThreshold, observeNormal, dropRun } = burst;
 const BURST_RUN = burst.B.run;
 const SEASON_PERIOD = seasonal.Z.periodMs;
+const { logStrength, rateAtLeast, recordReport, rarityDiscount, rarityDecay, decayRarity } = rarity;
 
 /** What made the detector report: lets an alert say "level shift" rather than just "pattern change". */
 export type FindingCause = 'isolated' | 'burst' | 'level' | 'variance' | 'slope';
@@ -84,7 +86,8 @@ export interface AnomalyFinding {
   startTimestamp: number;
   /**
    * [0, 1]: how unlikely the evidence is under normal behaviour (Gaussian tail over a window of
-   * trials), scaled down during warm-up and when new anomalies have been frequent in the series.
+   * trials), scaled down during warm-up and when reports at least as strong have been frequent
+   * in the series lately (report-rarity.ts).
    */
   confidence: number;
   /** [0, 1]: strength; 0.5 at zThreshold (or at the trend/variance test's threshold), → 1 beyond. */
@@ -189,6 +192,8 @@ export class SeriesDetector {
   /** Highest point score implied by a new anomaly reported at the current point (0 if none). */
   private findingScore = 0;
   private readonly rateDecay: number;
+  /** Per-point decay of the report rarity's sums (report-rarity.ts); 0 when it is off. */
+  private readonly rarityDecay: number;
   /** The likelihood layer runs (only when its gate is on: off, it costs nothing). */
   private readonly likelihoodOn: boolean;
   /** Points per likelihood history block. */
@@ -217,6 +222,7 @@ export class SeriesDetector {
     this.seriesIndex = seriesIndex;
     this.findings = findings;
     this.rateDecay = 1 - 1 / layout.windowSize;
+    this.rarityDecay = params.rarityMemory > 0 ? rarityDecay(params.rarityMemory) : 0;
     this.likelihoodOn = params.likelihoodGate > 0;
     this.likelihoodBlock = Math.max(1, Math.round(params.likelihoodHistory / HISTORY_BLOCKS));
     // the period is per series (set when its state was created): the state says whether to run
@@ -335,6 +341,7 @@ export class SeriesDetector {
     const seen = f[S.pointsSeen] + 1;
     f[S.pointsSeen] = seen;
     f[S.onsetRate] *= this.rateDecay;
+    if (this.rarityDecay > 0) decayRarity(f, S.rarity, this.rarityDecay);
     this.findingScore = 0;
     if (P.windowMs !== Infinity) this.expire(ts);
 
@@ -1138,11 +1145,16 @@ export class SeriesDetector {
     cause: FindingCause,
   ): void {
     const f = this.f;
-    // the tenth new anomaly within a window is less telling than the first: confidence in a new
-    // report shrinks with the recent rate of new reports in this series. A new anomaly also
-    // ends the following of an earlier trend (trendCheck starts following its own afterwards).
+    // the tenth new anomaly of this size within a while is less telling than the first:
+    // confidence in a new report shrinks with the recent rate of reports at least as strong in
+    // this series (report-rarity.ts; without it, of all new reports). A new anomaly also ends
+    // the following of an earlier trend (trendCheck starts following its own afterwards).
     if (version === 1) {
-      confidence /= Math.sqrt(1 + f[S.onsetRate]);
+      if (this.rarityDecay > 0) {
+        const logR = logStrength(score);
+        confidence *= rarityDiscount(rateAtLeast(f, S.rarity, logR));
+        recordReport(f, S.rarity, logR);
+      } else confidence /= Math.sqrt(1 + f[S.onsetRate]);
       f[S.onsetRate] += 1;
       f[S.trVersion] = 0;
     }

@@ -6,7 +6,8 @@
  * Layout (little-endian as the host; every supported platform is):
  *   bytes 0..3    'V' 'S' LAYOUT_VERSION 0
  *   bytes 4..15   uint32 windowSize, episodeCapacity, recentCapacity (must match the params)
- *   bytes 16..31  reserved
+ *   bytes 16..31  the report rarity's 2 Float64 slots (S.rarity; report-rarity.ts): reserved and
+ *                 zero before it, which is its empty state
  *   then Float64: SCALAR_SLOTS scalars (see `S`), the baseline values, the recent values and
  *   times; then Int32: the baseline times (ms relative to S.timeAnchor); then Uint8: one
  *   out-of-band flag per recent point; zero-padded to a multiple of 8 bytes; then Float64: the
@@ -23,6 +24,7 @@ import { layoutFields, validateDetectorParams, type DetectorParams } from './det
 import { LIKELIHOOD_SLOTS, resetLikelihood } from './likelihood.ts';
 import { SEASON_SLOTS, resetSeason } from './seasonal.ts';
 import { BURST_SLOTS } from './burst.ts';
+import { RARITY_SLOTS } from './report-rarity.ts';
 
 /**
  * 2: trend-following slots (trVersion..trExpected).
@@ -42,6 +44,9 @@ const SCALAR_SLOTS = 48;
 
 /** Float64 slot of each scalar (relative to the start of the Float64 view). */
 export const S = {
+  // report rarity (report-rarity.ts): RARITY_SLOTS slots in the header's reserved bytes 16..31,
+  // zero in older snapshots of this layout, which is its valid empty state (no layout change)
+  rarity: 2,
   pointsSeen: 4,
   // baseline ring: points that define "normal"
   baseHead: 5, // index of the oldest point
@@ -103,7 +108,8 @@ export const S = {
 } as const;
 
 // the scalar slots follow the 4 header slots; the burst model's block must fit among them
-if (S.burst + BURST_SLOTS > HEADER_BYTES / 8 + SCALAR_SLOTS) throw new Error('series-state: the burst model slots overflow the scalar slots');
+if (S.burst + BURST_SLOTS > S.lastFraction) throw new Error('series-state: the burst model slots overflow into lastFraction');
+if (S.rarity + RARITY_SLOTS > HEADER_BYTES / 8) throw new Error('series-state: the report rarity slots overflow the header');
 
 export interface StateLayout {
   windowSize: number;
