@@ -5,8 +5,6 @@
  * users.xml plus the cluster elements below). Each server can be stopped and started on its
  * own. The shared stack's server (18123 / 19000) is never touched.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { LOCAL_CLICKHOUSE_USERS } from '../../core/clickhouse-config.ts';
 import { VigilError } from '../../core/errors.ts';
 import { freePort } from '../../core/free-port.ts';
@@ -104,14 +102,6 @@ async function macrosOf(httpUrl: string): Promise<string> {
   return (await res.text()).trim();
 }
 
-const errTail = (dir: string) => {
-  try {
-    return readFileSync(path.join(dir, 'log', 'clickhouse-server.err.log'), 'utf8').split('\n').slice(-20).join('\n');
-  } catch {
-    return '(no log)';
-  }
-};
-
 /**
  * A first ON CLUSTER query, answered by all four, before the cluster is handed out: the
  * servers' ZooKeeper sessions and ON CLUSTER queues are then running. A server that died
@@ -130,7 +120,7 @@ async function warmUp(servers: ClusterServer[]): Promise<void> {
         () => false,
       );
     while (!(await ask())) {
-      if (Date.now() > deadline) throw new VigilError(`shard ${s.shard} replica ${s.replica} has no ZooKeeper session after 60 s:\n${errTail(s.dir)}`, { action: 'read the log above' });
+      if (Date.now() > deadline) throw new VigilError(`shard ${s.shard} replica ${s.replica} has no ZooKeeper session after 60 s:\n${s.logTail(20)}`, { action: 'read the log above' });
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -143,7 +133,7 @@ async function warmUp(servers: ClusterServer[]): Promise<void> {
     }).then(async (r) => (r.ok ? null : `HTTP ${r.status}: ${(await r.text()).slice(0, 300)}`), (e: unknown) => String(e));
     const dead = servers.filter((s) => s.pid() === null);
     if (answer === null && dead.length === 0) return;
-    const what = `${answer ?? 'answered'}; down: ${dead.map((s) => `shard ${s.shard} replica ${s.replica}:\n${errTail(s.dir)}`).join('\n') || 'none'}`;
+    const what = `${answer ?? 'answered'}; down: ${dead.map((s) => `shard ${s.shard} replica ${s.replica}:\n${s.logTail(20)}`).join('\n') || 'none'}`;
     if (attempt >= 3) throw new VigilError(`the private ClickHouse cluster does not answer ON CLUSTER queries: ${what}`, { action: 'read the logs above' });
     console.warn(`[clickhouse-cluster] warm-up ON CLUSTER query failed (attempt ${attempt}): ${what}`);
     for (const s of dead) await s.start();

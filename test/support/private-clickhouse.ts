@@ -4,13 +4,13 @@
  * fill or freeze its disk): the stack's own config.xml and users.xml (deploy/stack.ts
  * writeClickHouseConfig) on free loopback ports, data in a temp dir, stopped and deleted by close().
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeClickHouseConfig } from '../../deploy/stack.ts';
 import { VigilError } from '../../core/errors.ts';
 import { freePort } from '../../core/free-port.ts';
+import { serverProcess } from './server-process.ts';
 
 export interface PrivateClickHouse {
   /** http://127.0.0.1:<port> */
@@ -26,6 +26,8 @@ export interface PrivateClickHouse {
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<number>;
   /** Starts it again on the same ports and data folder; resolves once it answers /ping. */
   start(): Promise<void>;
+  /** The end of its stdout and error log, for error messages. */
+  logTail(lines?: number): string;
   /** Stops it (SIGKILL) and deletes its folder. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -41,8 +43,6 @@ export interface PrivateClickHouseOptions {
   /** More config elements, e.g. a cluster server's macros, zookeeper and remote_servers. */
   extraXml?: string;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The server binary, or null when ClickHouse is not installed (the caller skips, naming it). */
 export function clickhouseServerBinary(): string | null {
@@ -78,71 +78,22 @@ export async function startPrivateClickHouse(options: PrivateClickHouseOptions =
   const extraXml = [options.tls ? httpsXml(httpsPort, options.tls) : '', options.extraXml ?? ''].filter(Boolean).join('\n');
   const configFile = writeClickHouseConfig(dir, { http: httpPort, tcp: tcpPort }, extraXml);
   const httpUrl = `http://127.0.0.1:${httpPort}`;
-  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
-  let child: ChildProcess | null = null;
-  let exited: Promise<void> = Promise.resolve();
-  let closed = false;
-
-  const errLog = () => {
-    try {
-      return readFileSync(path.join(dir, 'log', 'clickhouse-server.err.log'), 'utf8').split('\n').slice(-15).join('\n');
-    } catch {
-      return '(no log)';
-    }
-  };
-
-  async function stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<number> {
-    const proc = child;
-    const t0 = Date.now();
-    if (!proc) return 0;
-    proc.kill(signal);
-    const gone = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
-    if (!gone) {
-      proc.kill('SIGKILL');
-      await exited;
-    }
-    return Date.now() - t0;
-  }
-
-  async function start(): Promise<void> {
-    if (child) return;
-    const out = openSync(path.join(dir, 'stdout.log'), 'a');
-    const proc = spawn(bin!, [`--config-file=${configFile}`], { cwd: dir, stdio: ['ignore', out, out] });
-    closeSync(out);
-    child = proc;
-    let exitCode: number | null = null;
-    exited = new Promise((resolve) =>
-      proc.once('exit', (code, signal) => {
-        exitCode = code ?? (signal ? 128 : -1);
-        if (child === proc) child = null;
-        resolve();
-      }),
-    );
-    const deadline = Date.now() + startTimeoutMs;
-    for (;;) {
-      const ok = await fetch(`${httpUrl}/ping`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
-      if (ok) return;
-      if (exitCode !== null || Date.now() > deadline) {
-        await stop('SIGKILL');
-        throw new VigilError(`the private ClickHouse (${dir}) did not start (exit ${exitCode ?? 'none'}):\n${errLog()}`, { action: 'read the log above' });
-      }
-      await sleep(200);
-    }
-  }
-
-  async function close(): Promise<void> {
-    if (closed) return;
-    closed = true;
-    await stop('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  }
-
+  const server = serverProcess({
+    label: `the private ClickHouse (${dir})`,
+    command: bin,
+    args: [`--config-file=${configFile}`],
+    dir,
+    logs: [path.join(dir, 'log', 'clickhouse-server.err.log')],
+    ready: () => fetch(`${httpUrl}/ping`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok),
+    startTimeoutMs: options.startTimeoutMs ?? 30_000,
+    pollMs: 200,
+  });
   try {
     options.prepareData?.(dataDir);
-    await start();
+    await server.start();
   } catch (err) {
-    await close();
+    await server.close();
     throw err;
   }
-  return { httpUrl, httpsUrl: options.tls ? `https://127.0.0.1:${httpsPort}` : null, dir, dataDir, pid: () => child?.pid ?? null, stop, start, close };
+  return { httpUrl, httpsUrl: options.tls ? `https://127.0.0.1:${httpsPort}` : null, dir, dataDir, pid: server.pid, stop: server.stop, start: server.start, logTail: server.logTail, close: server.close };
 }

@@ -4,14 +4,14 @@
  * replicated ClickHouse needs for its replication log, block hashes and ON CLUSTER queue.
  * Nothing on the machine's own ZooKeeper (if any) is touched.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { VigilError } from '../../core/errors.ts';
 import { freePort } from '../../core/free-port.ts';
-import { javaBin } from './second-broker.ts';
+import { javaBin } from '../../deploy/kafka-node.ts';
+import { serverProcess } from './server-process.ts';
 
 /** The jar's manifest names every dependency under /usr/share/java. */
 export const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
@@ -27,8 +27,6 @@ export interface PrivateZooKeeper {
   /** Kills it and deletes its folder. Safe to call twice. */
   close(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** zoo.cfg of a standalone server (pure; exported for tests). */
 export function zooCfg(port: number, dataDir: string): string {
@@ -74,61 +72,20 @@ export async function startZooKeeper(options: { heap?: string; startTimeoutMs?: 
   mkdirSync(dataDir);
   const cfg = path.join(dir, 'zoo.cfg');
   writeFileSync(cfg, zooCfg(port, dataDir));
-  const stdoutFile = path.join(dir, 'stdout.log');
-  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
-  let child: ChildProcess | null = null;
-  let exited: Promise<void> = Promise.resolve();
-  let exitCode: number | null = null;
-  let closed = false;
-
-  async function stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') {
-    const proc = child;
-    if (!proc) return;
-    proc.kill(signal);
-    if (!(await Promise.race([exited.then(() => true), sleep(20_000).then(() => false)]))) {
-      proc.kill('SIGKILL');
-      await exited;
-    }
-  }
-
-  async function start() {
-    if (child) return;
-    const out = openSync(stdoutFile, 'a');
-    const args = [`-Xmx${options.heap ?? '128m'}`, '-XX:+UseSerialGC', '-Dzookeeper.admin.enableServer=false', '-cp', ZOOKEEPER_JAR, 'org.apache.zookeeper.server.ZooKeeperServerMain', cfg];
-    const proc = spawn(javaBin(), args, { cwd: dir, stdio: ['ignore', out, out] });
-    closeSync(out);
-    child = proc;
-    exitCode = null;
-    exited = new Promise((resolve) =>
-      proc.once('exit', (code, signal) => {
-        exitCode = code ?? (signal ? 128 : -1);
-        if (child === proc) child = null;
-        resolve();
-      }),
-    );
-    const deadline = Date.now() + startTimeoutMs;
-    while ((await fourLetterWord(port, 'ruok')) !== 'imok') {
-      if (exitCode !== null || Date.now() > deadline) {
-        const tail = existsSync(stdoutFile) ? readFileSync(stdoutFile, 'utf8').split('\n').slice(-15).join('\n') : '(no output)';
-        await stop('SIGKILL');
-        throw new VigilError(`the private ZooKeeper on 127.0.0.1:${port} did not start (exit ${exitCode ?? 'none'}):\n${tail}`, { action: `read ${stdoutFile}` });
-      }
-      await sleep(300);
-    }
-  }
-
-  async function close() {
-    if (closed) return;
-    closed = true;
-    await stop('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  }
-
+  const server = serverProcess({
+    label: `the private ZooKeeper on 127.0.0.1:${port}`,
+    command: javaBin(),
+    args: [`-Xmx${options.heap ?? '128m'}`, '-XX:+UseSerialGC', '-Dzookeeper.admin.enableServer=false', '-cp', ZOOKEEPER_JAR, 'org.apache.zookeeper.server.ZooKeeperServerMain', cfg],
+    dir,
+    ready: async () => (await fourLetterWord(port, 'ruok')) === 'imok',
+    startTimeoutMs: options.startTimeoutMs ?? 60_000,
+    stopGraceMs: 20_000,
+  });
   try {
-    await start();
+    await server.start();
   } catch (err) {
-    await close();
+    await server.close();
     throw err;
   }
-  return { port, dir, pid: () => child?.pid ?? null, stop, start, close };
+  return { port, dir, pid: server.pid, stop: async (signal) => void (await server.stop(signal)), start: server.start, close: server.close };
 }

@@ -1,10 +1,8 @@
-/** test/support/kafka-cluster.ts: each node's server.properties from the single-broker template. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+/** deploy/kafka-node.ts: each node's server.properties from the single-broker template (stack and test clusters). */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { clusterProperties, consumerOffsetsPartition } from '../support/kafka-cluster.ts';
-import { brokerOutputTail } from '../support/second-broker.ts';
+import { clusterProperties, singleNodeProperties } from '../../deploy/kafka-node.ts';
+import { consumerOffsetsPartition } from '../support/kafka-cluster.ts';
 
 const template = readFileSync(new URL('../../deploy/kafka/server.properties', import.meta.url), 'utf8');
 
@@ -22,7 +20,25 @@ describe('clusterProperties', () => {
   });
 
   it('refuses a template with a port it does not rewrite', () => {
-    expect(() => clusterProperties(`${template}\nfoo=127.0.0.1:19094\n`, 1, [1, 2, 3], [4, 5, 6], '/d')).toThrow(/ports this helper does not rewrite/);
+    expect(() => clusterProperties(`${template}\nfoo=127.0.0.1:19094\n`, 1, [1, 2, 3], [4, 5, 6], '/d')).toThrow(/ports this code does not rewrite \(19094\)/);
+    expect(() => singleNodeProperties(`${template}\nfoo=127.0.0.1:29092\n`, 1, 2, '/d')).toThrow(/ports this code does not rewrite \(29092\)/);
+  });
+
+  it('the stack\'s default ports (19092..19097 for three nodes) are not mistaken for unrewritten ones', () => {
+    const props = clusterProperties(template, 3, [19092, 19094, 19096], [19093, 19095, 19097], '/s/node-3/data');
+    expect(props).toMatch(/^listeners=PLAINTEXT:\/\/127\.0\.0\.1:19096,CONTROLLER:\/\/127\.0\.0\.1:19097$/m);
+    expect(props).toMatch(/^controller\.quorum\.voters=1@127\.0\.0\.1:19093,2@127\.0\.0\.1:19095,3@127\.0\.0\.1:19097$/m);
+  });
+});
+
+describe('singleNodeProperties', () => {
+  it('moves the broker and controller to other ports and fills the data folder, nothing else', () => {
+    const props = singleNodeProperties(template, 4100, 4101, '/tmp/k/data');
+    expect(props).toMatch(/^listeners=PLAINTEXT:\/\/127\.0\.0\.1:4100,CONTROLLER:\/\/127\.0\.0\.1:4101$/m);
+    expect(props).toMatch(/^controller\.quorum\.voters=1@127\.0\.0\.1:4101$/m);
+    expect(props).toMatch(/^log\.dirs=\/tmp\/k\/data$/m);
+    expect(props).toMatch(/^min\.insync\.replicas=1$/m);
+    expect(props).not.toMatch(/:1909\d|@DATA_DIR@/);
   });
 });
 
@@ -34,21 +50,5 @@ describe('consumerOffsetsPartition (the group coordinator is the leader of this 
     expect(consumerOffsetsPartition('test', 12)).toBe(3556498 % 12);
     expect(consumerOffsetsPartition('Aa', 50)).toBe(consumerOffsetsPartition('BB', 50));
     expect(consumerOffsetsPartition('polygenelubricants', 12)).toBe(0);
-  });
-});
-
-describe('brokerOutputTail (what a test broker said before it died, kept in the error: its folder is deleted)', () => {
-  it('carries the end of stdout and of server.log, or says there was none', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-tail-'));
-    try {
-      const stdout = path.join(dir, 'stdout.log');
-      expect(brokerOutputTail(dir, stdout)).toBe('(no output)');
-      writeFileSync(stdout, 'starting\n');
-      writeFileSync(path.join(dir, 'server.log'), [...Array.from({ length: 30 }, (_, i) => `line ${i}`), 'ERROR Address already in use', ''].join('\n'));
-      const tail = brokerOutputTail(dir, stdout, 3);
-      expect(tail).toBe('stdout:\nstarting\nserver.log:\nline 28\nline 29\nERROR Address already in use');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
