@@ -4,6 +4,7 @@ import type { VigilConfig } from '../../../core/config.ts';
 import type { Logger } from '../../../core/logger.ts';
 import { decodeMetricRecord, toDlqMessage } from '../../ingest/decode-record.ts';
 import type { IncomingPoint } from '../../processor/score-points.ts';
+import { firstAfterOffset } from './after-offset.ts';
 
 export interface DecodedBatch {
   incoming: IncomingPoint[];
@@ -25,8 +26,8 @@ export interface DecodeOptions {
 export function decodeBatch(messages: ReadonlyArray<{ key: Buffer | null; value: Buffer | null; offset: string; headers?: Message['headers']; timestamp?: string }>, opts: DecodeOptions): DecodedBatch {
   const out: DecodedBatch = { incoming: [], dlq: [], dlqReasons: [] };
   const limits = { ...opts.limits, nowMs: opts.nowMs };
-  for (const message of messages) {
-    if (BigInt(message.offset) <= opts.stateOffset) continue;
+  for (let i = firstAfterOffset(messages, opts.stateOffset); i < messages.length; i++) {
+    const message = messages[i];
     const decoded = decodeMetricRecord(message, limits);
     if (decoded.ok) {
       out.incoming.push({ point: decoded.point, seriesId: decoded.seriesId, offset: message.offset });

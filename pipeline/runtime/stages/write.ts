@@ -11,6 +11,7 @@ import type { PartitionState } from '../../state/partition-state.ts';
 import type { ClickHouseSink } from '../../storage/writer.ts';
 import type { BatchControl, BatchRetry } from '../batch-retry.ts';
 import { outputPublisher, type EventEncoder, type OutputBatch, type PublishOptions } from '../outputs.ts';
+import { afterOffset } from './after-offset.ts';
 
 export interface WriteDeps {
   sink: ClickHouseSink;
@@ -32,7 +33,7 @@ export async function writeBatch(deps: WriteDeps, state: PartitionState, process
   const partition = state.partition;
   // A failed points INSERT may have been applied anyway (its answer lost): before another
   // attempt, ask ClickHouse where the partition's stored prefix ends.
-  let fresh = processed.scored.filter((p) => BigInt(p.offset) > state.maxInsertedOffset);
+  let fresh = afterOffset(processed.scored, state.maxInsertedOffset);
   const lastFresh = fresh.at(-1);
   let pointsAttempted = false;
   // One ingested_at for every attempt: a retry then sends the same rows, the same block, which a
@@ -41,7 +42,7 @@ export async function writeBatch(deps: WriteDeps, state: PartitionState, process
   const insertPoints = async () => {
     if (pointsAttempted) {
       const stored = await deps.sink.maxInsertedOffset(partition);
-      fresh = fresh.filter((p) => BigInt(p.offset) > stored);
+      fresh = afterOffset(fresh, stored);
     }
     pointsAttempted = true;
     await deps.sink.writePoints(fresh, ingestedAtMs);
