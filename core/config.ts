@@ -241,6 +241,8 @@ const envMap: Record<string, { path: string[]; kind: 'string' | 'number' | 'list
   VIGIL_KAFKA_CLIENT_ID: { path: ['kafka', 'clientId'], kind: 'string' },
   VIGIL_TOPIC_PREFIX: { path: ['kafka', 'topicPrefix'], kind: 'string' },
   VIGIL_KAFKA_PARTITIONS: { path: ['kafka', 'partitions'], kind: 'number' },
+  VIGIL_KAFKA_REPLICATION_FACTOR: { path: ['kafka', 'replicationFactor'], kind: 'number' },
+  VIGIL_KAFKA_MIN_INSYNC_REPLICAS: { path: ['kafka', 'minInsyncReplicas'], kind: 'number' },
   VIGIL_KAFKA_GROUP_ID: { path: ['kafka', 'groupId'], kind: 'string' },
   VIGIL_KAFKA_SASL_MECHANISM: { path: ['kafka', 'sasl', 'mechanism'], kind: 'string' },
   VIGIL_KAFKA_SASL_USERNAME: { path: ['kafka', 'sasl', 'username'], kind: 'string' },

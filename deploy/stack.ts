@@ -9,7 +9,6 @@
  * stopped; a port held by anything else is an error naming the holder.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync, copyFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -18,24 +17,66 @@ import { LOCAL_CLICKHOUSE_USERS } from '../core/clickhouse-config.ts';
 import { loadConfig, topicNames, type VigilConfig } from '../core/config.ts';
 import { VigilError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
-import { createKafka } from '../pipeline/kafka/client.ts';
+import { assertKafkaJars, clusterProperties, describeKafka, formatKafkaStorage, javaBin, kafkaJvmCommon, kafkaServerJvm, kafkaTemplate, newClusterId, singleNodeProperties } from './kafka-node.ts';
 import { ensureTopics } from '../pipeline/kafka/topics.ts';
 import { migrate } from '../pipeline/storage/migrate.ts';
 
 export const repoRoot = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
-export const stackDir = path.join(repoRoot, '.stack');
+/**
+ * The stack's folder and first Kafka port; VIGIL_STACK_DIR / VIGIL_STACK_KAFKA_PORT start a
+ * second stack beside the shared one (the cluster test does: its own Kafka, the shared ClickHouse).
+ */
+export const stackDir = process.env.VIGIL_STACK_DIR ? path.resolve(process.env.VIGIL_STACK_DIR) : path.join(repoRoot, '.stack');
 
-/** Fixed local ports (see README "Stack commands and ports"). */
+/** VIGIL_STACK_KAFKA_PORT (pure; exported for tests): the first of the Kafka ports, 19092 by default. */
+export function kafkaBasePort(value: string | undefined): number {
+  if (value === undefined || value === '') return 19092;
+  const port = Number(value);
+  // Three nodes take six ports from the base.
+  if (!/^\d+$/.test(value) || port < 1024 || port > 65_529) {
+    throw new VigilError(`VIGIL_STACK_KAFKA_PORT=${JSON.stringify(value)} is not a port from 1024 to 65529`, { action: 'unset it (19092) or give a free port; a 3-broker stack uses it and the next five' });
+  }
+  return port;
+}
+
+/** Local ports (see README "Stack commands and ports"); ClickHouse's are fixed. */
 export const stackPorts = {
-  kafka: 19092,
-  kafkaController: 19093,
+  kafka: kafkaBasePort(process.env.VIGIL_STACK_KAFKA_PORT),
+  kafkaController: kafkaBasePort(process.env.VIGIL_STACK_KAFKA_PORT) + 1,
   clickhouseHttp: 18123,
   clickhouseNative: 19000,
 } as const;
 export const localBrokers = [`127.0.0.1:${stackPorts.kafka}`];
+
+/** How many Kafka nodes `up --brokers N` can start: one, or a quorum of three. */
+export const BROKER_COUNTS = [1, 3] as const;
+export type BrokerCount = (typeof BROKER_COUNTS)[number];
+
+/** Node `id` (1-based) of the stack's Kafka: broker and controller ports in pairs from the base (pure). */
+export function kafkaNodePorts(id: number, base: number = stackPorts.kafka): { broker: number; controller: number } {
+  return { broker: base + 2 * (id - 1), controller: base + 2 * (id - 1) + 1 };
+}
+
+/** The bootstrap list of an n-node stack Kafka. */
+export function stackBrokers(count: BrokerCount, base: number = stackPorts.kafka): string[] {
+  return Array.from({ length: count }, (_, i) => `127.0.0.1:${kafkaNodePorts(i + 1, base).broker}`);
+}
+
+/** `--brokers N` / `--brokers=N` of the command line (pure; exported for tests); null when absent. */
+export function parseBrokersOption(args: string[]): BrokerCount | null {
+  const i = args.findIndex((a) => a === '--brokers' || a.startsWith('--brokers='));
+  if (i < 0) return null;
+  const raw = args[i]!.includes('=') ? args[i]!.slice('--brokers='.length) : args[i + 1];
+  const n = Number(raw);
+  if (!BROKER_COUNTS.includes(n as BrokerCount)) {
+    throw new VigilError(`--brokers ${raw ?? '(missing)'}: the stack starts 1 Kafka broker or a cluster of 3`, { action: 'use --brokers 1 or --brokers 3' });
+  }
+  return n as BrokerCount;
+}
 export const localClickHouseUrl = `http://127.0.0.1:${stackPorts.clickhouseHttp}`;
 
-type ServiceName = 'kafka' | 'clickhouse';
+/** `kafka` (the single broker), `kafka-<n>` (node n of the cluster) or `clickhouse`. */
+type ServiceName = string;
 
 interface ServiceDef {
   name: ServiceName;
@@ -171,7 +212,6 @@ function tail(file: string, lines = 20): string {
 // ------------------------------------------------------------------------------------------
 // the two services
 
-const silent = createLogger('silent');
 
 function which(bin: string, extra: string[] = []): string | null {
   const dirs = [...(process.env.PATH ?? '').split(':'), ...extra].filter(Boolean);
@@ -190,10 +230,6 @@ function kafkaDef(): ServiceDef {
   const dir = path.join(stackDir, 'kafka');
   const dataDir = path.join(dir, 'data');
   const propsFile = path.join(dir, 'server.properties');
-  const libDir = path.join(repoRoot, 'deploy', 'kafka', 'lib');
-  const javaBin = () => (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : (which('java') ?? 'java'));
-  const log4j = path.join(repoRoot, 'deploy', 'kafka', 'log4j2.xml');
-  const jvmCommon = [`-Dkafka.logs.dir=${dir}`, `-Dlog4j2.configurationFile=${log4j}`, '-Djava.awt.headless=true', '-cp', `${libDir}/*`];
   return {
     name: 'kafka',
     label: 'Kafka',
@@ -209,58 +245,80 @@ function kafkaDef(): ServiceDef {
     anyVigilMarker: /kafka\.Kafka \S*\/\.stack\/kafka\/server\.properties/,
     startTimeoutMs: 90_000,
     prepare() {
-      if (!existsSync(path.join(libDir, '.pom.sha256'))) {
-        throw new VigilError(`Kafka jars are missing in ${libDir}`, { action: 'run bash deploy/install-deps.sh' });
-      }
+      assertKafkaJars();
       mkdirSync(dataDir, { recursive: true });
-      const template = readFileSync(path.join(repoRoot, 'deploy', 'kafka', 'server.properties'), 'utf8');
-      writeFileSync(propsFile, template.replaceAll('@DATA_DIR@', dataDir));
-      if (!existsSync(path.join(dataDir, 'meta.properties'))) {
-        // A KRaft log dir is formatted once with a cluster id (16 random bytes, base64url).
-        // Passed as --cluster-id=<id>: a base64url id starting with "-" would otherwise be read as an option.
-        const clusterId = randomBytes(16).toString('base64url');
-        const res = spawnSync(javaBin(), [...jvmCommon, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', propsFile], {
-          encoding: 'utf8',
-          timeout: 60_000,
-        });
-        if (res.status !== 0) {
-          throw new VigilError(`formatting Kafka storage in ${dataDir} failed: ${(res.stderr || res.stdout || String(res.error)).slice(-2000)}`, {
-            action: 'check that Java 17+ is installed (java -version) and the jars in deploy/kafka/lib',
-          });
-        }
-      }
+      writeFileSync(propsFile, singleNodeProperties(kafkaTemplate(), stackPorts.kafka, stackPorts.kafkaController, dataDir));
+      // A KRaft log dir is formatted once with a cluster id.
+      if (!existsSync(path.join(dataDir, 'meta.properties'))) formatKafkaStorage({ label: `the stack's Kafka (${dataDir})`, dir, propsFile, clusterId: newClusterId() });
     },
     command() {
       return {
         cmd: javaBin(),
-        args: [
-          '-Xms256m',
-          '-Xmx768m',
-          '-XX:+UseG1GC',
-          '-XX:MaxGCPauseMillis=20',
-          '-XX:+ExitOnOutOfMemoryError',
-          ...jvmCommon,
-          'kafka.Kafka',
-          propsFile,
-        ],
+        args: ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', ...kafkaJvmCommon(dir), 'kafka.Kafka', propsFile],
       };
     },
     async probe() {
-      const admin = createKafka({ kafka: { ...loadConfig({ env: {} }).kafka, brokers: localBrokers, clientId: 'vigil-stack-probe' } }, silent, {
-        retries: 0,
-        connectionTimeoutMs: 1000,
-      }).admin();
-      try {
-        await admin.connect();
-        const cluster = await admin.describeCluster();
-        return cluster.brokers.map((b) => `${b.host}:${b.port}`).join(',');
-      } catch {
-        return null;
-      } finally {
-        await admin.disconnect().catch(() => {});
-      }
+      return (await describeKafka(localBrokers))?.brokers.join(',') ?? null;
     },
   };
+}
+
+/**
+ * Node `id` of the stack's 3-node Kafka (`up --brokers 3`): broker and controller, one of the
+ * three voters, its own ports and folder under <stack>/kafka-cluster/, configured as the tests'
+ * clusters are (deploy/kafka-node.ts clusterProperties). Its data is kept across down/up.
+ */
+function kafkaNodeDef(id: number, count: BrokerCount): ServiceDef {
+  const clusterDir = path.join(stackDir, 'kafka-cluster');
+  const dir = path.join(clusterDir, `node-${id}`);
+  const dataDir = path.join(dir, 'data');
+  const propsFile = path.join(dir, 'server.properties');
+  const ports = Array.from({ length: count }, (_, i) => kafkaNodePorts(i + 1));
+  const broker = `127.0.0.1:${ports[id - 1]!.broker}`;
+  return {
+    name: `kafka-${id}`,
+    label: `Kafka node ${id}`,
+    ports: [
+      { port: ports[id - 1]!.broker, role: `Kafka node ${id} broker` },
+      { port: ports[id - 1]!.controller, role: `Kafka node ${id} KRaft controller` },
+    ],
+    dir,
+    pidFile: path.join(stackDir, `kafka-${id}.pid`),
+    stdoutFile: path.join(dir, 'stdout.log'),
+    logHint: path.join(dir, 'server.log'),
+    ownMarker: propsFile,
+    anyVigilMarker: /kafka\.Kafka \S*\/kafka-cluster\/node-\d+\/server\.properties/,
+    startTimeoutMs: 120_000,
+    prepare() {
+      assertKafkaJars();
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(propsFile, clusterProperties(kafkaTemplate(), id, ports.map((p) => p.broker), ports.map((p) => p.controller), dataDir));
+      // Every node is formatted with the same cluster id, kept beside them.
+      const idFile = path.join(clusterDir, 'cluster.id');
+      if (!existsSync(idFile)) writeFileSync(idFile, newClusterId());
+      if (!existsSync(path.join(dataDir, 'meta.properties'))) formatKafkaStorage({ label: `the stack's Kafka node ${id} (${dataDir})`, dir, propsFile, clusterId: readFileSync(idFile, 'utf8').trim() });
+    },
+    command() {
+      // Three JVMs beside ClickHouse on two cores: the small-footprint flags of the test clusters.
+      return { cmd: javaBin(), args: [...kafkaServerJvm('512m'), ...kafkaJvmCommon(dir), 'kafka.Kafka', propsFile] };
+    },
+    async probe() {
+      // Healthy once it is registered in a cluster that has an elected controller.
+      const d = await describeKafka([broker]);
+      return d && d.controller !== null && d.brokers.includes(broker) ? d.brokers.join(',') : null;
+    },
+  };
+}
+
+/** The service definitions of an n-broker stack Kafka. */
+function kafkaDefs(count: BrokerCount): ServiceDef[] {
+  return count === 1 ? [kafkaDef()] : Array.from({ length: count }, (_, i) => kafkaNodeDef(i + 1, count));
+}
+
+/** How many brokers the stack's Kafka runs now (ours or another checkout's on our ports), or null. */
+function runningBrokerCount(): BrokerCount | null {
+  for (const count of [...BROKER_COUNTS].reverse()) if (kafkaDefs(count).some((d) => findInstance(d) !== null)) return count;
+  return null;
 }
 
 export interface ClickHousePorts {
@@ -335,7 +393,6 @@ function clickhouseDef(): ServiceDef {
   };
 }
 
-const services = (): ServiceDef[] => [kafkaDef(), clickhouseDef()];
 
 // ------------------------------------------------------------------------------------------
 // status
@@ -350,8 +407,17 @@ export interface ServiceStatus {
   endpoint: string | null;
 }
 
+export interface KafkaNodeStatus {
+  node: number;
+  broker: string;
+  running: boolean;
+  healthy: boolean;
+  pid: number | null;
+}
+
 export interface StackStatus {
-  kafka: { running: boolean; healthy: boolean; pid: number | null; external: boolean; brokers: string[] };
+  /** running: any node runs; healthy: every node is; pid: node 1's; nodes: one entry per node. */
+  kafka: { running: boolean; healthy: boolean; pid: number | null; external: boolean; brokers: string[]; nodes: KafkaNodeStatus[] };
   clickhouse: { running: boolean; healthy: boolean; pid: number | null; external: boolean; url: string | null };
 }
 
@@ -377,9 +443,20 @@ async function serviceStatus(def: ServiceDef): Promise<ServiceStatus> {
 }
 
 export async function stackStatus(): Promise<StackStatus> {
-  const [kafka, clickhouse] = await Promise.all(services().map(serviceStatus));
+  const count = runningBrokerCount() ?? 1;
+  const kafkaServices = kafkaDefs(count);
+  const [clickhouse, ...nodes] = await Promise.all([clickhouseDef(), ...kafkaServices].map(serviceStatus));
+  const endpoint = nodes.find((n) => n.endpoint)?.endpoint;
+  const brokers = stackBrokers(count);
   return {
-    kafka: { running: kafka.running, healthy: kafka.healthy, pid: kafka.pid, external: kafka.external, brokers: kafka.endpoint ? kafka.endpoint.split(',') : [] },
+    kafka: {
+      running: nodes.some((n) => n.running),
+      healthy: nodes.every((n) => n.healthy),
+      pid: nodes[0]!.pid,
+      external: nodes.some((n) => n.external),
+      brokers: endpoint ? endpoint.split(',') : [],
+      nodes: nodes.map((n, i) => ({ node: i + 1, broker: brokers[i]!, running: n.running, healthy: n.healthy, pid: n.pid })),
+    },
     clickhouse: { running: clickhouse.running, healthy: clickhouse.healthy, pid: clickhouse.pid, external: clickhouse.external, url: clickhouse.endpoint },
   };
 }
@@ -438,12 +515,21 @@ async function waitHealthy(def: ServiceDef, pid: number, exited: () => number | 
   }
 }
 
-async function startService(def: ServiceDef, logger: Logger): Promise<{ pid: number; external: boolean; started: boolean; endpoint: string }> {
+interface Launched {
+  def: ServiceDef;
+  pid: number;
+  external: boolean;
+  started: boolean;
+  /** Resolves with the endpoint once healthy; if not, stops what this call started and throws. */
+  healthy(): Promise<string>;
+}
+
+/** Starts `def` unless it runs (ours or another checkout's), without waiting for it to be healthy. */
+async function launchService(def: ServiceDef, logger: Logger): Promise<Launched> {
   const found = findInstance(def);
   if (found) {
-    const endpoint = await waitHealthy(def, found.pid, () => null);
     if (found.external) logger.info({ service: def.name, pid: found.pid }, 'reusing the Vigil stack of another checkout');
-    return { ...found, started: false, endpoint };
+    return { def, ...found, started: false, healthy: () => waitHealthy(def, found.pid, () => null) };
   }
   rmSync(def.pidFile, { force: true }); // stale: its process is gone or is not ours
   for (const { port, role } of def.ports) {
@@ -471,15 +557,40 @@ async function startService(def: ServiceDef, logger: Logger): Promise<{ pid: num
   if (!pid) throw new VigilError(`could not spawn ${cmd}`, { action: 'run bash deploy/install-deps.sh' });
   writeFileSync(def.pidFile, String(pid));
   logger.info({ service: def.name, pid }, 'started');
+  return {
+    def,
+    pid,
+    external: false,
+    started: true,
+    async healthy() {
+      try {
+        const endpoint = await waitHealthy(def, pid, () => exitCode);
+        child.unref();
+        return endpoint;
+      } catch (err) {
+        await stopPid(pid, 10_000);
+        rmSync(def.pidFile, { force: true });
+        throw err;
+      }
+    },
+  };
+}
+
+/**
+ * Starts the services together and waits until all are healthy (a Kafka quorum answers only
+ * once a majority of its nodes runs). If one fails, those this call started are stopped.
+ */
+async function startServices(defs: ServiceDef[], logger: Logger): Promise<Launched[]> {
+  const launched: Launched[] = [];
+  const stopStarted = () => Promise.all(launched.filter((l) => l.started).map(async (l) => (await stopPid(l.pid, 10_000), rmSync(l.def.pidFile, { force: true }))));
   try {
-    const endpoint = await waitHealthy(def, pid, () => exitCode);
-    child.unref();
-    return { pid, external: false, started: true, endpoint };
+    for (const def of defs) launched.push(await launchService(def, logger));
+    await Promise.all(launched.map((l) => l.healthy()));
   } catch (err) {
-    await stopPid(pid, 10_000);
-    rmSync(def.pidFile, { force: true });
+    await stopStarted();
     throw err;
   }
+  return launched;
 }
 
 /** The folder of the running ClickHouse's config.xml (ours, or another checkout's stack). */
@@ -547,11 +658,19 @@ export interface StackUpResult {
   config: VigilConfig;
 }
 
-/** The config `up` creates topics and runs migrations with: VIGIL_* settings, local endpoints. */
-export function stackConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
+/**
+ * The config `up` creates topics and runs migrations with: VIGIL_* settings, local endpoints, and
+ * the replication the stack's broker count allows (3 brokers: factor 3, min ISR 2).
+ */
+export function stackConfig(env: NodeJS.ProcessEnv = process.env, brokers: BrokerCount = 1): VigilConfig {
   const base = loadConfig({ env });
+  const replication = brokers === 1 ? { replicationFactor: 1, minInsyncReplicas: 1 } : { replicationFactor: 3, minInsyncReplicas: 2 };
   // The local broker's listener is PLAINTEXT and its ClickHouse plain HTTP, whatever VIGIL_* say.
-  return { ...base, kafka: { ...base.kafka, brokers: localBrokers, sasl: null, ssl: null }, clickhouse: { ...base.clickhouse, url: localClickHouseUrl, ca: null } };
+  return {
+    ...base,
+    kafka: { ...base.kafka, ...replication, brokers: stackBrokers(brokers), sasl: null, ssl: null },
+    clickhouse: { ...base.clickhouse, url: localClickHouseUrl, ca: null },
+  };
 }
 
 function runInstallDeps(logger: Logger): void {
@@ -561,18 +680,25 @@ function runInstallDeps(logger: Logger): void {
   logger.debug('dependencies checked');
 }
 
-export async function stackUp(options: { logger?: Logger; installDeps?: boolean } = {}): Promise<StackUpResult> {
+/** `brokers`: 1 or 3 Kafka nodes; by default what runs already, else 1. */
+export async function stackUp(options: { logger?: Logger; installDeps?: boolean; brokers?: BrokerCount } = {}): Promise<StackUpResult> {
   const logger = options.logger ?? createLogger('warn', { component: 'stack' });
   if (options.installDeps !== false) runInstallDeps(logger);
   return withLock(async () => {
+    const running = runningBrokerCount();
+    const brokers = options.brokers ?? running ?? 1;
+    if (running !== null && running !== brokers) {
+      throw new VigilError(`the stack's Kafka runs ${running} broker${running === 1 ? '' : 's'} on 127.0.0.1:${stackPorts.kafka}, not ${brokers}`, {
+        action: `stop it first (npm run stack:down), or start the other one beside it with VIGIL_STACK_DIR and VIGIL_STACK_KAFKA_PORT`,
+      });
+    }
     const started: ServiceName[] = [];
-    // ClickHouse first: it is up in a second while the JVM warms.
-    for (const def of [clickhouseDef(), kafkaDef()]) {
-      const r = await startService(def, logger);
-      if (r.started) started.push(def.name);
+    // ClickHouse first: it is up in a second while the JVMs warm.
+    for (const defs of [[clickhouseDef()], kafkaDefs(brokers)]) {
+      for (const r of await startServices(defs, logger)) if (r.started) started.push(r.def.name);
     }
     await syncClickHouseUsers(logger);
-    const config = stackConfig();
+    const config = stackConfig(process.env, brokers);
     const topics = Object.values(await ensureTopics(config, logger));
     const m = await migrate(config, { logger });
     return {
@@ -624,11 +750,12 @@ export async function stackDown(options: { logger?: Logger } = {}): Promise<Stac
     const result: StackDownResult = { stopped: [], leftExternal: [] };
     // Both at once: Kafka's controlled shutdown takes a few seconds, and ClickHouse 18.16 waits
     // up to ~15 s for busy keep-alive HTTP clients before it exits cleanly.
+    // Every Kafka this folder may have started (one broker, or the nodes of the cluster).
     await Promise.all(
-      [kafkaDef(), clickhouseDef()].map(async (def) => {
+      [...BROKER_COUNTS.flatMap((n) => kafkaDefs(n)), clickhouseDef()].map(async (def) => {
         const pid = ownPid(def);
         if (pid !== null) {
-          const how = await stopPid(pid, def.name === 'kafka' ? 30_000 : 20_000);
+          const how = await stopPid(pid, def.name.startsWith('kafka') ? 30_000 : 20_000);
           logger.info({ service: def.name, pid, how }, 'stopped');
           result.stopped.push({ service: def.name, pid, how });
         } else {
@@ -651,7 +778,18 @@ function formatStatus(s: StackStatus): string {
     const owner = x.external ? ' (another checkout)' : '';
     return `${label.padEnd(11)} ${state.padEnd(20)} ${x.pid ? `pid ${x.pid}${owner}` : ''}${where ? `  ${where}` : ''}`;
   };
-  return [line('Kafka', s.kafka, s.kafka.brokers.join(',')), line('ClickHouse', s.clickhouse, s.clickhouse.url ?? '')].join('\n');
+  const kafka =
+    s.kafka.nodes.length === 1
+      ? [line('Kafka', s.kafka, s.kafka.brokers.join(','))]
+      : s.kafka.nodes.map((n) => line(`Kafka ${n.node}`, { ...n, external: s.kafka.external }, n.broker));
+  return [...kafka, line('ClickHouse', s.clickhouse, s.clickhouse.url ?? '')].join('\n');
+}
+
+function kafkaLine(count: BrokerCount): string {
+  const rel = (...p: string[]) => path.relative(process.cwd(), path.join(stackDir, ...p));
+  if (count === 1) return `Kafka       bootstrap ${localBrokers.join(',')} (KRaft controller 127.0.0.1:${stackPorts.kafkaController}); log ${rel('kafka', 'server.log')}`;
+  const nodes = Array.from({ length: count }, (_, i) => kafkaNodePorts(i + 1));
+  return `Kafka       ${count} KRaft nodes, each broker + controller, all voters: ${nodes.map((p, i) => `node ${i + 1} 127.0.0.1:${p.broker} (controller ${p.controller})`).join(', ')}; logs ${rel('kafka-cluster', 'node-N', 'server.log')}`;
 }
 
 function formatUp(r: StackUpResult): string {
@@ -659,32 +797,34 @@ function formatUp(r: StackUpResult): string {
   return [
     formatStatus(r.status),
     '',
-    `Kafka       bootstrap ${localBrokers.join(',')} (KRaft controller 127.0.0.1:${stackPorts.kafkaController}); log ${path.relative(process.cwd(), path.join(stackDir, 'kafka', 'server.log'))}`,
+    kafkaLine(c.kafka.brokers.length as BrokerCount),
     `ClickHouse  HTTP ${localClickHouseUrl}, native 127.0.0.1:${stackPorts.clickhouseNative}; users: ${c.clickhouse.username} (read/write), ${c.clickhouse.readerUsername} (read-only)`,
-    `Topics      ${r.topics.join(', ')} (${c.kafka.partitions} partitions for keyed topics)`,
+    `Topics      ${r.topics.join(', ')} (${c.kafka.partitions} partitions for keyed topics; replication factor ${c.kafka.replicationFactor}, min.insync.replicas ${c.kafka.minInsyncReplicas})`,
     `Database    ${c.clickhouse.database} (migrations applied now: ${r.migrations.applied.join(', ') || 'none'}; before: ${r.migrations.alreadyApplied.join(', ') || 'none'})`,
     `Started     ${r.started.join(', ') || 'nothing (already running)'}`,
     '',
-    `export VIGIL_KAFKA_BROKERS=${localBrokers.join(',')} VIGIL_CLICKHOUSE_URL=${localClickHouseUrl} VIGIL_TOPIC_PREFIX=${c.kafka.topicPrefix} VIGIL_CLICKHOUSE_DATABASE=${c.clickhouse.database}`,
+    `export VIGIL_KAFKA_BROKERS=${c.kafka.brokers.join(',')}${c.kafka.replicationFactor > 1 ? ` VIGIL_KAFKA_REPLICATION_FACTOR=${c.kafka.replicationFactor} VIGIL_KAFKA_MIN_INSYNC_REPLICAS=${c.kafka.minInsyncReplicas}` : ''} VIGIL_CLICKHOUSE_URL=${localClickHouseUrl} VIGIL_TOPIC_PREFIX=${c.kafka.topicPrefix} VIGIL_CLICKHOUSE_DATABASE=${c.clickhouse.database}`,
   ].join('\n');
 }
 
-export const stackUsage = `usage: vigil stack <up|down|status> [--json]
+export const stackUsage = `usage: vigil stack <up [--brokers 1|3]|down|status> [--json]
 
   up       start Kafka (127.0.0.1:${stackPorts.kafka}) and ClickHouse (HTTP 127.0.0.1:${stackPorts.clickhouseHttp}) if not
            running, wait until healthy, create topics, run migrations, print settings
+           --brokers 3: a 3-node KRaft cluster (brokers ${stackBrokers(3).map((b) => b.split(':')[1]).join(', ')}), topics replicated 3, min ISR 2
+           VIGIL_STACK_DIR / VIGIL_STACK_KAFKA_PORT: another folder / first Kafka port (a second stack)
   down     stop both (SIGTERM, then SIGKILL after a grace period)
   status   show whether each is running and healthy; exit code 0 only when both are healthy
   --json   machine-readable output`;
 
 /** Runs one stack command; returns the process exit code. */
-export async function runStackCommand(action: string | undefined, json: boolean): Promise<number> {
+export async function runStackCommand(action: string | undefined, json: boolean, brokers: BrokerCount | null = null): Promise<number> {
   const logger = createLogger(process.env.VIGIL_LOG_LEVEL ?? 'warn', { component: 'stack' });
   const print = (value: unknown, text: string) => process.stdout.write(`${json ? JSON.stringify(value, null, 2) : text}\n`);
   try {
     switch (action) {
       case 'up': {
-        const r = await stackUp({ logger });
+        const r = await stackUp({ logger, brokers: brokers ?? undefined });
         print({ ...r.status, started: r.started, topics: r.topics, migrations: r.migrations }, formatUp(r));
         return 0;
       }
@@ -717,8 +857,15 @@ export async function runStackCommand(action: string | undefined, json: boolean)
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
-  const action = args.find((a) => !a.startsWith('-'));
-  runStackCommand(action, json).then((code) => {
+  let brokers: BrokerCount | null = null;
+  try {
+    brokers = parseBrokersOption(args);
+  } catch (err) {
+    process.stderr.write(`vigil stack: ${(err as Error).message}\n${stackUsage}\n`);
+    process.exit(2);
+  }
+  const action = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '--brokers');
+  runStackCommand(action, json, brokers).then((code) => {
     process.exitCode = code;
   });
 }
