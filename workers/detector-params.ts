@@ -20,10 +20,11 @@ export interface DetectorParams {
   zThreshold: number;
   /**
    * A lone point with |z| in [zThreshold, zConfirm) is reported only if the next point confirms
-   * it (still past zExit on the same side); at zConfirm or above it is reported at once. The
-   * tail of 4σ is passed by chance every ~16,000 rows of Gaussian noise (more on the heavier
-   * tails of real residuals), that of 4σ and then 2σ every ~700,000 (docs/detection.md,
-   * "Confirming a borderline point"). zConfirm = zThreshold: every point at once.
+   * it (passes zThreshold too, on the same side); at zConfirm or above it is reported at once.
+   * Gaussian noise passes 4σ once every ~16,000 rows (more often on the heavier tails of real
+   * residuals), twice in a row on one side once every ~10^9 (docs/detection.md, "Confirming a
+   * borderline point"). zConfirm = zThreshold: every point at once. Where the burst model
+   * raised the bar, zConfirm scales with it; the next point must pass zThreshold.
    */
   zConfirm: number;
   /** |z| below this counts as "back to normal" inside an episode (hysteresis band). */

@@ -7,8 +7,8 @@
  *  1. expire baseline points older than windowMs;
  *  2. mean/std of the baseline BEFORE the point, z = (value - mean) / max(std, floor);
  *  3. episode logic: a warm baseline and an inclusive |z| >= zThreshold open an episode (finding
- *     v1, "outlier"; a lone point below zConfirm is reported only when the next point is still
- *     past zExit on its side, else its episode closes unreported); while open, points are held
+ *     v1, "outlier"; a lone point below zConfirm is reported only when the next point passes
+ *     the bar too, on its side, else its episode closes unreported); while open, points are held
  *     out of the baseline; more than outlierMaxPoints
  *     out-of-band points refine it to spike/drop; returnPoints consecutive points back inside
  *     zExit close it (its points then join the baseline, clipped) — a spike/drop that lasted a
@@ -402,10 +402,11 @@ export class SeriesDetector {
       this.continueEpisode(value, ts, z, i);
     } else if (outOfBand) {
       if (this.burstOn) dropRun(f, S.burst);
-      // a borderline lone point waits for the next one (confirmPending): until then it scores
-      // by its deviation, below 0.5, like any point that reports nothing
+      // a borderline lone point waits for the next one, which must pass zThreshold too (not a
+      // bar the burst model raised: that measured worse on NAB, docs/detection.md); until then
+      // it scores by its deviation, below 0.5, like any point that reports nothing
       if (absZInc < threshold * this.confirmRatio) strength = absZInc;
-      this.openEpisode(value, ts, z, absZInc, mean, stdEff, incStd > stdEff ? incStd : stdEff, n, i, absZInc < threshold * this.confirmRatio);
+      this.openEpisode(value, ts, z, absZInc, mean, stdEff, incStd > stdEff ? incStd : stdEff, n, i, absZInc < threshold * this.confirmRatio ? P.zThreshold : 0);
     } else {
       strength = absZInc;
       if (this.burstOn && warm && (absZInc >= this.burst.watch || f[S.burst + BURST_RUN] !== 0)) observeNormal(f, S.burst, seen, d < 0 ? -absZInc : absZInc, this.burst);
@@ -771,12 +772,13 @@ export class SeriesDetector {
     return start;
   }
 
-  private openEpisode(value: number, ts: number, z: number, absZInc: number, mean: number, stdEff: number, incStd: number, n: number, i: number, pending: boolean): void {
+  /** pendingBar > 0: a borderline point, reported only if the next one passes this bar too (confirmPending). */
+  private openEpisode(value: number, ts: number, z: number, absZInc: number, mean: number, stdEff: number, incStd: number, n: number, i: number, pendingBar: number): void {
     const f = this.f;
     f[S.epOpen] = 1;
     // a waiting episode takes its start only once reported (confirmPending): one that closes
     // unreported leaves the next report's start where it would have been
-    f[S.epStart] = pending ? (ts > f[S.lastStart] ? ts : f[S.lastStart] + 1) : this.reserveStart(ts);
+    f[S.epStart] = pendingBar > 0 ? (ts > f[S.lastStart] ? ts : f[S.lastStart] + 1) : this.reserveStart(ts);
     f[S.epType] = OUTLIER;
     f[S.epVersion] = 1;
     f[S.epCount] = 0;
@@ -792,8 +794,8 @@ export class SeriesDetector {
     this.bufferEpisodePoint(value, z);
     const conf = this.warmFactor(n) * confidenceFromZ(absZInc, this.L.windowSize);
     const score = strengthScore(absZInc, this.P.zThreshold);
-    if (pending) {
-      f[S.epPending] = 1;
+    if (pendingBar > 0) {
+      f[S.epPending] = pendingBar;
       f[S.epPendingConf] = conf;
       f[S.epPendingScore] = score;
       return;
@@ -836,10 +838,11 @@ export class SeriesDetector {
     const P = this.P;
     this.bufferEpisodePoint(value, z);
     if (f[S.epPending] !== 0) {
-      // a borderline lone point: reported if this one is still past zExit on its side, else it
-      // was the tail of the noise, and the episode closes unreported (its point joins the
-      // baseline clipped, as a returned one)
-      if ((z >= P.zExit && f[S.epPeakZ] > 0) || (z <= -P.zExit && f[S.epPeakZ] < 0)) this.confirmPending(i, z);
+      // a borderline lone point: reported if this one passes the bar it passed (on its side),
+      // else it was the tail of the noise, and the episode closes unreported (its point joins
+      // the baseline clipped, as a returned one)
+      const bar = f[S.epPending];
+      if ((z >= bar && f[S.epPeakZ] > 0) || (z <= -bar && f[S.epPeakZ] < 0)) this.confirmPending(i, z);
       else {
         f[S.epPending] = 0;
         this.closeReturnedEpisode();

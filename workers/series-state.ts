@@ -100,7 +100,8 @@ export const S = {
   // with their rounding noise as the least spread (series-detector.ts, ROUNDING_SD)
   lastFraction: 48,
   // an episode opened by a lone point below zConfirm waits for the next point before it is
-  // reported (series-detector.ts): 1 while it waits, with the report's confidence and score
+  // reported (series-detector.ts): the bar the next point must pass while it waits (0: none),
+  // with the report's confidence and score
   // kept until then. 0 in older snapshots reads "nothing waiting": no layout change
   epPending: 49,
   epPendingConf: 50,

@@ -40,11 +40,16 @@ describe('confirming a borderline point (zConfirm)', () => {
     expect(r.score[2001]).toBeGreaterThanOrEqual(0.5);
   });
 
-  it('a point past zConfirm is reported at once; a next point on the other side does not confirm a waiting one', () => {
+  it('a point past zConfirm is reported at once; a next point on the other side, or below zThreshold, does not confirm a waiting one', () => {
     const big = scoreSeries(params, ...Object.values(withPoints({ 2000: 6.5 })) as [Float64Array, Float64Array]);
     expect(big.findings.filter((f) => f.pointIndex === 2000).map((f) => f.type)).toEqual(['outlier']);
-    const flip = scoreSeries(params, ...Object.values(withPoints({ 2000: 4.6, 2001: -2.5, 2002: 0, 2003: 0 })) as [Float64Array, Float64Array]);
+    const flip = scoreSeries(params, ...Object.values(withPoints({ 2000: 4.6, 2001: -4.6, 2002: 0, 2003: 0 })) as [Float64Array, Float64Array]);
     expect(flip.findings.filter((f) => f.pointIndex >= 2000 && f.pointIndex <= 2005)).toEqual([]);
+    // the next point must pass zThreshold too: 3 sd (past zExit) does not confirm
+    const weak = scoreSeries(params, ...Object.values(withPoints({ 2000: 4.6, 2001: 3, 2002: 0, 2003: 0 })) as [Float64Array, Float64Array]);
+    expect(weak.findings.filter((f) => f.pointIndex >= 2000 && f.pointIndex <= 2005)).toEqual([]);
+    const strong = scoreSeries(atOnce, ...Object.values(withPoints({ 2000: 4.6, 2001: 3, 2002: 0, 2003: 0 })) as [Float64Array, Float64Array]);
+    expect(strong.findings.filter((f) => f.pointIndex === 2000).map((f) => f.type)).toEqual(['outlier']);
   });
 
   it('cuts the Gaussian tail: lone reports on 60,000 points of noise', () => {
@@ -55,7 +60,7 @@ describe('confirming a borderline point (zConfirm)', () => {
       waited += scoreSeries(params, values, timestamps).findings.filter((f) => f.version === 1).length;
       plain += scoreSeries(atOnce, values, timestamps).findings.filter((f) => f.version === 1).length;
     }
-    // 6.3e-5 per point at 4 sd: ~4 expected; 4 sd then 2 sd on the same side is ~35 × rarer
+    // 6.3e-5 per point at 4 sd: ~4 expected; twice in a row on one side is far rarer
     expect(plain).toBeGreaterThanOrEqual(2);
     expect(waited).toBeLessThanOrEqual(Math.floor(plain / 2));
   });
@@ -68,7 +73,7 @@ describe('confirming a borderline point (zConfirm)', () => {
     const scores = new Float64Array(values.length);
     for (const [from, to] of [[0, 2001], [2001, 2501], [2501, values.length]]) {
       const r = scoreBatch({ params, states: [state], series: new Uint32Array(to - from), values: values.slice(from, to), timestamps: timestamps.slice(from, to) });
-      if (from === 0) expect(new Float64Array(state)[S.epPending]).toBe(1);
+      if (from === 0) expect(new Float64Array(state)[S.epPending]).toBe(params.zThreshold);
       findings.push(...r.findings.map((f) => ({ ...f, pointIndex: f.pointIndex + from })));
       scores.set(r.score, from);
     }
@@ -84,7 +89,7 @@ describe('confirming a borderline point (zConfirm)', () => {
     run(0, 2000);
     const before = new Float64Array(state)[S.lastStart];
     run(2000, 2001);
-    expect(new Float64Array(state)[S.epPending]).toBe(1);
+    expect(new Float64Array(state)[S.epPending]).toBe(params.zThreshold);
     run(2001, 2002);
     const f = new Float64Array(state);
     expect(f[S.epPending]).toBe(0);
