@@ -442,6 +442,16 @@ describe('API on the real stack', () => {
         { source: 'checkout', metric: 'response_time', value: Number.MAX_VALUE, timestamp: ts + 1, tags: {} },
       ]);
       for (const d of decoded) expect(d.event.kind).toBe('metric');
+      // Written by an idempotent producer (the broker assigned it an id, batches carry a
+      // sequence): a send complete-send.ts repeats for a left-out partition, or a kafkajs retry
+      // of a request the broker had applied, is dropped by the broker instead of stored twice.
+      // A non-idempotent producer writes producerId -1.
+      for (const m of messages) {
+        const batch = (m as { batchContext?: { producerId: string; firstSequence: number } }).batchContext;
+        expect(batch, 'kafkajs exposes the record batch header').toBeDefined();
+        expect(BigInt(batch!.producerId), `producerId of ${m.key?.toString()}`).toBeGreaterThanOrEqual(0n);
+        expect(batch!.firstSequence).toBeGreaterThanOrEqual(0);
+      }
       expect(new Set(checkout.map((d) => d.partition))).toEqual(new Set([javaPartitions['checkout/response_time'][String(PARTITIONS)]]));
       expect(decoded.find((d) => d.key === 'api/cpu_usage')?.partition).toBe(javaPartitions['api/cpu_usage'][String(PARTITIONS)]);
 
